@@ -1,0 +1,172 @@
+/**
+ * The whole contract of the native addon (build/Release/trt_parity.node), typed in one place.
+ * Nothing else in TypeScript may assume anything about the addon that is not written here.
+ *
+ * The addon does no file I/O, preprocessing, comparison or printing: it deserializes an engine
+ * from bytes, describes it, and runs it, returning raw bytes and timings.
+ */
+
+/** Bumped whenever this contract changes; the loader refuses an addon built for another value. */
+export const NATIVE_ABI_VERSION = 1;
+
+/** TensorRT data types by name. fp16/bf16 come back as raw bits; fp8/int4/fp4/e8m0 are described but not run. */
+export type NativeDType =
+  | 'float32' | 'float16' | 'bfloat16' | 'int8' | 'uint8' | 'int32' | 'int64' | 'bool'
+  | 'fp8' | 'int4' | 'fp4' | 'e8m0';
+
+export interface NativeDeviceInfo {
+  readonly index: number;
+  readonly name: string;
+  /** e.g. "9.0" */
+  readonly computeCapability: string;
+  readonly totalMemoryBytes: number;
+  /** PCI bus id, e.g. "0000:18:00.0", to tell identical cards apart. */
+  readonly pciBusId: string;
+}
+
+export interface NativeRuntimeInfo {
+  readonly abiVersion: number;
+  /** cudaRuntimeGetVersion of the statically linked runtime, e.g. 13000. */
+  readonly cudaRuntimeVersion: number;
+  /** cudaDriverGetVersion; 0 when no driver is installed. */
+  readonly cudaDriverVersion: number;
+  readonly devices: readonly NativeDeviceInfo[];
+  /** Why `devices` is empty, in CUDA's words (e.g. "cudaErrorNoDevice (100): no CUDA-capable device is detected"); null otherwise. */
+  readonly cudaError: string | null;
+  readonly tensorrt: {
+    /** False when the addon was compiled without TensorRT headers. */
+    readonly builtIn: boolean;
+    /** Version of the headers compiled against, "10.16.0"; null when not built in. */
+    readonly headerVersion: string | null;
+    /** The library file that would be (or was) dlopen'ed, e.g. "libnvinfer.so.10" or $TRT_PARITY_LIBNVINFER. */
+    readonly libraryName: string | null;
+    /** Version reported by the loaded library's getInferLibVersion, "10.16.0"; null when it could not be loaded. */
+    readonly libraryVersion: string | null;
+    /** Why the library could not be loaded (dlopen/dlsym text, or a major-version mismatch); null when it loaded or was not tried. */
+    readonly libraryError: string | null;
+  };
+}
+
+export interface NativeProfileShapes {
+  readonly min: readonly number[];
+  readonly opt: readonly number[];
+  readonly max: readonly number[];
+  /** For host shape-tensor inputs: the min/opt/max *values*; absent otherwise. */
+  readonly values?: { readonly min: readonly number[]; readonly opt: readonly number[]; readonly max: readonly number[] };
+}
+
+export interface NativeTensorDesc {
+  readonly name: string;
+  readonly mode: 'input' | 'output';
+  readonly dtype: NativeDType;
+  /** Engine shape, -1 for dynamic dims. */
+  readonly shape: readonly number[];
+  readonly location: 'device' | 'host';
+  /** TensorFormat name, e.g. "LINEAR". */
+  readonly format: string;
+  /** getTensorFormatDesc text. */
+  readonly formatDesc: string;
+  /** isShapeInferenceIO: a shape tensor whose values (not only shape) matter. */
+  readonly isShapeTensor: boolean;
+  /** One entry per optimization profile (inputs only; empty for outputs). */
+  readonly profiles: readonly NativeProfileShapes[];
+}
+
+export interface NativeEngineInfo {
+  readonly tensors: readonly NativeTensorDesc[];
+  readonly numProfiles: number;
+  /** Device memory the execution context needs (getDeviceMemorySize[V2]). */
+  readonly deviceMemoryBytes: number;
+  /** The device the engine was deserialized on. */
+  readonly device: number;
+  /** "none" | "ampere+" | "same-compute-capability" (8.6+); "unknown" where the API is absent. */
+  readonly hardwareCompatibility: string;
+  /** TensorRT version that built the plan, read from plan bytes 24–26 (undocumented; only for messages); null when the plan is too short. */
+  readonly planVersion: string | null;
+  /** Log lines TensorRT printed while loading (warnings included). */
+  readonly logs: readonly string[];
+}
+
+export interface NativeEngineOptions {
+  /** CUDA device index. Defaults to 0. */
+  readonly device?: number;
+  /** setEngineHostCodeAllowed: needed for version-compatible plans with an embedded lean runtime. Defaults to false. */
+  readonly allowHostCode?: boolean;
+  /** Plugin libraries to load (IPluginRegistry::loadLibrary) before deserializing. */
+  readonly plugins?: readonly string[];
+  /** Minimum severity of TensorRT log lines kept: "error" | "warning" | "info" | "verbose". Defaults to "warning". */
+  readonly logLevel?: 'error' | 'warning' | 'info' | 'verbose';
+}
+
+export interface NativeInferInput {
+  readonly name: string;
+  /** Concrete shape to set; for host shape tensors, the shape of the values tensor (e.g. [2]). */
+  readonly shape: readonly number[];
+  /** Exactly volume(shape) × element size bytes, in the engine's dtype. */
+  readonly data: ArrayBufferView;
+}
+
+export interface NativeInferRequest {
+  /** Optimization profile. Defaults to 0. */
+  readonly profile?: number;
+  readonly inputs: readonly NativeInferInput[];
+}
+
+export interface NativeInferOutput {
+  readonly name: string;
+  readonly dtype: NativeDType;
+  readonly shape: readonly number[];
+  /** Fresh memory owned by the caller: volume(shape) × element size bytes. */
+  readonly data: ArrayBuffer;
+}
+
+export interface NativeTiming {
+  /** CUDA-event times on the engine's stream, milliseconds. */
+  readonly h2dMs: number;
+  readonly computeMs: number;
+  readonly d2hMs: number;
+  /** steady_clock time of the enqueueV3 call on the host, milliseconds. */
+  readonly enqueueMs: number;
+  /** steady_clock time of the whole native call inside the worker thread, milliseconds. */
+  readonly nativeMs: number;
+}
+
+export interface NativeInferResult {
+  readonly outputs: readonly NativeInferOutput[];
+  readonly timing: NativeTiming;
+  /** TensorRT log lines printed during this call. */
+  readonly logs: readonly string[];
+}
+
+/** A deserialized engine with one execution context and its own non-blocking stream. */
+export interface NativeEngine {
+  info(): NativeEngineInfo;
+  /** Runs on a worker thread; calls on one engine are serialized. Rejects with an Error whose message carries TensorRT's log lines. */
+  infer(request: NativeInferRequest): Promise<NativeInferResult>;
+  /** Idempotent. Waits for an in-flight call to finish, then frees everything; later infer() calls reject. */
+  dispose(): Promise<void>;
+  readonly disposed: boolean;
+}
+
+export interface NativeAddon {
+  readonly abiVersion: number;
+  /** Never throws, also on machines without a GPU or without TensorRT. */
+  getRuntimeInfo(): NativeRuntimeInfo;
+  /** Deserializes on a worker thread. Rejects with an Error whose `code` says why (see NativeErrorCode). */
+  loadEngine(plan: Uint8Array, options?: NativeEngineOptions): Promise<NativeEngine>;
+}
+
+/**
+ * `code` property of errors the addon throws, so TypeScript can classify without parsing text.
+ */
+export type NativeErrorCode =
+  | 'ERR_TRT_NOT_BUILT'       // compiled without TensorRT headers
+  | 'ERR_TRT_LIBRARY'         // libnvinfer could not be loaded, or wrong major
+  | 'ERR_CUDA'                // a CUDA call failed (message names the call and the error)
+  | 'ERR_NO_DEVICE'           // requested device index does not exist
+  | 'ERR_ENGINE_INCOMPATIBLE' // deserializeCudaEngine returned null
+  | 'ERR_ENGINE_HOST_CODE'    // plan needs host code and allowHostCode is false
+  | 'ERR_ENGINE_UNSUPPORTED'  // non-linear format, unsupported dtype, ...
+  | 'ERR_INVALID_ARGUMENT'    // bad request (unknown tensor, wrong byte length, shape out of profile)
+  | 'ERR_DISPOSED'
+  | 'ERR_TRT';                // any other TensorRT failure (enqueueV3 false, ...)
