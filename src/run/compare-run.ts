@@ -1,0 +1,217 @@
+import type { Backend } from '../backends/backend.js';
+import { compareOutputs } from '../compare/compare-outputs.js';
+import type { ToleranceSpec } from '../compare/types.js';
+import { InputError, TrtParityError, UsageError } from '../errors.js';
+import type { Tensor, TensorInfo, TensorMap } from '../tensor/types.js';
+import { type CompareReport, type ItemResult, COMPARE_SCHEMA_VERSION, summarize } from '../report/model.js';
+import { TOOL_VERSION } from '../version.js';
+
+/** An image found on the command line; `key` matches it across machines (saved runs replay by key). */
+export interface ImageRef {
+  readonly path: string;
+  readonly key: string;
+}
+
+/** What the comparison needs from the outside world. The CLI passes the real ones; tests pass fakes. */
+export interface CompareIO {
+  openBackend(path: string): Promise<Backend>;
+  discoverImages(args: readonly string[]): Promise<ImageRef[]>;
+  /** Decodes and preprocesses one image for the given model input. Returns the tensor and what was done. */
+  loadImage(path: string, input: TensorInfo): Promise<{ tensor: Tensor; preprocess: Record<string, unknown> }>;
+  readTensor(path: string): Promise<Tensor>;
+  /** Keys a saved run holds, for comparing two saved runs without images. */
+  savedKeys(backend: Backend): readonly string[] | null;
+  /** Recorders for --save-outputs / --save-inputs; null when not asked. */
+  outputsRecorder: Recorder | null;
+  inputsRecorder: Recorder | null;
+}
+
+export interface Recorder {
+  add(key: string, tensors: TensorMap, inputs: TensorMap): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CompareRunOptions {
+  readonly first: string;
+  readonly second: string;
+  /** Image files, folders or globs. */
+  readonly images: readonly string[];
+  /** name → .npy path, fed instead of (or besides) an image. */
+  readonly rawInputs: ReadonlyMap<string, string>;
+  readonly tolerance: ToleranceSpec;
+  readonly allowNonFinite: boolean;
+  readonly failFast: boolean;
+  readonly onItem?: (done: number, total: number, item: ItemResult) => void;
+  /** Stops before the next input when aborted (Ctrl-C); what ran so far is still reported. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Runs every input through both backends and compares their outputs. Never throws for a bad
+ * image or a failed inference: those become items with status "error", so a folder run reports
+ * everything it could do. Throws (UsageError/InputError/BackendError) only when nothing can run:
+ * a backend that cannot load, or inputs that cannot be matched to the model.
+ */
+export async function runCompare(options: CompareRunOptions, io: CompareIO): Promise<CompareReport> {
+  const started = performance.now();
+  const warnings: string[] = [];
+  const first = await io.openBackend(options.first);
+  let second: Backend | undefined;
+  try {
+    second = await io.openBackend(options.second);
+    const plan = await planInputs(first, second, options, io, warnings);
+    const items: ItemResult[] = [];
+    let skipped = 0;
+    let preprocess: Record<string, unknown> | null = null;
+    for (let i = 0; i < plan.entries.length; i++) {
+      if (options.signal?.aborted) {
+        skipped = plan.entries.length - i;
+        warnings.push(`interrupted: ${skipped} input${skipped > 1 ? 's' : ''} not run`);
+        break;
+      }
+      const entry = plan.entries[i]!;
+      const item = await runOne(entry, plan, first, second, options, io, (p) => { preprocess ??= p; });
+      items.push(item);
+      options.onItem?.(i + 1, plan.entries.length, item);
+      if (options.failFast && item.status === 'fail') {
+        skipped = plan.entries.length - i - 1;
+        break;
+      }
+    }
+    await io.outputsRecorder?.close();
+    await io.inputsRecorder?.close();
+    const unknown = [...options.tolerance.perOutput.keys()].filter((n) => !first.outputs.some((o) => o.name === n) && !second!.outputs.some((o) => o.name === n));
+    if (unknown.length) warnings.push(`tolerance given for output${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} that neither backend has`);
+    return {
+      schema: 'trt-parity/compare',
+      schemaVersion: COMPARE_SCHEMA_VERSION,
+      tool: { name: 'trt-parity', version: TOOL_VERSION },
+      first: { backend: first.name, source: first.source, outputs: first.outputs },
+      second: { backend: second.name, source: second.source, outputs: second.outputs },
+      settings: {
+        tolerance: { default: options.tolerance.default, perOutput: Object.fromEntries(options.tolerance.perOutput) },
+        allowNonFinite: options.allowNonFinite,
+        failFast: options.failFast,
+        preprocess,
+      },
+      items,
+      warnings,
+      summary: summarize(items, skipped),
+      durationMs: performance.now() - started,
+    };
+  } finally {
+    await Promise.allSettled([first.dispose(), second?.dispose()]);
+  }
+}
+
+interface Entry {
+  readonly key: string;
+  readonly path: string | null;
+}
+
+interface InputPlan {
+  readonly entries: readonly Entry[];
+  /** The model input fed from images, or null when every input comes from --input or no model is involved. */
+  readonly imageInput: TensorInfo | null;
+  readonly raw: TensorMap;
+  /** Per backend, how our canonical input names map onto its own (only when names differ by position). */
+  readonly renames: ReadonlyMap<Backend, ReadonlyMap<string, string>>;
+}
+
+async function planInputs(first: Backend, second: Backend, options: CompareRunOptions, io: CompareIO, warnings: string[]): Promise<InputPlan> {
+  const models = [first, second].filter((b) => b.inputs !== null);
+  const spec = models[0]?.inputs ?? null;
+  const renames = new Map<Backend, Map<string, string>>();
+  if (spec && models.length === 2) {
+    const other = models[1]!;
+    const otherInputs = other.inputs!;
+    const names = spec.map((t) => t.name);
+    const otherNames = otherInputs.map((t) => t.name);
+    if (names.length !== otherNames.length) {
+      throw new UsageError(`${first.source} has ${names.length} inputs (${names.join(', ')}) but ${second.source} has ${otherNames.length} (${otherNames.join(', ')}); they are not the same model`);
+    }
+    if (!names.every((n) => otherNames.includes(n))) {
+      const map = new Map(names.map((n, i) => [n, otherNames[i]!] as const));
+      renames.set(other, map);
+      warnings.push(`input names differ; matched by position: ${[...map].map(([a, b]) => `${a} -> ${b}`).join(', ')}`);
+    }
+  }
+
+  const raw = new Map<string, Tensor>();
+  for (const [name, file] of options.rawInputs) {
+    if (spec && !spec.some((t) => t.name === name)) {
+      throw new UsageError(`--input ${name}=${file}: the model has no input named '${name}' (inputs: ${spec.map((t) => t.name).join(', ')})`);
+    }
+    raw.set(name, await io.readTensor(file));
+  }
+
+  let imageInput: TensorInfo | null = null;
+  if (spec) {
+    const rest = spec.filter((t) => !raw.has(t.name));
+    if (options.images.length > 0) {
+      if (rest.length === 0) throw new UsageError('every model input is given with --input, so the image arguments would not be used; drop them or one --input');
+      if (rest.length > 1) {
+        throw new UsageError(`the model has ${rest.length} inputs not given with --input (${rest.map((t) => t.name).join(', ')}); images can feed only one: give the others with --input name=file.npy`);
+      }
+      imageInput = rest[0]!;
+    } else if (rest.length > 0) {
+      throw new UsageError(`no images given and input${rest.length > 1 ? 's' : ''} ${rest.map((t) => t.name).join(', ')} not given with --input name=file.npy`);
+    }
+  }
+
+  let entries: Entry[];
+  if (options.images.length > 0) {
+    entries = (await io.discoverImages(options.images)).map((r) => ({ key: r.key, path: r.path }));
+  } else if (spec) {
+    entries = [{ key: [...options.rawInputs.values()].map((f) => f.split('/').pop()).join('+'), path: null }];
+  } else {
+    const a = io.savedKeys(first) ?? [];
+    const b = new Set(io.savedKeys(second) ?? []);
+    const common = a.filter((k) => b.has(k));
+    const only = [...a.filter((k) => !b.has(k)), ...[...b].filter((k) => !a.includes(k))];
+    if (only.length) warnings.push(`${only.length} key${only.length > 1 ? 's are' : ' is'} in only one saved run and not compared: ${only.slice(0, 5).join(', ')}${only.length > 5 ? ', …' : ''}`);
+    if (common.length === 0) throw new InputError(undefined, `${first.source} and ${second.source} have no saved inputs in common; nothing to compare`);
+    entries = common.map((key) => ({ key, path: null }));
+  }
+  return { entries, imageInput, raw, renames };
+}
+
+async function runOne(entry: Entry, plan: InputPlan, first: Backend, second: Backend, options: CompareRunOptions, io: CompareIO,
+  notePreprocess: (p: Record<string, unknown>) => void): Promise<ItemResult> {
+  const t0 = performance.now();
+  let preprocessMs = 0;
+  let firstMs: number | null = null;
+  let secondMs: number | null = null;
+  try {
+    const feeds = new Map(plan.raw);
+    if (plan.imageInput && entry.path !== null) {
+      const loaded = await io.loadImage(entry.path, plan.imageInput);
+      notePreprocess(loaded.preprocess);
+      feeds.set(plan.imageInput.name, loaded.tensor);
+    }
+    preprocessMs = performance.now() - t0;
+    const a = await first.run(renamed(feeds, plan.renames.get(first)), entry.key);
+    firstMs = a.timing.wallMs;
+    const b = await second.run(renamed(feeds, plan.renames.get(second)), entry.key);
+    secondMs = b.timing.wallMs;
+    await io.outputsRecorder?.add(entry.key, a.outputs, feeds);
+    await io.inputsRecorder?.add(entry.key, feeds, feeds);
+    const result = compareOutputs(a.outputs, b.outputs, { tolerance: options.tolerance, allowNonFinite: options.allowNonFinite });
+    return {
+      key: entry.key, path: entry.path, status: result.passed ? 'pass' : 'fail', outputs: result.outputs,
+      warnings: result.warnings, error: null, timing: { preprocessMs, firstMs, secondMs },
+    };
+  } catch (err) {
+    if (!(err instanceof TrtParityError)) throw err;
+    return {
+      key: entry.key, path: entry.path, status: 'error', outputs: [], warnings: [],
+      error: { exitCode: err.exitCode, message: err.message, hints: err.hints },
+      timing: { preprocessMs, firstMs, secondMs },
+    };
+  }
+}
+
+function renamed(feeds: TensorMap, map: ReadonlyMap<string, string> | undefined): TensorMap {
+  if (!map) return feeds;
+  return new Map([...feeds].map(([k, v]) => [map.get(k) ?? k, v] as const));
+}
