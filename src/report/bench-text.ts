@@ -1,0 +1,41 @@
+import type { BenchReport } from '../bench/bench-run.js';
+import type { LatencyStats } from '../bench/stats.js';
+import { colors, fmtMs, table } from './format.js';
+
+/** The `bench` table: one block per backend, then the headline when both ran. */
+export function renderBenchText(report: BenchReport, options: { color: boolean }): string {
+  const c = colors(options.color);
+  const out: string[] = [c.bold('trt-parity bench')];
+  const inp = report.input;
+  const tensors = inp.tensors.map((t) => `${t.name} ${t.dtype}[${t.shape.join(',')}]`).join(', ');
+  out.push(`  input     ${inp.kind === 'image' ? `image ${inp.image}` : `seeded random data (seed ${inp.seed}; give an image for real data)`}: ${tensors}`);
+  const s = report.settings;
+  out.push(`  measure   warm-up ${s.warmupMs} ms (not counted), then at least ${s.iterations} iterations and ${s.durationMs / 1000} s; percentiles: ${s.percentiles}`);
+  for (const r of report.results) {
+    out.push('', c.bold(`${r.backend}  ${r.source}`));
+    out.push(`  load ${fmtMs(r.loadMs)}, first inference ${fmtMs(r.firstRunMs)}, warm-up ${r.warmupRuns} runs in ${fmtMs(r.warmupMs)}, measured ${r.iterations} runs in ${fmtMs(r.measuredMs)}, throughput ${r.throughput.toFixed(1)} inferences/s`);
+    const rows: string[][] = [['', 'min', 'mean', 'median', 'p90', 'p95', 'p99', 'max', 'std', 'cv']];
+    rows.push(statRow(r.gpu ? 'end to end (JS)' : 'latency (JS)', r.latency));
+    if (r.gpu) {
+      rows.push(statRow('H2D (events)', r.gpu.h2d));
+      rows.push(statRow('GPU compute (events)', r.gpu.compute));
+      rows.push(statRow('D2H (events)', r.gpu.d2h));
+      rows.push(statRow('enqueue (host)', r.gpu.enqueue));
+      rows.push(statRow('overhead (ours)', r.gpu.overhead));
+    }
+    out.push(...table(rows, ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'], '  ').map((l, i) => (i === 0 ? c.dim(l) : l)));
+    for (const w of r.warnings) out.push(c.yellow(`  * ${w}`));
+  }
+  const h = report.headline;
+  if (h) {
+    out.push('', c.bold('headline'));
+    out.push(`  TensorRT is ${h.speedupEndToEnd.toFixed(2)}x faster than ONNX Runtime end to end (median), ${h.speedupCompute.toFixed(2)}x on GPU compute alone`);
+    out.push(`  of TensorRT's end-to-end median, ${(100 * h.tensorrtTransferShare).toFixed(1)}% is H2D+D2H copies and ${(100 * h.tensorrtOverheadShare).toFixed(1)}% is our own code, N-API and scheduling`);
+  }
+  return out.join('\n') + '\n';
+}
+
+function statRow(label: string, s: LatencyStats): string[] {
+  return [label, fmtMs(s.min), fmtMs(s.mean), fmtMs(s.median), fmtMs(s.p90), fmtMs(s.p95), fmtMs(s.p99), fmtMs(s.max), fmtMs(s.std), `${s.cvPercent.toFixed(1)}%`];
+}
+

@@ -1,0 +1,95 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runBench, trtexecHints } from '../../src/bench/bench-run.js';
+import { latencyStats } from '../../src/bench/stats.js';
+import type { Backend, RunResult } from '../../src/backends/backend.js';
+import type { TensorMap } from '../../src/tensor/types.js';
+
+function fakeBackend(name: 'onnxruntime' | 'tensorrt', source: string, seen: TensorMap[], timing?: (i: number) => Partial<RunResult['timing']>): Backend {
+  let i = 0;
+  return {
+    name, source,
+    inputs: [{ name: 'x', dtype: 'float32', shape: [1, 3, 2, 2] }],
+    outputs: [{ name: 'y', dtype: 'float32', shape: [1, 3, 2, 2] }],
+    async run(feeds) {
+      seen.push(feeds);
+      const t = timing?.(i++) ?? {};
+      const wall = (t.h2dMs ?? 0) + (t.computeMs ?? 0) + (t.d2hMs ?? 0) + 0.05;
+      return { outputs: new Map(), timing: { wallMs: wall, ...t } };
+    },
+    async dispose() {},
+  };
+}
+
+const quick = { warmupMs: 5, iterations: 10, durationMs: 10 };
+
+describe('runBench', () => {
+  test('both backends get the identical seeded random tensor; headline is a ratio of medians', async () => {
+    const seenOrt: TensorMap[] = [];
+    const seenTrt: TensorMap[] = [];
+    const report = await runBench({
+      models: ['m.onnx', 'm.engine'], image: null, seed: 7, shapes: new Map(), measure: quick, exportTimes: true,
+    }, {
+      openBackend: async (p) => (p.endsWith('.onnx')
+        ? fakeBackend('onnxruntime', p, seenOrt)
+        : fakeBackend('tensorrt', p, seenTrt, () => ({ h2dMs: 0.02, computeMs: 0.1, d2hMs: 0.01, enqueueMs: 0.01 }))),
+      loadImage: async () => { throw new Error('not used'); },
+    });
+    assert.equal(report.input.kind, 'random');
+    assert.equal(report.input.seed, 7);
+    const a = seenOrt[0]!.get('x')!.data as Float32Array;
+    const b = seenTrt[0]!.get('x')!.data as Float32Array;
+    assert.deepEqual(Array.from(a), Array.from(b));
+    assert.equal(a.length, 12);
+    assert.ok(a.every((v) => v >= 0 && v < 1));
+    const [ort, trt] = report.results;
+    assert.equal(ort!.gpu, null);
+    assert.ok(trt!.gpu);
+    assert.ok(trt!.iterations >= 10);
+    assert.equal(trt!.samples!.length, trt!.iterations);
+    // first run + warm-up runs + measured runs all went to the backend
+    assert.equal(seenTrt.length, 1 + trt!.warmupRuns + trt!.iterations);
+    const h = report.headline!;
+    assert.ok(Math.abs(h.speedupEndToEnd - 0.05 / 0.18) < 1e-9);
+    assert.ok(Math.abs(h.speedupCompute - 0.05 / 0.1) < 1e-9);
+    assert.ok(Math.abs(h.tensorrtTransferShare - 0.03 / 0.18) < 1e-9);
+    assert.ok(Math.abs(h.tensorrtOverheadShare - 0.05 / 0.18) < 1e-9);
+  });
+
+  test('the same seed gives the same bytes, another seed other bytes', async () => {
+    const run = async (seed: number) => {
+      const seen: TensorMap[] = [];
+      await runBench({ models: ['m.onnx'], image: null, seed, shapes: new Map(), measure: { warmupMs: 0, iterations: 1, durationMs: 0 }, exportTimes: false },
+        { openBackend: async (p) => fakeBackend('onnxruntime', p, seen), loadImage: async () => { throw new Error('x'); } });
+      return Array.from(seen[0]!.get('x')!.data as Float32Array);
+    };
+    assert.deepEqual(await run(1), await run(1));
+    assert.notDeepEqual(await run(1), await run(2));
+  });
+
+  test('dynamic dims without an image or --shape is a usage error naming the input', async () => {
+    const dyn: Backend = { ...fakeBackend('onnxruntime', 'd.onnx', []), inputs: [{ name: 'img', dtype: 'float32', shape: [1, 3, 'h', 'w'] }] };
+    await assert.rejects(runBench({ models: ['d.onnx'], image: null, seed: 1, shapes: new Map(), measure: quick, exportTimes: false },
+      { openBackend: async () => dyn, loadImage: async () => { throw new Error('x'); } }), /input 'img' has dynamic dims.*--shape img=/);
+  });
+
+  test('an unstable GPU compute time is flagged above 2.5% CV', async () => {
+    const report = await runBench({ models: ['m.engine'], image: null, seed: 1, shapes: new Map(), measure: quick, exportTimes: false }, {
+      openBackend: async (p) => fakeBackend('tensorrt', p, [], (i) => ({ h2dMs: 0.01, computeMs: i % 2 ? 1 : 2, d2hMs: 0.01, enqueueMs: 0.01 })),
+      loadImage: async () => { throw new Error('x'); },
+    });
+    assert.ok(report.results[0]!.warnings.some((w) => /GPU compute is unstable/.test(w)));
+    assert.equal(report.headline, null);
+  });
+});
+
+describe('trtexecHints', () => {
+  const st = (v: number) => latencyStats([v]);
+  test('enqueue-bound when enqueue median > 0.8 x compute median; transfer-bound when a copy >= compute', () => {
+    const hints = trtexecHints({ h2d: st(1), compute: st(1), d2h: st(0.5), enqueue: st(0.81), overhead: st(0) });
+    assert.equal(hints.length, 2);
+    assert.match(hints[0]!, /enqueue/);
+    assert.match(hints[1]!, /host-to-device/);
+    assert.deepEqual(trtexecHints({ h2d: st(0.1), compute: st(1), d2h: st(0.1), enqueue: st(0.8), overhead: st(0) }), []);
+  });
+});
