@@ -1,0 +1,180 @@
+/**
+ * Image files → upright 8-bit RGB pixels at the model's size. The only module that imports sharp.
+ *
+ * Pipeline, in this order: read the file; read the header (format, size) and refuse images over the
+ * pixel limit before decoding anything; decode the first frame/page fully, apply the EXIF orientation,
+ * drop alpha, convert greyscale/palette/CMYK/16-bit to 8-bit sRGB RGB; then, if a size is asked for,
+ * resize those raw RGB pixels with bilinear (`kernel: 'linear'`) and crop or pad (see resize-plan.ts).
+ *
+ * Why resize from raw pixels in a second pipeline rather than in the decoding one: sharp premultiplies
+ * by alpha while resizing even after `removeAlpha()`, and shrinks JPEGs while loading them; both make
+ * the result differ from "decode, drop alpha, then resize" (what PIL's `convert('RGB').resize()` does).
+ * From raw RGB the resize sees exactly the decoded pixels. docs/resize.md compares the result with PIL.
+ */
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import type { Metadata, OutputInfo } from 'sharp';
+
+import { expected, InputError, UsageError } from '../errors.js';
+import { cropRgb, DEFAULT_LETTERBOX_PAD, padRgb, planResize } from './resize-plan.js';
+import type { ResizeMode, Size } from './resize-plan.js';
+
+/**
+ * Default pixel limit (width × height of the stored image): 100 megapixels, i.e. 300 MB of RGB,
+ * above any camera photo but far below what a decompression bomb asks for. sharp's own default,
+ * 268 megapixels, would let one image take about 3.2 GB once made a float32 tensor.
+ */
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+
+/** Formats we decode, as sharp names them (AVIF is sharp's 'heif' with AV1 compression). */
+const SUPPORTED_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp', 'tiff', 'gif', 'avif']);
+
+export interface ResizeOptions extends Size {
+  readonly mode: ResizeMode;
+  /** Letterbox only: the value of every padded channel. Defaults to {@link DEFAULT_LETTERBOX_PAD} (114). */
+  readonly padValue?: number;
+}
+
+export interface DecodeOptions {
+  /** Bring the image to this size; omitted or null keeps the decoded size (models with dynamic H/W). */
+  readonly resize?: ResizeOptions | null;
+  /** Refuse images whose stored width × height exceeds this. Defaults to {@link DEFAULT_MAX_PIXELS}; Infinity disables. */
+  readonly maxPixels?: number;
+}
+
+export interface DecodedImage {
+  /** HWC, RGB, 8 bits per channel, row-major: `data[(y * width + x) * 3 + c]`. */
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  /** Size of the decoded image after EXIF orientation, before any resize. */
+  readonly sourceWidth: number;
+  readonly sourceHeight: number;
+  /** 'jpeg' | 'png' | 'webp' | 'tiff' | 'gif' | 'avif'. */
+  readonly format: string;
+}
+
+/** Read and decode an image file; every failure is an {@link InputError} naming `path`. */
+export async function decodeImage(path: string, options: DecodeOptions = {}): Promise<DecodedImage> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not an image' : `cannot read (${code ?? String(err)})`;
+    throw new InputError(path, why, { cause: err });
+  }
+  return decodeImageBuffer(bytes, path, options);
+}
+
+/**
+ * Decode an image held in memory. `name` is used in error messages only.
+ *
+ * Decisions worth knowing:
+ * - `failOn: 'error'`: a truncated or corrupt file is refused. With `'none'` sharp would decode a
+ *   truncated JPEG and fill the missing rows with grey (128) — a silent wrong input. Plain libjpeg
+ *   *warnings* (e.g. extraneous bytes before a marker) still decode, as they do in PIL.
+ * - 16-bit samples become 8-bit by keeping the high byte (`v >> 8`), as PIL does.
+ * - CMYK is converted through an ICC profile (sharp/lcms), not PIL's naive `255 - (C + K)`: the two
+ *   differ by tens of levels, so a CMYK JPEG can never match a PIL-based reference exactly.
+ * - GIF and multi-page TIFF: the first frame/page only.
+ */
+export async function decodeImageBuffer(bytes: Uint8Array, name: string, options: DecodeOptions = {}): Promise<DecodedImage> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!(maxPixels === Infinity || (Number.isInteger(maxPixels) && maxPixels > 0))) {
+    throw new UsageError(expected('a positive integer or Infinity', 'maxPixels', maxPixels));
+  }
+  const resize = options.resize ?? null;
+  if (resize !== null) validateResize(resize);
+
+  // The header first, with no limit, so that an over-limit image is reported with its real size.
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (err) {
+    throw new InputError(name, `not an image, or a format this build of sharp cannot read (${messageOf(err)})`, { cause: err });
+  }
+  const format = meta.format === 'heif' ? (meta.compression === 'av1' ? 'avif' : `heif/${meta.compression ?? '?'}`) : String(meta.format);
+  if (!SUPPORTED_FORMATS.has(format)) {
+    throw new InputError(name, `${format} images are not supported; use JPEG, PNG, WebP, TIFF, GIF or AVIF`);
+  }
+  const storedPixels = (meta.width ?? 0) * (meta.height ?? 0);
+  if (storedPixels > maxPixels) {
+    throw new InputError(
+      name,
+      `image is ${meta.width}x${meta.height} = ${storedPixels} pixels, over the limit of ${maxPixels} (a guard against decompression bombs)`,
+      { hints: ['raise --max-pixels if you trust this file'] },
+    );
+  }
+
+  let decoded: { data: Buffer; info: OutputInfo };
+  try {
+    decoded = await sharp(bytes, {
+      autoOrient: true,
+      failOn: 'error',
+      // Infinity is not a valid sharp limit; false means none. Re-checked here because sharp reads the
+      // size again while decoding (multi-page files, say).
+      limitInputPixels: maxPixels === Infinity ? false : maxPixels,
+    })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+  } catch (err) {
+    const message = messageOf(err);
+    const why = /premature end|truncat/i.test(message) ? 'truncated or corrupt image' : 'cannot decode image';
+    throw new InputError(name, `${why} (${message})`, { cause: err });
+  }
+  const { info } = decoded;
+  if (info.channels !== 3) {
+    throw new InputError(name, `decoded to ${info.channels} channels, expected 3 (RGB); this ${format} layout is not supported`);
+  }
+  const pixels = new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength);
+  const source = { data: pixels, width: info.width, height: info.height };
+  if (resize === null) {
+    return { ...source, sourceWidth: info.width, sourceHeight: info.height, format };
+  }
+  const data = await resizeRgb(source, resize, name);
+  return { data, width: resize.width, height: resize.height, sourceWidth: info.width, sourceHeight: info.height, format };
+}
+
+async function resizeRgb(source: { data: Uint8Array; width: number; height: number }, resize: ResizeOptions, name: string): Promise<Uint8Array> {
+  const plan = planResize(source, resize, resize.mode);
+  let resized = source.data;
+  if (plan.resized.width !== source.width || plan.resized.height !== source.height) {
+    try {
+      const out = await sharp(source.data, { raw: { width: source.width, height: source.height, channels: 3 } })
+        .resize(plan.resized.width, plan.resized.height, { fit: 'fill', kernel: 'linear' })
+        .raw({ depth: 'uchar' })
+        .toBuffer();
+      resized = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    } catch (err) {
+      throw new InputError(name, `cannot resize ${source.width}x${source.height} to ${plan.resized.width}x${plan.resized.height} (${messageOf(err)})`, { cause: err });
+    }
+  }
+  const image = { data: resized, width: plan.resized.width, height: plan.resized.height };
+  switch (plan.place) {
+    case 'none':
+      return resized;
+    case 'crop':
+      return cropRgb(image, plan.top, plan.left, plan.target);
+    case 'pad':
+      return padRgb(image, plan.top, plan.left, plan.target, resize.padValue ?? DEFAULT_LETTERBOX_PAD);
+  }
+}
+
+function validateResize(r: ResizeOptions): void {
+  for (const [what, v] of [['resize height', r.height], ['resize width', r.width]] as const) {
+    if (!Number.isInteger(v) || v <= 0) throw new UsageError(expected('a positive integer', what, v));
+  }
+  if (r.mode !== 'stretch' && r.mode !== 'shorter-crop' && r.mode !== 'letterbox') {
+    throw new UsageError(expected('one of stretch, shorter-crop, letterbox', 'resize mode', r.mode));
+  }
+  if (r.padValue !== undefined && !(Number.isInteger(r.padValue) && r.padValue >= 0 && r.padValue <= 255)) {
+    throw new UsageError(expected('an integer 0..255', 'letterbox pad value', r.padValue));
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
