@@ -1,0 +1,122 @@
+/**
+ * Pure classification of errors the addon rejects with while loading or running an engine.
+ * The `code` property (NativeErrorCode) decides; the message text is only used to word the
+ * message better, and as a fallback for errors that carry no code.
+ */
+import { type TensorRtProblem } from './availability.js';
+import { classifyLibrary, classifyRuntimeInfo } from './classify-availability.js';
+import type { NativeErrorCode, NativeRuntimeInfo } from './native-contract.js';
+
+export interface EngineErrorContext {
+  /** The engine file as the user gave it. */
+  readonly enginePath: string;
+  readonly phase: 'load' | 'run';
+  /** From the plan header (plan-header.ts); null when unknown. */
+  readonly planVersion: string | null;
+  /** getRuntimeInfo() of the loaded addon, for the library version and the device; null when unknown. */
+  readonly runtime: NativeRuntimeInfo | null;
+  readonly device: number;
+  /** The input being run (phase "run"), named in messages. */
+  readonly key?: string;
+}
+
+export interface ClassifiedEngineError {
+  readonly problem: TensorRtProblem;
+  /** TensorRT log lines carried by the error (every line of its message after the first). */
+  readonly logs: readonly string[];
+}
+
+const KNOWN_CODES: readonly NativeErrorCode[] = [
+  'ERR_TRT_NOT_BUILT', 'ERR_TRT_LIBRARY', 'ERR_CUDA', 'ERR_NO_DEVICE', 'ERR_ENGINE_INCOMPATIBLE',
+  'ERR_ENGINE_HOST_CODE', 'ERR_ENGINE_UNSUPPORTED', 'ERR_INVALID_ARGUMENT', 'ERR_DISPOSED', 'ERR_TRT',
+];
+
+/** The NativeErrorCode of an error, or null when it has none we know. */
+export function nativeErrorCode(error: unknown): NativeErrorCode | null {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
+  return typeof code === 'string' && (KNOWN_CODES as readonly string[]).includes(code) ? (code as NativeErrorCode) : null;
+}
+
+/** The line worth quoting: TensorRT's own error line when there is one, else the first. */
+function keyLine(lines: readonly string[]): string {
+  return lines.find((l) => /Error Code \d+|expecting|incompatible|not compatible|Version tag|Magic tag/i.test(l)) ?? lines[0] ?? 'unknown error';
+}
+
+const INCOMPATIBLE_TEXT = /not compatible with this version of TensorRT|incompatible device|Version tag does not match|Magic tag|Serialization assertion/i;
+const REBUILD_HINT = (enginePath: string): string => `rebuild the engine on this machine: trtexec --onnx=<model.onnx> --saveEngine=${enginePath}`;
+
+/**
+ * Classifies an addon error from loadEngine() or infer().
+ * @returns The problem to report (wrap it in TensorRtError) and the TensorRT log lines.
+ */
+export function classifyEngineError(error: unknown, ctx: EngineErrorContext): ClassifiedEngineError {
+  const text = error instanceof Error ? error.message : String(error);
+  const all = text.split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
+  const logs = all.slice(1);
+  const line = keyLine(all);
+  const detail = all;
+  const file = ctx.enginePath;
+  const where = ctx.phase === 'run' && ctx.key !== undefined ? `${file} on ${ctx.key}` : file;
+  let code = nativeErrorCode(error);
+  if (code === null && INCOMPATIBLE_TEXT.test(text)) code = 'ERR_ENGINE_INCOMPATIBLE';
+  if (code === null && /host code/i.test(text)) code = 'ERR_ENGINE_HOST_CODE';
+
+  const done = (p: Omit<TensorRtProblem, 'detail'> & { detail?: readonly string[] }): ClassifiedEngineError => ({ problem: { detail, ...p }, logs });
+
+  switch (code) {
+    case 'ERR_ENGINE_INCOMPATIBLE':
+      return done({ reason: 'engine-incompatible', message: `${file}: TensorRT cannot load this engine here: ${incompatibility(text, line, ctx)}`, hints: [REBUILD_HINT(file), 'an engine runs only with the TensorRT version and GPU model it was built with, unless built with --versionCompatible or --hardwareCompatibilityLevel=ampere+'] });
+    case 'ERR_ENGINE_HOST_CODE':
+      return done({ reason: 'engine-needs-host-code', message: `${file}: this engine embeds TensorRT runtime code (a version-compatible plan), which trt-parity does not run unless allowed`, hints: ['pass --allow-engine-host-code to load it', 'that runs native code stored inside the engine file: only allow it for engines you built or trust', REBUILD_HINT(file) + ' (without --versionCompatible)'] });
+    case 'ERR_ENGINE_UNSUPPORTED':
+      return done({ reason: 'engine-unsupported', message: `${file}: the engine uses something trt-parity cannot run: ${line}`, hints: ['rebuild the engine with linear float32/float16 I/O: trtexec ... --inputIOFormats=fp32:chw --outputIOFormats=fp32:chw'] });
+    case 'ERR_TRT_LIBRARY': {
+      const trt = ctx.runtime?.tensorrt ?? { builtIn: true, headerVersion: null, libraryName: null, libraryVersion: null, libraryError: null };
+      const lib = classifyLibrary({ ...trt, libraryError: trt.libraryError ?? text });
+      if (lib !== null) return done({ ...lib, detail: [...lib.detail, ...detail.filter((l) => !lib.detail.includes(l))] });
+      return done({ reason: 'libnvinfer-missing', message: `The TensorRT library could not be loaded: ${line}`, hints: ['install the TensorRT runtime and add its lib folder to LD_LIBRARY_PATH'] });
+    }
+    case 'ERR_TRT_NOT_BUILT':
+      return done({ reason: 'tensorrt-not-built-in', message: 'The TensorRT addon was compiled without TensorRT headers, so it cannot load engines', hints: ['set TENSORRT_ROOT to the TensorRT folder that holds include/NvInfer.h, then run `npm run build:native`'] });
+    case 'ERR_NO_DEVICE': {
+      const fromInfo = ctx.runtime === null ? null : classifyRuntimeInfo(ctx.runtime, { device: ctx.device });
+      if (fromInfo !== null && !fromInfo.reason.startsWith('libnvinfer-')) return done(fromInfo);
+      return done({ reason: 'device-not-found', message: `There is no GPU ${ctx.device}: ${line}`, hints: ['pass --device with the index of a GPU that `nvidia-smi` lists'] });
+    }
+    case 'ERR_CUDA': {
+      const oom = /out of memory|cudaErrorMemoryAllocation/i.test(text);
+      return done({
+        reason: 'cuda-error',
+        message: `${where}: a CUDA call failed while ${ctx.phase === 'load' ? 'loading the engine' : 'running it'}: ${line}`,
+        hints: oom ? ['free GPU memory (see `nvidia-smi` for other processes), or use a smaller batch or optimization profile'] : ['check the GPU with `nvidia-smi`; if it repeats, rerun with TensorRT logging at verbose and report the log'],
+      });
+    }
+    case 'ERR_INVALID_ARGUMENT':
+      return done({ reason: 'invalid-request', message: `${where}: TensorRT rejected the request: ${line}`, hints: ['trt-parity checks inputs before calling TensorRT, so this is likely a trt-parity bug: please report it with this message'] });
+    case 'ERR_DISPOSED':
+      return done({ reason: 'disposed', message: `${file}: the TensorRT engine was already disposed`, hints: [] });
+    default:
+      return done({ reason: 'tensorrt-error', message: `${where}: TensorRT failed while ${ctx.phase === 'load' ? 'loading the engine' : 'running it'}: ${line}`, hints: ['rerun with TensorRT logging at verbose for the full log'] });
+  }
+}
+
+/** Why a plan does not fit, worded from TensorRT's text and the plan header. */
+function incompatibility(text: string, line: string, ctx: EngineErrorContext): string {
+  const library = ctx.runtime?.tensorrt.libraryVersion ?? null;
+  const gpu = /incompatible device, expecting compute ([\d.]+) got compute ([\d.]+)/i.exec(text);
+  if (gpu) {
+    const dev = ctx.runtime?.devices.find((d) => d.index === ctx.device);
+    // TensorRT's wording does not say which side is the plan's, so quote it rather than guess.
+    return `it was built for a GPU of another compute capability (TensorRT: "expecting compute ${gpu[1]} got compute ${gpu[2]}"${dev ? `; this GPU is ${dev.name}, compute ${dev.computeCapability}` : ''})`;
+  }
+  if (/Magic tag|got 0\.0\.0/i.test(text)) {
+    return 'the file is not a TensorRT plan, or is damaged (TensorRT found no valid plan header)';
+  }
+  if (ctx.planVersion !== null && library !== null && ctx.planVersion !== library) {
+    return `it was built by TensorRT ${ctx.planVersion} (per the plan header), and this is TensorRT ${library}`;
+  }
+  if (/version/i.test(text)) {
+    return `it was built by another TensorRT version${ctx.planVersion !== null ? ` (${ctx.planVersion}, per the plan header)` : ''}${library !== null ? `; this is TensorRT ${library}` : ''}: ${line}`;
+  }
+  return `TensorRT could not deserialize it${ctx.planVersion !== null ? ` (plan header says TensorRT ${ctx.planVersion}${library !== null ? `, this is ${library}` : ''})` : ''}: ${line}`;
+}

@@ -1,0 +1,178 @@
+/**
+ * Data for `trt-parity inspect model.engine`: what the engine holds and whether it suits this GPU.
+ * Returns data only; rendering is src/report's job. When TensorRT is unusable here, the report
+ * still carries what the plan bytes tell (the TensorRT version that built it) and why the rest is
+ * missing.
+ */
+import { open } from 'node:fs/promises';
+import type { Dim } from '../../tensor/types.js';
+import { majorOf, type TensorRtProblem } from './availability.js';
+import { classifyEngineError } from './classify-engine-error.js';
+import { dtypeFromNative } from './dtypes.js';
+import { checkTensorRtAvailability } from './load-addon.js';
+import type { NativeDeviceInfo, NativeProfileShapes, NativeTensorDesc } from './native-contract.js';
+import { PLAN_VERSION_BYTES, readPlanVersion } from './plan-header.js';
+import { checkEngineFile, freshRuntime, readEngineFile, validateTensorRtOptions, type TensorRtLogLevel } from './tensorrt-backend.js';
+
+export interface EngineTensorReport {
+  readonly name: string;
+  readonly mode: 'input' | 'output';
+  /** TensorRT's type name ("float16", "fp8", ...). */
+  readonly dtype: string;
+  /** False for types trt-parity cannot run (fp8, int4, fp4, e8m0). */
+  readonly supported: boolean;
+  /** Engine shape; null for dynamic dims. */
+  readonly shape: readonly Dim[];
+  readonly location: 'device' | 'host';
+  readonly format: string;
+  readonly formatDesc: string;
+  readonly isShapeTensor: boolean;
+  /** min/opt/max per optimization profile (inputs only), with shape-tensor values when present. */
+  readonly profiles: readonly NativeProfileShapes[];
+}
+
+export interface EngineSuitability {
+  /** "unknown" when the engine could not be tried here (no TensorRT, host code not allowed, ...). */
+  readonly verdict: 'suitable' | 'unsuitable' | 'unknown';
+  /** One line saying why. */
+  readonly reason: string;
+}
+
+export interface EngineReport {
+  readonly path: string;
+  readonly fileBytes: number;
+  /** TensorRT version that built the plan, from its header bytes 24–26 (undocumented); null when unreadable. */
+  readonly planVersion: string | null;
+  /** True when TensorRT deserialized the engine here, so the fields below are filled. */
+  readonly loaded: boolean;
+  /** The TensorRT library that loaded (or would load) it; null when TensorRT is unavailable. */
+  readonly tensorrtVersion: string | null;
+  /** The GPU it was tried on; null when none could be used. */
+  readonly device: NativeDeviceInfo | null;
+  readonly tensors: readonly EngineTensorReport[] | null;
+  readonly numProfiles: number | null;
+  readonly deviceMemoryBytes: number | null;
+  /** "none" | "ampere+" | "same-compute-capability" | "unknown"; null when not loaded. */
+  readonly hardwareCompatibility: string | null;
+  readonly suitability: EngineSuitability;
+  /** Why the engine was not loaded (TensorRT unavailable, or the load error); null when loaded. */
+  readonly problem: TensorRtProblem | null;
+  /** Observations worth a line each, e.g. a plan built by another TensorRT that still loaded. */
+  readonly notes: readonly string[];
+  /** TensorRT log lines printed while loading. */
+  readonly logs: readonly string[];
+}
+
+export interface DescribeEngineOptions {
+  /** GPU to try the engine on. Defaults to 0. */
+  readonly device?: number;
+  readonly allowHostCode?: boolean;
+  readonly plugins?: readonly string[];
+  readonly logLevel?: TensorRtLogLevel;
+}
+
+function tensorReport(t: NativeTensorDesc): EngineTensorReport {
+  return {
+    name: t.name,
+    mode: t.mode,
+    dtype: t.dtype,
+    supported: dtypeFromNative(t.dtype) !== null,
+    shape: t.shape.map((d) => (d < 0 ? null : d)),
+    location: t.location,
+    format: t.format,
+    formatDesc: t.formatDesc,
+    isShapeTensor: t.isShapeTensor,
+    profiles: t.profiles,
+  };
+}
+
+async function readHead(path: string): Promise<Uint8Array> {
+  const file = await open(path, 'r');
+  try {
+    const head = new Uint8Array(PLAN_VERSION_BYTES);
+    const { bytesRead } = await file.read(head, 0, head.length, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
+
+function portability(level: string, device: NativeDeviceInfo | null): string {
+  switch (level) {
+    case 'ampere+': return 'built hardware-compatible: runs on any Ampere or newer GPU (compute capability 8.0+)';
+    case 'same-compute-capability': return `built hardware-compatible: runs on GPUs of the same compute capability${device ? ` (${device.computeCapability})` : ''}`;
+    case 'none': return 'built for one GPU model: expect it to fail or slow down on other GPU models';
+    default: return `hardware compatibility: ${level}`;
+  }
+}
+
+/**
+ * Describes an engine file.
+ * @throws UsageError for bad options; InputError when the file is missing, unreadable or empty.
+ * Everything TensorRT-related that goes wrong is reported in `problem`, not thrown.
+ */
+export async function describeEngine(path: string, options: DescribeEngineOptions = {}): Promise<EngineReport> {
+  validateTensorRtOptions(options);
+  const { device = 0, allowHostCode = false, plugins = [], logLevel = 'warning' } = options;
+  const fileBytes = await checkEngineFile(path);
+  const av = checkTensorRtAvailability({ device });
+  const empty = { path, fileBytes, loaded: false, tensors: null, numProfiles: null, deviceMemoryBytes: null, hardwareCompatibility: null, logs: [] as readonly string[] };
+
+  if (!av.available) {
+    const planVersion = readPlanVersion(await readHead(path));
+    const { reason, message, hints, detail } = av;
+    return {
+      ...empty,
+      planVersion,
+      tensorrtVersion: null,
+      device: null,
+      suitability: { verdict: 'unknown', reason: `cannot try it here: ${message}` },
+      problem: { reason, message, hints, detail },
+      notes: planVersion === null ? [] : [`the plan header says it was built by TensorRT ${planVersion}; an engine runs only with that TensorRT version unless built version-compatible`],
+    };
+  }
+
+  const plan = await readEngineFile(path);
+  const planVersion = readPlanVersion(plan);
+  const runtime = av.runtime;
+  const gpu = runtime.devices.find((d) => d.index === device) ?? null;
+  const library = runtime.tensorrt.libraryVersion;
+  let engine;
+  try {
+    engine = await av.addon.loadEngine(plan, { device, allowHostCode, plugins, logLevel });
+  } catch (err) {
+    const later = freshRuntime(av.addon, runtime);
+    const { problem, logs } = classifyEngineError(err, { enginePath: path, phase: 'load', planVersion, runtime: later, device });
+    const verdict = problem.reason === 'engine-incompatible' ? 'unsuitable' : 'unknown';
+    return { ...empty, planVersion, tensorrtVersion: later.tensorrt.libraryVersion ?? library, device: gpu, suitability: { verdict, reason: problem.message }, problem, notes: [], logs };
+  }
+  try {
+    const info = engine.info();
+    const notes: string[] = [];
+    const after = freshRuntime(av.addon, runtime).tensorrt.libraryVersion ?? library;
+    if (planVersion !== null && after !== null && planVersion !== after) {
+      notes.push(`the plan header says TensorRT ${planVersion} built it and TensorRT ${after} loaded it${majorOf(planVersion) !== majorOf(after) ? ' (a version-compatible plan)' : ''}`);
+    }
+    const unsupported = info.tensors.filter((t) => dtypeFromNative(t.dtype) === null);
+    if (unsupported.length > 0) notes.push(`trt-parity cannot run it: ${unsupported.map((t) => `'${t.name}' is ${t.dtype}`).join(', ')}`);
+    const where = gpu ? `GPU ${gpu.index} (${gpu.name}, compute ${gpu.computeCapability})` : `GPU ${device}`;
+    return {
+      path,
+      fileBytes,
+      planVersion,
+      loaded: true,
+      tensorrtVersion: after,
+      device: gpu,
+      tensors: info.tensors.map(tensorReport),
+      numProfiles: info.numProfiles,
+      deviceMemoryBytes: info.deviceMemoryBytes,
+      hardwareCompatibility: info.hardwareCompatibility,
+      suitability: { verdict: 'suitable', reason: `loads on ${where}; ${portability(info.hardwareCompatibility, gpu)}` },
+      problem: null,
+      notes,
+      logs: info.logs,
+    };
+  } finally {
+    await engine.dispose();
+  }
+}

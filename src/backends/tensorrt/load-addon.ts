@@ -1,0 +1,168 @@
+/**
+ * The only module that loads the native addon. It does so lazily (on the first call, never at
+ * import), from $TRT_PARITY_ADDON or <package root>/build/Release/trt_parity.node, and turns every
+ * way that can fail into a classified Availability with the fix. Nothing falls back silently.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Availability, TensorRtProblem } from './availability.js';
+import { classifyRuntimeInfo, explainAbiMismatch, explainAddonLoadError, explainAddonNotBuilt, explainUnreadableStatus } from './classify-availability.js';
+import { NATIVE_ABI_VERSION, type NativeAddon, type NativeRuntimeInfo } from './native-contract.js';
+import { NATIVE_STATUS_FILE, parseNativeStatus, type NativeBuildStatus } from './native-status.js';
+import { TensorRtError } from './tensorrt-error.js';
+
+/** Where the build puts the addon, relative to the package root. */
+export const DEFAULT_ADDON_PATH = 'build/Release/trt_parity.node';
+/** Overrides the addon path. */
+export const ADDON_ENV = 'TRT_PARITY_ADDON';
+/** Shown as the path of an addon injected with setAddonForTesting. */
+export const INJECTED_PATH = '<injected>';
+
+export interface LoadAddonOptions {
+  /** Environment to read TRT_PARITY_ADDON and CUDA_VISIBLE_DEVICES from. Defaults to process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Package root holding build/. Defaults to the trt-parity package this file belongs to. */
+  readonly root?: string;
+}
+
+export type AddonLoad =
+  | { readonly ok: true; readonly addon: NativeAddon; readonly path: string }
+  | { readonly ok: false; readonly path: string; readonly problem: TensorRtProblem };
+
+/**
+ * Proposed addition to the contract (not in native-contract.ts yet): dlopen libnvinfer now and
+ * report the outcome, so that `doctor` can tell a missing libnvinfer before any engine is loaded.
+ * Used only when the addon has it.
+ */
+type ProbingAddon = NativeAddon & { probeTensorRT?: () => NativeRuntimeInfo['tensorrt'] };
+
+let rootCache: string | undefined;
+const loadCache = new Map<string, AddonLoad>();
+let injected: AddonLoad | undefined;
+
+/** The trt-parity package root, found by walking up from this file (works from src/ and dist/). */
+export function packageRoot(): string {
+  if (rootCache !== undefined) return rootCache;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'trt-parity') return (rootCache = dir);
+      } catch {
+        // an unreadable package.json on the way up is not ours; keep walking
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return (rootCache = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..'));
+    dir = up;
+  }
+}
+
+/** Where the addon is looked for, and whether that came from $TRT_PARITY_ADDON. */
+export function addonLocation(options: LoadAddonOptions = {}): { path: string; fromEnv: boolean; defaultPath: string } {
+  const root = options.root ?? packageRoot();
+  const defaultPath = join(root, DEFAULT_ADDON_PATH);
+  const fromEnv = (options.env ?? process.env)[ADDON_ENV];
+  return fromEnv ? { path: resolve(fromEnv), fromEnv: true, defaultPath } : { path: defaultPath, fromEnv: false, defaultPath };
+}
+
+/** build/native-status.json, parsed tolerantly; status null when absent or unreadable (error says why when unreadable). */
+export function readNativeStatus(root: string = packageRoot()): { status: NativeBuildStatus | null; path: string; error: string | null } {
+  const path = join(root, NATIVE_STATUS_FILE);
+  if (!existsSync(path)) return { status: null, path, error: null };
+  try {
+    return { status: parseNativeStatus(JSON.parse(readFileSync(path, 'utf8'))), path, error: null };
+  } catch (err) {
+    return { status: null, path, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** Checks that a loaded module is the addon this code was written for. */
+function validateModule(mod: unknown, path: string): AddonLoad {
+  const m = (typeof mod === 'object' || typeof mod === 'function') && mod !== null ? (mod as Record<string, unknown>) : {};
+  const abi = m['abiVersion'];
+  if (abi !== NATIVE_ABI_VERSION || typeof m['getRuntimeInfo'] !== 'function' || typeof m['loadEngine'] !== 'function') {
+    return { ok: false, path, problem: explainAbiMismatch(path, typeof abi === 'number' ? abi : undefined) };
+  }
+  return { ok: true, addon: mod as NativeAddon, path };
+}
+
+/**
+ * Loads the addon (once per path; later calls return the cached outcome, success or failure).
+ * Never throws: every failure is an `ok: false` with a classified problem.
+ */
+export function loadAddon(options: LoadAddonOptions = {}): AddonLoad {
+  if (injected !== undefined) return injected;
+  const { path, fromEnv, defaultPath } = addonLocation(options);
+  const cached = loadCache.get(path);
+  if (cached !== undefined) return cached;
+  let result: AddonLoad;
+  if (!existsSync(path)) {
+    const { status, path: statusPath, error } = readNativeStatus(options.root ?? packageRoot());
+    const problem = error !== null && !fromEnv ? explainUnreadableStatus(path, statusPath, error) : explainAddonNotBuilt(path, fromEnv, status, defaultPath);
+    result = { ok: false, path, problem };
+  } else {
+    try {
+      result = validateModule(createRequire(import.meta.url)(path), path);
+    } catch (err) {
+      result = { ok: false, path, problem: explainAddonLoadError(path, err) };
+    }
+  }
+  loadCache.set(path, result);
+  return result;
+}
+
+/**
+ * getRuntimeInfo(), with libnvinfer probed when the addon can (see ProbingAddon).
+ * The contract says it never throws; if it does anyway, that is reported, not swallowed.
+ */
+export function runtimeInfoOf(addon: NativeAddon): NativeRuntimeInfo | { error: string } {
+  try {
+    const info = addon.getRuntimeInfo();
+    const probe = (addon as ProbingAddon).probeTensorRT;
+    if (typeof probe !== 'function' || !info.tensorrt.builtIn) return info;
+    return { ...info, tensorrt: probe.call(addon) };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
+ * Can TensorRT engines run on GPU `device` here? Loads the addon if needed and checks the ABI,
+ * TensorRT in the build, the driver, the GPUs and libnvinfer (when the addon can probe it).
+ * Never throws.
+ */
+export function checkTensorRtAvailability(options: LoadAddonOptions & { readonly device?: number } = {}): Availability {
+  const load = loadAddon(options);
+  if (!load.ok) return { available: false, addonPath: load.path, ...load.problem };
+  const info = runtimeInfoOf(load.addon);
+  if ('error' in info) {
+    return { available: false, addonPath: load.path, reason: 'addon-load-failed', message: `TensorRT addon ${load.path} failed to report the runtime: ${info.error}`, hints: ['rebuild it with `npm run build:native`'], detail: [info.error] };
+  }
+  const status = info.tensorrt.builtIn ? null : readNativeStatus(options.root ?? packageRoot()).status;
+  const problem = classifyRuntimeInfo(info, { device: options.device ?? 0, status, cudaVisibleDevices: (options.env ?? process.env)['CUDA_VISIBLE_DEVICES'] });
+  if (problem !== null) return { available: false, addonPath: load.path, ...problem };
+  return { available: true, addon: load.addon, addonPath: load.path, runtime: info };
+}
+
+/** checkTensorRtAvailability, throwing the classified TensorRtError (exit 3) when TensorRT cannot run. */
+export function requireTensorRt(options: LoadAddonOptions & { readonly device?: number } = {}): Extract<Availability, { available: true }> {
+  const av = checkTensorRtAvailability(options);
+  if (!av.available) {
+    const { reason, message, hints, detail } = av;
+    throw new TensorRtError({ reason, message, hints, detail });
+  }
+  return av;
+}
+
+/**
+ * Test seam: make every loader call in this process see `mod` as if it had been required from the
+ * addon path (the ABI check still applies). `undefined` restores real loading and clears the cache.
+ */
+export function setAddonForTesting(mod: unknown): void {
+  loadCache.clear();
+  injected = mod === undefined ? undefined : validateModule(mod, INJECTED_PATH);
+}

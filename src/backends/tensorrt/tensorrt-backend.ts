@@ -1,0 +1,249 @@
+/**
+ * The TensorRT backend: one deserialized engine behind the Backend interface.
+ * File reading and option checks happen here; every native failure becomes a classified
+ * TensorRtError (exit 3) carrying TensorRT's log lines.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { expected, InputError, UsageError } from '../../errors.js';
+import type { Dim, TensorInfo, TensorMap } from '../../tensor/types.js';
+import type { Backend, RunResult } from '../backend.js';
+import { classifyEngineError } from './classify-engine-error.js';
+import { dtypeFromNative } from './dtypes.js';
+import { prepareInferInputs } from './feeds.js';
+import { requireTensorRt, runtimeInfoOf } from './load-addon.js';
+import type { NativeAddon, NativeEngine, NativeEngineInfo, NativeEngineOptions, NativeRuntimeInfo, NativeTensorDesc } from './native-contract.js';
+import { outputsToTensorMap } from './outputs.js';
+import { readPlanVersion } from './plan-header.js';
+import { TensorRtError } from './tensorrt-error.js';
+
+export type TensorRtLogLevel = NonNullable<NativeEngineOptions['logLevel']>;
+
+export interface TensorRtBackendOptions {
+  /** CUDA device index. Defaults to 0. */
+  readonly device?: number;
+  /** Let version-compatible plans run the TensorRT code embedded in them. Defaults to false. */
+  readonly allowHostCode?: boolean;
+  /** Plugin libraries to load before deserializing. Defaults to none. */
+  readonly plugins?: readonly string[];
+  /** Optimization profile to run with. Defaults to 0. */
+  readonly profile?: number;
+  /** Minimum severity of TensorRT log lines kept. Defaults to "warning". */
+  readonly logLevel?: TensorRtLogLevel;
+}
+
+const LOG_LEVELS: readonly TensorRtLogLevel[] = ['error', 'warning', 'info', 'verbose'];
+
+/** Checks options before anything is loaded. @throws UsageError */
+export function validateTensorRtOptions(options: TensorRtBackendOptions): void {
+  const { device = 0, profile = 0, logLevel = 'warning', plugins = [] } = options;
+  if (!Number.isInteger(device) || device < 0) throw new UsageError(expected('a non-negative integer', '--device', device));
+  if (!Number.isInteger(profile) || profile < 0) throw new UsageError(expected('a non-negative integer', '--profile', profile));
+  if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(expected(`one of ${LOG_LEVELS.join(', ')}`, 'the TensorRT log level', logLevel));
+  for (const p of plugins) if (typeof p !== 'string' || p === '') throw new UsageError(expected('a plugin library path', '--plugin', p));
+}
+
+/** Reads an engine file whole. @throws InputError naming the file and what is wrong with it. */
+export async function readEngineFile(path: string): Promise<Uint8Array> {
+  await checkEngineFile(path);
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (err) {
+    throw engineFileError(path, err);
+  }
+}
+
+/** Checks that `path` is a non-empty regular file, without reading it. @throws InputError */
+export async function checkEngineFile(path: string): Promise<number> {
+  let size: number;
+  try {
+    const s = await stat(path);
+    if (s.isDirectory()) throw new InputError(path, 'is a directory, not a TensorRT engine file');
+    size = s.size;
+  } catch (err) {
+    throw engineFileError(path, err);
+  }
+  if (size === 0) throw new InputError(path, 'is empty, not a TensorRT engine');
+  return size;
+}
+
+function engineFileError(path: string, err: unknown): InputError {
+  if (err instanceof InputError) return err;
+  const code = typeof err === 'object' && err !== null && 'code' in err ? (err as { code: unknown }).code : undefined;
+  if (code === 'ENOENT') return new InputError(path, 'no such file', { cause: err });
+  if (code === 'EACCES' || code === 'EPERM') return new InputError(path, 'permission denied', { cause: err });
+  if (code === 'EISDIR') return new InputError(path, 'is a directory, not a TensorRT engine file', { cause: err });
+  return new InputError(path, `cannot be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+}
+
+/**
+ * Runtime info re-read after loadEngine: the addon dlopens libnvinfer lazily, so the library
+ * version (named in messages) may be known only now.
+ */
+export function freshRuntime(addon: NativeAddon, before: NativeRuntimeInfo): NativeRuntimeInfo {
+  const later = runtimeInfoOf(addon);
+  return 'error' in later ? before : later;
+}
+
+/** Frees an engine on an error path; the error being thrown matters more than one from dispose. */
+async function disposeQuietly(engine: NativeEngine): Promise<void> {
+  try {
+    await engine.dispose();
+  } catch {
+    // deliberately ignored: see above
+  }
+}
+
+/** An engine tensor as TensorInfo: our dtype name when we have one, -1 dims as null (dynamic). */
+export function tensorInfoOf(desc: NativeTensorDesc): TensorInfo {
+  return { name: desc.name, dtype: dtypeFromNative(desc.dtype) ?? desc.dtype, shape: desc.shape.map((d): Dim => (d < 0 ? null : d)) };
+}
+
+/** What makes an engine unusable for us although TensorRT loaded it; null when it is fine. */
+function unsupportedIO(enginePath: string, info: NativeEngineInfo): TensorRtError | null {
+  const badType = info.tensors.filter((t) => dtypeFromNative(t.dtype) === null);
+  if (badType.length > 0) {
+    const list = badType.map((t) => `${t.mode} '${t.name}' is ${t.dtype}`).join(', ');
+    return new TensorRtError({ reason: 'engine-unsupported', message: `${enginePath}: ${list}; trt-parity runs engines whose inputs and outputs are float32, float16, bfloat16, int8, uint8, int32, int64 or bool`, hints: ['rebuild the engine with float32/float16 I/O, e.g. trtexec ... --inputIOFormats=fp16:chw --outputIOFormats=fp16:chw'], detail: [] });
+  }
+  const badFormat = info.tensors.filter((t) => t.format !== '' && t.format.toUpperCase() !== 'LINEAR');
+  if (badFormat.length > 0) {
+    const list = badFormat.map((t) => `${t.mode} '${t.name}' uses ${t.format} (${t.formatDesc})`).join(', ');
+    return new TensorRtError({ reason: 'engine-unsupported', message: `${enginePath}: ${list}; trt-parity only reads linear (row-major) tensors`, hints: ['rebuild the engine with linear I/O: trtexec ... --inputIOFormats=fp32:chw --outputIOFormats=fp32:chw'], detail: [] });
+  }
+  return null;
+}
+
+/**
+ * A TensorRT engine as a Backend. Create it with `TensorRtBackend.open`.
+ *
+ * Calls to `run` are queued and run one at a time (the addon serializes per engine too; the queue
+ * keeps JavaScript-side timing honest). `dispose` waits for queued runs, is idempotent, and makes
+ * later `run` calls reject.
+ */
+export class TensorRtBackend implements Backend {
+  readonly name = 'tensorrt' as const;
+  readonly source: string;
+  readonly inputs: readonly TensorInfo[];
+  readonly outputs: readonly TensorInfo[];
+  /** What the addon said about the engine, for `inspect` and reports. */
+  readonly engineInfo: NativeEngineInfo;
+  readonly runtime: NativeRuntimeInfo;
+  readonly profile: number;
+  readonly device: number;
+  /** TensorRT version that built the plan, per its header (undocumented; for messages only). */
+  readonly planVersion: string | null;
+  /** TensorRT log lines printed while the engine loaded. */
+  readonly loadLogs: readonly string[];
+  readonly #engine: NativeEngine;
+  readonly #inputDescs: readonly NativeTensorDesc[];
+  readonly #outputOrder: readonly string[];
+  readonly #conversions = new Set<string>();
+  #lastRunLogs: readonly string[] = [];
+  #tail: Promise<unknown> = Promise.resolve();
+  #disposal: Promise<void> | undefined;
+
+  private constructor(source: string, engine: NativeEngine, info: NativeEngineInfo, runtime: NativeRuntimeInfo, profile: number, device: number, planVersion: string | null) {
+    this.source = source;
+    this.#engine = engine;
+    this.engineInfo = info;
+    this.runtime = runtime;
+    this.profile = profile;
+    this.device = device;
+    this.planVersion = planVersion;
+    this.loadLogs = info.logs;
+    this.#inputDescs = info.tensors.filter((t) => t.mode === 'input');
+    const outputs = info.tensors.filter((t) => t.mode === 'output');
+    this.#outputOrder = outputs.map((t) => t.name);
+    this.inputs = this.#inputDescs.map(tensorInfoOf);
+    this.outputs = outputs.map(tensorInfoOf);
+  }
+
+  /**
+   * Loads `enginePath` on GPU `options.device`.
+   * @throws UsageError for bad options or a profile the engine lacks; InputError when the file is
+   * missing, unreadable or empty; TensorRtError (exit 3) when TensorRT is unavailable here or the
+   * engine cannot be loaded, classified, with TensorRT's log lines.
+   */
+  static async open(enginePath: string, options: TensorRtBackendOptions = {}): Promise<TensorRtBackend> {
+    validateTensorRtOptions(options);
+    const { device = 0, profile = 0, allowHostCode = false, plugins = [], logLevel = 'warning' } = options;
+    await checkEngineFile(enginePath);
+    const { addon, runtime } = requireTensorRt({ device });
+    const plan = await readEngineFile(enginePath);
+    const planVersion = readPlanVersion(plan);
+    let engine: NativeEngine;
+    try {
+      engine = await addon.loadEngine(plan, { device, allowHostCode, plugins, logLevel });
+    } catch (err) {
+      const { problem, logs } = classifyEngineError(err, { enginePath, phase: 'load', planVersion, runtime: freshRuntime(addon, runtime), device });
+      throw new TensorRtError(problem, { logs, cause: err });
+    }
+    let info: NativeEngineInfo;
+    try {
+      info = engine.info();
+    } catch (err) {
+      await disposeQuietly(engine);
+      const { problem, logs } = classifyEngineError(err, { enginePath, phase: 'load', planVersion, runtime, device });
+      throw new TensorRtError(problem, { logs, cause: err });
+    }
+    if (profile >= info.numProfiles) {
+      await disposeQuietly(engine);
+      throw new UsageError(`--profile ${profile} does not exist in ${enginePath}: it has ${info.numProfiles} optimization profile${info.numProfiles === 1 ? '' : 's'} (0..${info.numProfiles - 1})`);
+    }
+    const unsupported = unsupportedIO(enginePath, info);
+    if (unsupported !== null) {
+      await disposeQuietly(engine);
+      throw unsupported;
+    }
+    return new TensorRtBackend(enginePath, engine, info, freshRuntime(addon, runtime), profile, device, planVersion);
+  }
+
+  /** Dtype conversions made on inputs so far, e.g. "input 'ids': int64 → int32" (see feeds.ts). */
+  get conversions(): readonly string[] {
+    return [...this.#conversions];
+  }
+
+  /** TensorRT log lines printed during the latest run. */
+  get lastRunLogs(): readonly string[] {
+    return this.#lastRunLogs;
+  }
+
+  /**
+   * Runs one input. Feeds are checked and converted before native code runs (feeds.ts).
+   * @throws InputError for feeds that do not fit the engine; TensorRtError for TensorRT/CUDA failures,
+   * or (reason "disposed") after dispose().
+   */
+  run(feeds: TensorMap, key: string): Promise<RunResult> {
+    if (this.#disposal !== undefined) {
+      return Promise.reject(new TensorRtError({ reason: 'disposed', message: `${this.source}: the TensorRT engine was already disposed`, hints: [], detail: [] }));
+    }
+    const task = this.#tail.then(() => this.#runNow(feeds, key));
+    this.#tail = task.catch(() => undefined);
+    return task;
+  }
+
+  async #runNow(feeds: TensorMap, key: string): Promise<RunResult> {
+    const start = performance.now();
+    const { inputs, conversions } = prepareInferInputs(feeds, this.#inputDescs, this.profile, key);
+    for (const c of conversions) this.#conversions.add(c);
+    let result;
+    try {
+      result = await this.#engine.infer({ profile: this.profile, inputs });
+    } catch (err) {
+      const { problem, logs } = classifyEngineError(err, { enginePath: this.source, phase: 'run', planVersion: this.planVersion, runtime: this.runtime, device: this.device, key });
+      this.#lastRunLogs = logs;
+      throw new TensorRtError(problem, { logs, cause: err });
+    }
+    this.#lastRunLogs = result.logs;
+    const outputs = outputsToTensorMap(result.outputs, this.#outputOrder);
+    const { h2dMs, computeMs, d2hMs, enqueueMs } = result.timing;
+    return { outputs, timing: { wallMs: performance.now() - start, h2dMs, computeMs, d2hMs, enqueueMs } };
+  }
+
+  /** Waits for queued runs, then frees the engine. Idempotent: later calls return the same promise. */
+  dispose(): Promise<void> {
+    this.#disposal ??= this.#tail.then(() => this.#engine.dispose());
+    return this.#disposal;
+  }
+}

@@ -1,0 +1,213 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setAddonForTesting } from '../../../src/backends/tensorrt/load-addon.js';
+import { TensorRtBackend } from '../../../src/backends/tensorrt/tensorrt-backend.js';
+import { TensorRtError } from '../../../src/backends/tensorrt/tensorrt-error.js';
+import { ExitCode, InputError, UsageError } from '../../../src/errors.js';
+import type { Tensor } from '../../../src/tensor/types.js';
+import { createFakeAddon, DEFAULT_TIMING, fakePlan, type FakeAddonOptions, type FakeEngineSpec } from '../../helpers/fake-native.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'trt-parity-backend-'));
+function engineFile(name: string, bytes: Uint8Array = fakePlan()): string {
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+/** A classifier-like engine: image [-1,3,2,2] (profile 1..4) → logits float16 [-1,2], plus int32 ids. */
+const classifier: FakeEngineSpec = {
+  tensors: [
+    { name: 'image', mode: 'input', dtype: 'float32', shape: [-1, 3, 2, 2], profiles: [{ min: [1, 3, 2, 2], opt: [1, 3, 2, 2], max: [4, 3, 2, 2] }] },
+    { name: 'ids', mode: 'input', dtype: 'int32', shape: [-1, 2], profiles: [{ min: [1, 2], opt: [1, 2], max: [4, 2] }] },
+    { name: 'logits', mode: 'output', dtype: 'float16', shape: [-1, 2] },
+  ],
+  loadLogs: ['[W] Using an engine plan file across different models of devices is not recommended'],
+  // logits[b] = [1.0, -2.0] in half bits, whatever the input: the backend must hand the bits over untouched.
+  compute: (call) => {
+    const b = call.inputs.get('image')!.shape[0]!;
+    const data = new Uint16Array(2 * b);
+    for (let i = 0; i < b; i++) data.set([0x3c00, 0xc000], 2 * i);
+    return { logits: { shape: [b, 2], data } };
+  },
+};
+
+function inject(options: FakeAddonOptions = {}) {
+  const fake = createFakeAddon({ engine: classifier, ...options });
+  setAddonForTesting(fake);
+  return fake;
+}
+
+const image = (b = 1): Tensor => ({ dtype: 'float32', shape: [b, 3, 2, 2], data: new Float32Array(b * 12).fill(0.25) });
+const ids = (b = 1, values: bigint[] = Array.from({ length: 2 * b }, (_, i) => BigInt(i + 1))): Tensor => ({ dtype: 'int64', shape: [b, 2], data: BigInt64Array.from(values) });
+const feeds = (b = 1): Map<string, Tensor> => new Map([['image', image(b)], ['ids', ids(b)]]);
+
+afterEach(() => setAddonForTesting(undefined));
+
+describe('open', () => {
+  test('describes I/O as TensorInfo and passes options to the addon', async () => {
+    const fake = inject();
+    const path = engineFile('ok.engine', fakePlan('10.16.0'));
+    const trt = await TensorRtBackend.open(path, { device: 0, allowHostCode: true, plugins: ['/opt/libplug.so'], logLevel: 'info' });
+    assert.equal(trt.name, 'tensorrt');
+    assert.equal(trt.source, path);
+    assert.deepEqual(trt.inputs, [{ name: 'image', dtype: 'float32', shape: [null, 3, 2, 2] }, { name: 'ids', dtype: 'int32', shape: [null, 2] }]);
+    assert.deepEqual(trt.outputs, [{ name: 'logits', dtype: 'float16', shape: [null, 2] }]);
+    assert.equal(trt.planVersion, '10.16.0');
+    assert.deepEqual(trt.loadLogs, classifier.loadLogs);
+    assert.deepEqual(fake.loadCalls[0]!.options, { device: 0, allowHostCode: true, plugins: ['/opt/libplug.so'], logLevel: 'info' });
+    assert.deepEqual([...fake.loadCalls[0]!.plan], [...fakePlan('10.16.0')]);
+    await trt.dispose();
+  });
+
+  test('a missing, empty or directory engine is an InputError naming the file (exit 2)', async () => {
+    inject();
+    const missing = join(dir, 'missing.engine');
+    await assert.rejects(TensorRtBackend.open(missing), (err: unknown) => err instanceof InputError && err.exitCode === ExitCode.usage && err.message === `${missing}: no such file`);
+    await assert.rejects(TensorRtBackend.open(engineFile('empty.engine', new Uint8Array(0))), /empty\.engine: is empty, not a TensorRT engine$/);
+    const sub = join(dir, 'a-dir.engine');
+    mkdirSync(sub, { recursive: true });
+    await assert.rejects(TensorRtBackend.open(sub), /a-dir\.engine: is a directory, not a TensorRT engine file$/);
+  });
+
+  test('bad options are UsageErrors, checked before anything loads', async () => {
+    const fake = inject();
+    await assert.rejects(TensorRtBackend.open(engineFile('o.engine'), { device: -1 }), (err: unknown) => err instanceof UsageError && err.message === 'Expected a non-negative integer for --device but received -1');
+    await assert.rejects(TensorRtBackend.open(engineFile('o.engine'), { logLevel: 'loud' as never }), /Expected one of error, warning, info, verbose for the TensorRT log level but received 'loud'/);
+    assert.equal(fake.loadCalls.length, 0);
+  });
+
+  test('TensorRT unavailable: classified TensorRtError, exit 3, no engine load attempted', async () => {
+    const fake = inject({ runtime: { devices: [], cudaError: 'cudaErrorNoDevice (100): no CUDA-capable device is detected' } });
+    await assert.rejects(TensorRtBackend.open(engineFile('x.engine')), (err: unknown) => {
+      assert.ok(err instanceof TensorRtError);
+      assert.equal(err.exitCode, ExitCode.backend);
+      assert.equal(err.reason, 'no-gpu');
+      return true;
+    });
+    assert.equal(fake.loadCalls.length, 0);
+  });
+
+  test('an incompatible plan: engine-incompatible with the plan version from the file and the TRT log lines', async () => {
+    inject({ loadError: { code: 'ERR_ENGINE_INCOMPATIBLE', message: 'deserializeCudaEngine returned null\nIRuntime::deserializeCudaEngine: Error Code 6: API Usage Error (The engine plan file is not compatible with this version of TensorRT, expecting library version 10.16.0.1 got 10.3.0.26, please rebuild.)' } });
+    const path = engineFile('old.engine', fakePlan('10.3.0'));
+    await assert.rejects(TensorRtBackend.open(path), (err: unknown) => {
+      assert.ok(err instanceof TensorRtError);
+      assert.equal(err.reason, 'engine-incompatible');
+      assert.equal(err.message, `${path}: TensorRT cannot load this engine here: it was built by TensorRT 10.3.0 (per the plan header), and this is TensorRT 10.16.0`);
+      assert.equal(err.hints[0], `rebuild the engine on this machine: trtexec --onnx=<model.onnx> --saveEngine=${path}`);
+      assert.equal(err.logs.length, 1);
+      assert.ok(err.cause instanceof Error);
+      return true;
+    });
+  });
+
+  test('a plan that needs host code loads only with allowHostCode', async () => {
+    inject({ engine: { ...classifier, needsHostCode: true } });
+    const path = engineFile('vc.engine');
+    await assert.rejects(TensorRtBackend.open(path), (err: unknown) => err instanceof TensorRtError && err.reason === 'engine-needs-host-code' && err.hints[0] === 'pass --allow-engine-host-code to load it');
+    const trt = await TensorRtBackend.open(path, { allowHostCode: true });
+    await trt.dispose();
+  });
+
+  test('a profile the engine lacks is a UsageError, and the engine is freed', async () => {
+    const fake = inject();
+    await assert.rejects(TensorRtBackend.open(engineFile('p.engine'), { profile: 1 }), (err: unknown) => err instanceof UsageError && /--profile 1 does not exist in .*p\.engine: it has 1 optimization profile \(0\.\.0\)$/.test(err.message));
+    assert.equal(fake.engines[0]!.disposed, true);
+  });
+
+  test('fp8 outputs or non-linear formats: engine-unsupported, and the engine is freed', async () => {
+    const fake = inject({ engine: { tensors: [{ name: 'x', mode: 'input', dtype: 'float32', shape: [1] }, { name: 'q', mode: 'output', dtype: 'fp8', shape: [1] }] } });
+    await assert.rejects(TensorRtBackend.open(engineFile('fp8.engine')), (err: unknown) => err instanceof TensorRtError && err.reason === 'engine-unsupported' && /output 'q' is fp8; trt-parity runs engines whose inputs and outputs are float32/.test(err.message));
+    assert.equal(fake.engines[0]!.disposed, true);
+    inject({ engine: { tensors: [{ name: 'x', mode: 'input', dtype: 'float16', shape: [1, 8, 2, 2], format: 'HWC8', formatDesc: 'Eight wide channel vectorized row major format' }, { name: 'y', mode: 'output', dtype: 'float32', shape: [1] }] } });
+    await assert.rejects(TensorRtBackend.open(engineFile('hwc8.engine')), /input 'x' uses HWC8 \(Eight wide channel vectorized row major format\); trt-parity only reads linear/);
+  });
+});
+
+describe('run', () => {
+  test('fp16 outputs stay raw bits; int64 ids reach TensorRT as int32; timing is filled', async () => {
+    const fake = inject({ engine: { ...classifier, timing: { computeMs: 3.5 } } });
+    const trt = await TensorRtBackend.open(engineFile('r.engine'));
+    const { outputs, timing } = await trt.run(feeds(2), 'cat.jpg');
+    const logits = outputs.get('logits')!;
+    assert.equal(logits.dtype, 'float16');
+    assert.ok(logits.data instanceof Uint16Array);
+    assert.deepEqual(logits.shape, [2, 2]);
+    assert.deepEqual([...logits.data], [0x3c00, 0xc000, 0x3c00, 0xc000]);
+    const sent = fake.engines[0]!.requests[0]!;
+    assert.equal(sent.profile, 0);
+    const idsSent = sent.inputs.find((i) => i.name === 'ids')!;
+    assert.ok(idsSent.data instanceof Int32Array);
+    assert.deepEqual([...(idsSent.data as Int32Array)], [1, 2, 3, 4]);
+    assert.deepEqual(trt.conversions, ["input 'ids': int64 → int32"]);
+    assert.equal(timing.computeMs, 3.5);
+    assert.equal(timing.h2dMs, DEFAULT_TIMING.h2dMs);
+    assert.equal(timing.d2hMs, DEFAULT_TIMING.d2hMs);
+    assert.equal(timing.enqueueMs, DEFAULT_TIMING.enqueueMs);
+    assert.ok(timing.wallMs >= 0 && Number.isFinite(timing.wallMs));
+    await trt.dispose();
+  });
+
+  test('out-of-profile shapes fail in TypeScript with the allowed range, before native is called', async () => {
+    const fake = inject();
+    const trt = await TensorRtBackend.open(engineFile('r2.engine'));
+    await assert.rejects(trt.run(feeds(5), 'big.jpg'), (err: unknown) => err instanceof InputError && err.message === "big.jpg: input 'image' has shape [5,3,2,2], outside optimization profile 0 of the TensorRT engine: allowed [1,3,2,2] .. [4,3,2,2] (dim 0 is 5, allowed 1..4)");
+    assert.equal(fake.engines[0]!.requests.length, 0);
+    // The queue survives a failed run.
+    assert.equal((await trt.run(feeds(1), 'ok.jpg')).outputs.size, 1);
+    await trt.dispose();
+  });
+
+  test('native errors with codes become classified TensorRtErrors with the run logs', async () => {
+    inject({ engine: { ...classifier, inferError: (c) => (c.index === 0 ? { code: 'ERR_CUDA', message: 'cudaMemcpyAsync: cudaErrorIllegalAddress (700): an illegal memory access was encountered\n[E] [executionContext.cpp::enqueueV3] Error Code 1: Cuda Runtime' } : undefined) } });
+    const trt = await TensorRtBackend.open(engineFile('e.engine'));
+    await assert.rejects(trt.run(feeds(), 'a.jpg'), (err: unknown) => {
+      assert.ok(err instanceof TensorRtError);
+      assert.equal(err.reason, 'cuda-error');
+      assert.match(err.message, /e\.engine on a\.jpg: a CUDA call failed while running it: \[E\] \[executionContext\.cpp::enqueueV3\] Error Code 1: Cuda Runtime$/);
+      assert.deepEqual(err.logs, ['[E] [executionContext.cpp::enqueueV3] Error Code 1: Cuda Runtime']);
+      return true;
+    });
+    assert.equal((await trt.run(feeds(), 'b.jpg')).outputs.size, 1);
+    await trt.dispose();
+  });
+
+  test('concurrent calls are serialized, in order', async () => {
+    const spec: FakeEngineSpec = {
+      tensors: [{ name: 'x', mode: 'input', dtype: 'int32', shape: [1] }, { name: 'y', mode: 'output', dtype: 'int32', shape: [1] }],
+      inferDelayMs: 5,
+      compute: (c) => ({ y: { shape: [1], data: Int32Array.from([c.index * 100 + new Int32Array(c.inputs.get('x')!.bytes.buffer)[0]!]) } }),
+    };
+    const fake = inject({ engine: spec });
+    const trt = await TensorRtBackend.open(engineFile('s.engine'));
+    const runs = [0, 1, 2, 3, 4].map((i) => trt.run(new Map([['x', { dtype: 'int32', shape: [1], data: Int32Array.from([i]) } as Tensor]]), `k${i}`));
+    const ys = (await Promise.all(runs)).map((r) => (r.outputs.get('y')!.data as Int32Array)[0]);
+    assert.deepEqual(ys, [0, 101, 202, 303, 404]);
+    assert.equal(fake.engines[0]!.maxPending, 1, 'never two native calls at once');
+    await trt.dispose();
+  });
+});
+
+describe('dispose', () => {
+  test('during a call: the call completes, then the engine is freed; later runs reject; idempotent', async () => {
+    const fake = inject({ engine: { ...classifier, inferDelayMs: 30 } });
+    const trt = await TensorRtBackend.open(engineFile('d.engine'));
+    const running = trt.run(feeds(), 'a.jpg');
+    const d1 = trt.dispose();
+    const d2 = trt.dispose();
+    assert.equal(d1, d2);
+    const engine = fake.engines[0]!;
+    assert.equal(engine.disposed, false, 'not freed while the call is in flight');
+    const { outputs } = await running;
+    assert.equal(outputs.get('logits')!.data.length, 2);
+    await d1;
+    assert.equal(engine.disposed, true);
+    assert.equal(engine.disposeCalls, 1);
+    await assert.rejects(trt.run(feeds(), 'b.jpg'), (err: unknown) => err instanceof TensorRtError && err.reason === 'disposed');
+    assert.equal(engine.requests.length, 1, 'nothing reached native after dispose');
+    await trt.dispose();
+  });
+});

@@ -1,0 +1,284 @@
+/**
+ * An in-process fake of the native addon, implementing NativeAddon exactly as typed in
+ * src/backends/tensorrt/native-contract.ts, so the TypeScript side can be tested without a GPU.
+ *
+ * It behaves as the contract says the real addon does: it rejects with `code`d errors, checks
+ * requests (names, byte lengths, profile ranges) and rejects bad ones with ERR_INVALID_ARGUMENT,
+ * serializes calls per engine, returns fresh output memory, and disposes idempotently after the
+ * call in flight, rejecting later calls with ERR_DISPOSED. Everything else is configurable.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type {
+  NativeAddon, NativeDeviceInfo, NativeDType, NativeEngine, NativeEngineInfo, NativeEngineOptions, NativeErrorCode,
+  NativeInferRequest, NativeInferResult, NativeRuntimeInfo, NativeTensorDesc, NativeTiming,
+} from '../../src/backends/tensorrt/native-contract.js';
+import { NATIVE_ABI_VERSION } from '../../src/backends/tensorrt/native-contract.js';
+
+/** Bytes per element of a native dtype (int4/fp4 are packed; the fake never runs them). */
+export const NATIVE_ITEM_BYTES: Readonly<Record<NativeDType, number>> = {
+  float32: 4, float16: 2, bfloat16: 2, int8: 1, uint8: 1, int32: 4, int64: 8, bool: 1, fp8: 1, int4: 0.5, fp4: 0.5, e8m0: 1,
+};
+
+export interface FakeError {
+  readonly code: NativeErrorCode | string;
+  /** First line: the summary; further lines: TensorRT log lines, as the addon formats them. */
+  readonly message: string;
+}
+
+/** An Error with a `code`, as the addon rejects with. */
+export function nativeError(e: FakeError): Error & { code: string } {
+  return Object.assign(new Error(e.message), { code: e.code });
+}
+
+/** A tensor for a fake engine; unspecified fields get linear, device-located, non-shape-tensor defaults. */
+export type FakeTensorSpec = Pick<NativeTensorDesc, 'name' | 'mode' | 'dtype' | 'shape'> & Partial<NativeTensorDesc>;
+
+/** One infer() call as the fake received it. */
+export interface FakeInferCall {
+  readonly profile: number;
+  readonly inputs: ReadonlyMap<string, { readonly shape: readonly number[]; readonly bytes: Uint8Array; readonly dtype: NativeDType }>;
+  /** 0 for the first call on this engine. */
+  readonly index: number;
+}
+
+export type FakeCompute = (call: FakeInferCall) => Record<string, { readonly shape: readonly number[]; readonly data: ArrayBufferView }>;
+
+export interface FakeEngineSpec {
+  readonly tensors: readonly FakeTensorSpec[];
+  /** Defaults to the longest `profiles` list among inputs, at least 1. */
+  readonly numProfiles?: number;
+  readonly deviceMemoryBytes?: number;
+  readonly hardwareCompatibility?: string;
+  /** Defaults to the version in plan bytes 24–26, as the addon reads it. */
+  readonly planVersion?: string | null;
+  readonly loadLogs?: readonly string[];
+  /** Loading rejects with ERR_ENGINE_HOST_CODE unless allowHostCode is set. */
+  readonly needsHostCode?: boolean;
+  /** Outputs of a call. Default: zeros, each dynamic output dim taken from the first input's same dim. */
+  readonly compute?: FakeCompute;
+  /** Each infer() takes this long (ms) before resolving. Defaults to 0. */
+  readonly inferDelayMs?: number;
+  /** Makes infer() reject: always, or when the function returns an error. */
+  readonly inferError?: FakeError | ((call: FakeInferCall) => FakeError | undefined);
+  /** Log lines every infer() returns. */
+  readonly inferLogs?: readonly string[];
+  readonly timing?: Partial<NativeTiming>;
+}
+
+export interface FakeAddonOptions {
+  /** Defaults to NATIVE_ABI_VERSION. */
+  readonly abiVersion?: number;
+  readonly runtime?: {
+    readonly cudaRuntimeVersion?: number;
+    readonly cudaDriverVersion?: number;
+    readonly devices?: readonly NativeDeviceInfo[];
+    readonly cudaError?: string | null;
+    readonly tensorrt?: Partial<NativeRuntimeInfo['tensorrt']>;
+  };
+  /** The engine every loadEngine() deserializes, or a function of the plan bytes. */
+  readonly engine?: FakeEngineSpec | ((plan: Uint8Array) => FakeEngineSpec);
+  /** Makes loadEngine() reject with this error. */
+  readonly loadError?: FakeError;
+  readonly loadDelayMs?: number;
+  /**
+   * libnvinfer as seen once the addon tried to dlopen it (on the first loadEngine, or on
+   * probeTensorRT when `withProbe`). Until then libraryVersion and libraryError read null, as the
+   * contract says for "not tried". Defaults to a loaded 10.16.0.
+   */
+  readonly library?: { readonly libraryVersion: string | null; readonly libraryError: string | null };
+  /** Give the fake the proposed probeTensorRT() (see load-addon.ts). Defaults to false. */
+  readonly withProbe?: boolean;
+}
+
+export const FAKE_GPU: NativeDeviceInfo = { index: 0, name: 'NVIDIA H100 80GB HBM3', computeCapability: '9.0', totalMemoryBytes: 85_045_018_624, pciBusId: '0000:18:00.0' };
+
+export const DEFAULT_TIMING: NativeTiming = { h2dMs: 0.25, computeMs: 1.5, d2hMs: 0.125, enqueueMs: 0.0625, nativeMs: 2 };
+
+function volume(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function fullDesc(t: FakeTensorSpec): NativeTensorDesc {
+  return { location: 'device', format: 'LINEAR', formatDesc: 'Row major linear format', isShapeTensor: false, profiles: [], ...t };
+}
+
+/** A 32-byte plan whose header bytes 24–26 say `version` ("10.3.0"), as plan-header.ts reads them. */
+export function fakePlan(version = '10.16.0', length = 32): Uint8Array {
+  const plan = new Uint8Array(length);
+  plan.set([0x66, 0x74, 0x72, 0x74], 0); // "ftrt": any tag will do; the fake never checks it
+  const [ma, mi, pa] = version.split('.').map(Number);
+  plan[24] = ma ?? 0;
+  plan[25] = mi ?? 0;
+  plan[26] = pa ?? 0;
+  return plan;
+}
+
+export class FakeEngine implements NativeEngine {
+  readonly spec: FakeEngineSpec;
+  readonly options: NativeEngineOptions;
+  readonly #info: NativeEngineInfo;
+  /** Every request received, in order (including rejected ones). */
+  readonly requests: NativeInferRequest[] = [];
+  /** Calls that entered infer() and have not settled. */
+  pending = 0;
+  /** The most calls ever pending at once: above 1 means the caller did not serialize. */
+  maxPending = 0;
+  disposeCalls = 0;
+  #disposed = false;
+  #disposeRequested = false;
+  #tail: Promise<unknown> = Promise.resolve();
+  #disposal: Promise<void> | undefined;
+  #calls = 0;
+
+  constructor(spec: FakeEngineSpec, options: NativeEngineOptions, plan: Uint8Array) {
+    this.spec = spec;
+    this.options = options;
+    const tensors = spec.tensors.map(fullDesc);
+    const profiles = Math.max(1, ...tensors.map((t) => t.profiles.length));
+    const head = plan.length >= 27 ? `${plan[24]}.${plan[25]}.${plan[26]}` : null;
+    this.#info = {
+      tensors,
+      numProfiles: spec.numProfiles ?? profiles,
+      deviceMemoryBytes: spec.deviceMemoryBytes ?? 1 << 20,
+      device: options.device ?? 0,
+      hardwareCompatibility: spec.hardwareCompatibility ?? 'none',
+      planVersion: spec.planVersion !== undefined ? spec.planVersion : head,
+      logs: spec.loadLogs ?? [],
+    };
+  }
+
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  info(): NativeEngineInfo {
+    return this.#info;
+  }
+
+  infer(request: NativeInferRequest): Promise<NativeInferResult> {
+    this.requests.push(request);
+    if (this.#disposeRequested) return Promise.reject(nativeError({ code: 'ERR_DISPOSED', message: 'engine is disposed' }));
+    this.pending++;
+    this.maxPending = Math.max(this.maxPending, this.pending);
+    const run = this.#tail.then(() => this.#inferNow(request));
+    this.#tail = run.catch(() => undefined);
+    return run.finally(() => {
+      this.pending--;
+    });
+  }
+
+  async #inferNow(request: NativeInferRequest): Promise<NativeInferResult> {
+    const index = this.#calls++;
+    if (this.spec.inferDelayMs) await sleep(this.spec.inferDelayMs);
+    const profile = request.profile ?? 0;
+    const invalid = (message: string): Error => nativeError({ code: 'ERR_INVALID_ARGUMENT', message });
+    if (profile < 0 || profile >= this.#info.numProfiles) throw invalid(`profile ${profile} out of range`);
+    const inputs = new Map<string, { shape: readonly number[]; bytes: Uint8Array; dtype: NativeDType }>();
+    const descs = this.#info.tensors;
+    for (const input of request.inputs) {
+      const desc = descs.find((t) => t.name === input.name && t.mode === 'input');
+      if (desc === undefined) throw invalid(`unknown input tensor '${input.name}'`);
+      const want = volume(input.shape) * NATIVE_ITEM_BYTES[desc.dtype];
+      if (input.data.byteLength !== want) throw invalid(`input '${input.name}': ${input.data.byteLength} bytes, expected ${want}`);
+      const range = desc.isShapeTensor ? undefined : desc.profiles[profile];
+      if (range && input.shape.some((d, i) => d < range.min[i]! || d > range.max[i]!)) {
+        throw invalid(`IExecutionContext::setInputShape: Error Code 3: API Usage Error (dimensions exceed min ~ max range for '${input.name}')`);
+      }
+      inputs.set(input.name, { shape: input.shape, dtype: desc.dtype, bytes: new Uint8Array(input.data.buffer, input.data.byteOffset, input.data.byteLength).slice() });
+    }
+    for (const d of descs) if (d.mode === 'input' && !inputs.has(d.name)) throw invalid(`input '${d.name}' not set`);
+    const call: FakeInferCall = { profile, inputs, index };
+    const err = typeof this.spec.inferError === 'function' ? this.spec.inferError(call) : this.spec.inferError;
+    if (err !== undefined) throw nativeError(err);
+    const produced = (this.spec.compute ?? defaultCompute(descs))(call);
+    const outputs = descs.filter((d) => d.mode === 'output').map((d) => {
+      const o = produced[d.name];
+      if (o === undefined) throw new Error(`fake compute produced no output '${d.name}'`);
+      const data = new ArrayBuffer(o.data.byteLength);
+      new Uint8Array(data).set(new Uint8Array(o.data.buffer, o.data.byteOffset, o.data.byteLength));
+      return { name: d.name, dtype: d.dtype, shape: [...o.shape], data };
+    });
+    return { outputs, timing: { ...DEFAULT_TIMING, ...this.spec.timing }, logs: this.spec.inferLogs ?? [] };
+  }
+
+  dispose(): Promise<void> {
+    this.disposeCalls++;
+    this.#disposeRequested = true;
+    this.#disposal ??= this.#tail.then(() => {
+      this.#disposed = true;
+    });
+    return this.#disposal;
+  }
+}
+
+function defaultCompute(descs: readonly NativeTensorDesc[]): FakeCompute {
+  return (call) => {
+    const first = [...call.inputs.values()][0];
+    const out: Record<string, { shape: readonly number[]; data: ArrayBufferView }> = {};
+    for (const d of descs.filter((t) => t.mode === 'output')) {
+      const shape = d.shape.map((dim, i) => (dim >= 0 ? dim : first?.shape[i] ?? 1));
+      out[d.name] = { shape, data: new Uint8Array(volume(shape) * NATIVE_ITEM_BYTES[d.dtype]) };
+    }
+    return out;
+  };
+}
+
+export interface FakeAddon extends NativeAddon {
+  /** Engines loaded so far, in order. */
+  readonly engines: FakeEngine[];
+  readonly loadCalls: { readonly plan: Uint8Array; readonly options: NativeEngineOptions }[];
+  probeTensorRT?: () => NativeRuntimeInfo['tensorrt'];
+}
+
+/** A fake addon; see FakeAddonOptions for what can be configured. */
+export function createFakeAddon(options: FakeAddonOptions = {}): FakeAddon {
+  const rt = options.runtime ?? {};
+  const library = options.library ?? { libraryVersion: '10.16.0', libraryError: null };
+  let tried = false;
+  const tensorrt = (): NativeRuntimeInfo['tensorrt'] => {
+    const base = { builtIn: true, headerVersion: '10.16.0', libraryName: 'libnvinfer.so.10', libraryVersion: null, libraryError: null, ...rt.tensorrt };
+    if (!base.builtIn) return { ...base, headerVersion: null, libraryName: null, libraryVersion: null, libraryError: null };
+    return tried && rt.tensorrt?.libraryVersion === undefined && rt.tensorrt?.libraryError === undefined ? { ...base, ...library } : base;
+  };
+  const runtime = (): NativeRuntimeInfo => ({
+    abiVersion: options.abiVersion ?? NATIVE_ABI_VERSION,
+    cudaRuntimeVersion: rt.cudaRuntimeVersion ?? 13000,
+    cudaDriverVersion: rt.cudaDriverVersion ?? 13010,
+    devices: rt.devices ?? [FAKE_GPU],
+    cudaError: rt.cudaError ?? null,
+    tensorrt: tensorrt(),
+  });
+  const addon: FakeAddon = {
+    abiVersion: options.abiVersion ?? NATIVE_ABI_VERSION,
+    engines: [],
+    loadCalls: [],
+    getRuntimeInfo: runtime,
+    async loadEngine(plan, engineOptions = {}) {
+      addon.loadCalls.push({ plan, options: engineOptions });
+      if (options.loadDelayMs) await sleep(options.loadDelayMs);
+      const info = runtime();
+      if (!info.tensorrt.builtIn) throw nativeError({ code: 'ERR_TRT_NOT_BUILT', message: 'trt_parity was built without TensorRT' });
+      const device = engineOptions.device ?? 0;
+      if (!info.devices.some((d) => d.index === device)) throw nativeError({ code: 'ERR_NO_DEVICE', message: `cudaSetDevice(${device}): cudaErrorInvalidDevice (101): invalid device ordinal` });
+      tried = true;
+      const lib = runtime().tensorrt;
+      if (lib.libraryError !== null) throw nativeError({ code: 'ERR_TRT_LIBRARY', message: lib.libraryError });
+      if (options.loadError) throw nativeError(options.loadError);
+      const spec = typeof options.engine === 'function' ? options.engine(plan) : options.engine;
+      if (spec === undefined) throw nativeError({ code: 'ERR_ENGINE_INCOMPATIBLE', message: 'IRuntime::deserializeCudaEngine: Error Code 1: Serialization (Magic tag does not match)' });
+      if (spec.needsHostCode && !engineOptions.allowHostCode) {
+        throw nativeError({ code: 'ERR_ENGINE_HOST_CODE', message: 'IRuntime::deserializeCudaEngine: Error Code 6: API Usage Error (Cannot deserialize engine with lean runtime: host code not allowed)' });
+      }
+      const engine = new FakeEngine(spec, engineOptions, plan);
+      addon.engines.push(engine);
+      return engine;
+    },
+  };
+  if (options.withProbe) {
+    addon.probeTensorRT = () => {
+      tried = true;
+      return runtime().tensorrt;
+    };
+  }
+  return addon;
+}
