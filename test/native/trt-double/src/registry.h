@@ -1,0 +1,16 @@
+// The process-wide plugin registry double and the logger it reports to.
+#pragma once
+
+#include "common.h"
+
+namespace trtdouble
+{
+
+//! The logger of the most recently created runtime (TensorRT's logger is effectively global too).
+ILogger* globalLogger() noexcept;
+void setGlobalLogger(ILogger* logger) noexcept;
+
+//! The one registry, as getPluginRegistry() and IRuntime::getPluginRegistry() return it.
+nvinfer1::IPluginRegistry& globalRegistry() noexcept;
+
+} // namespace trtdouble
