@@ -146,6 +146,29 @@ export interface NativeEngine {
   /** Idempotent. Waits for an in-flight call to finish, then frees everything; later infer() calls reject. */
   dispose(): Promise<void>;
   readonly disposed: boolean;
+  /** Test hook: allocation counters and free device memory, to prove staging reuse and flat memory. */
+  _debug?(): NativeEngineDebug;
+}
+
+export interface NativeEngineDebug {
+  readonly deviceAllocs: number;
+  readonly deviceBytes: number;
+  readonly pinnedAllocs: number;
+  readonly pinnedBytes: number;
+  readonly stagingSets: number;
+  readonly calls: number;
+  /** cudaMemGetInfo of the engine's device. */
+  readonly deviceFreeBytes: number;
+  readonly deviceTotalBytes: number;
+}
+
+/** A CUDA-only engine for testing the buffer/stream/event/worker machinery without TensorRT: outputs `<input>_echo`. */
+export interface NativeEchoSpec {
+  readonly inputs: readonly { readonly name: string; readonly dtype: NativeDType; readonly shape: readonly number[]; readonly location?: 'host' }[];
+  /** Host-side delay inside the enqueue step, to test dispose during a call. */
+  readonly delayMs?: number;
+  /** Make the enqueue step fail, to test error paths. */
+  readonly failEnqueue?: boolean;
 }
 
 export interface NativeAddon {
@@ -154,6 +177,8 @@ export interface NativeAddon {
   getRuntimeInfo(): NativeRuntimeInfo;
   /** Deserializes on a worker thread. Rejects with an Error whose `code` says why (see NativeErrorCode). */
   loadEngine(plan: Uint8Array, options?: NativeEngineOptions): Promise<NativeEngine>;
+  /** Test hook (CUDA part only, no TensorRT): the same pipeline with a device-to-device copy as its compute. */
+  _createEchoEngine?(spec: NativeEchoSpec, options?: { readonly device?: number }): Promise<NativeEngine>;
 }
 
 /**

@@ -1,0 +1,111 @@
+#include "js_convert.h"
+
+#include <cmath>
+
+#include "native_error.h"
+
+namespace trtp {
+namespace {
+
+Napi::Value nullable(Napi::Env env, const std::optional<std::string>& s) {
+  return s ? Napi::String::New(env, *s).As<Napi::Value>() : env.Null();
+}
+
+Napi::Array int64sToJs(Napi::Env env, const std::vector<int64_t>& v) {
+  Napi::Array a = Napi::Array::New(env, v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) a.Set(static_cast<uint32_t>(i), Napi::Number::New(env, static_cast<double>(v[i])));
+  return a;
+}
+
+}  // namespace
+
+Napi::Array shapeToJs(Napi::Env env, const Shape& shape) { return int64sToJs(env, shape); }
+
+Napi::Array stringsToJs(Napi::Env env, const std::vector<std::string>& lines) {
+  Napi::Array a = Napi::Array::New(env, lines.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) a.Set(static_cast<uint32_t>(i), Napi::String::New(env, lines[i]));
+  return a;
+}
+
+Napi::Object engineInfoToJs(Napi::Env env, const EngineDesc& desc) {
+  Napi::Object o = Napi::Object::New(env);
+  Napi::Array tensors = Napi::Array::New(env, desc.tensors.size());
+  for (std::size_t i = 0; i < desc.tensors.size(); ++i) {
+    const TensorDesc& t = desc.tensors[i];
+    Napi::Object j = Napi::Object::New(env);
+    j.Set("name", t.name);
+    j.Set("mode", t.isInput ? "input" : "output");
+    j.Set("dtype", t.dtype);
+    j.Set("shape", shapeToJs(env, t.shape));
+    j.Set("location", t.onHost ? "host" : "device");
+    j.Set("format", t.format);
+    j.Set("formatDesc", t.formatDesc);
+    j.Set("isShapeTensor", t.isShapeTensor);
+    Napi::Array profiles = Napi::Array::New(env, t.profiles.size());
+    for (std::size_t p = 0; p < t.profiles.size(); ++p) {
+      const ProfileShapes& ps = t.profiles[p];
+      Napi::Object jp = Napi::Object::New(env);
+      jp.Set("min", shapeToJs(env, ps.min));
+      jp.Set("opt", shapeToJs(env, ps.opt));
+      jp.Set("max", shapeToJs(env, ps.max));
+      if (ps.hasValues) {
+        Napi::Object values = Napi::Object::New(env);
+        values.Set("min", int64sToJs(env, ps.minValues));
+        values.Set("opt", int64sToJs(env, ps.optValues));
+        values.Set("max", int64sToJs(env, ps.maxValues));
+        jp.Set("values", values);
+      }
+      profiles.Set(static_cast<uint32_t>(p), jp);
+    }
+    j.Set("profiles", profiles);
+    tensors.Set(static_cast<uint32_t>(i), j);
+  }
+  o.Set("tensors", tensors);
+  o.Set("numProfiles", desc.numProfiles);
+  o.Set("deviceMemoryBytes", Napi::Number::New(env, static_cast<double>(desc.deviceMemoryBytes)));
+  o.Set("device", desc.device);
+  o.Set("hardwareCompatibility", desc.hardwareCompatibility);
+  o.Set("planVersion", nullable(env, desc.planVersion));
+  o.Set("logs", stringsToJs(env, desc.logs));
+  return o;
+}
+
+Napi::Object timingToJs(Napi::Env env, const Timing& t) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("h2dMs", t.h2dMs);
+  o.Set("computeMs", t.computeMs);
+  o.Set("d2hMs", t.d2hMs);
+  o.Set("enqueueMs", t.enqueueMs);
+  o.Set("nativeMs", t.nativeMs);
+  return o;
+}
+
+Napi::Object debugToJs(Napi::Env env, const DebugCounters& d) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("deviceAllocs", static_cast<double>(d.deviceAllocs));
+  o.Set("deviceBytes", static_cast<double>(d.deviceBytes));
+  o.Set("pinnedAllocs", static_cast<double>(d.pinnedAllocs));
+  o.Set("pinnedBytes", static_cast<double>(d.pinnedBytes));
+  o.Set("stagingSets", static_cast<double>(d.stagingSets));
+  o.Set("calls", static_cast<double>(d.calls));
+  o.Set("deviceFreeBytes", static_cast<double>(d.deviceFreeBytes));
+  o.Set("deviceTotalBytes", static_cast<double>(d.deviceTotalBytes));
+  return o;
+}
+
+Shape shapeFromJs(const Napi::Value& v, const std::string& what) {
+  if (!v.IsArray()) fail("ERR_INVALID_ARGUMENT", what + " must be an array of non-negative integers");
+  Napi::Array a = v.As<Napi::Array>();
+  Shape s;
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value d = a.Get(i);
+    const double x = d.IsNumber() ? d.As<Napi::Number>().DoubleValue() : -1;
+    if (!(x >= 0) || x != std::floor(x) || x > 9007199254740991.0) {
+      fail("ERR_INVALID_ARGUMENT", what + " must be an array of non-negative integers");
+    }
+    s.push_back(static_cast<int64_t>(x));
+  }
+  return s;
+}
+
+}  // namespace trtp

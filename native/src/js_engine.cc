@@ -1,0 +1,284 @@
+#include "js_engine.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "js_convert.h"
+#include "js_util.h"
+#include "native_error.h"
+
+namespace trtp {
+namespace {
+
+class InferWorker final : public PromiseWorker {
+ public:
+  InferWorker(Napi::Env env, std::shared_ptr<EngineQueue> queue, std::unique_ptr<Call> call, Napi::Promise::Deferred deferred)
+      : PromiseWorker(env, std::move(deferred)), queue_(std::move(queue)), session_(queue_->session), call_(std::move(call)) {}
+
+ protected:
+  void run() override { session_->run(*call_); }
+
+  Napi::Value result(Napi::Env env) override {
+    const EngineDesc& desc = session_->desc();
+    Napi::Array outputs = Napi::Array::New(env, call_->outputs.size());
+    for (std::size_t i = 0; i < call_->outputs.size(); ++i) {
+      const CallOutput& out = call_->outputs[i];
+      const TensorDesc& t = desc.tensors[out.tensor];
+      // Fresh memory the caller owns: the pinned staging goes back to the pool right after this.
+      Napi::ArrayBuffer data = Napi::ArrayBuffer::New(env, out.bytes);
+      if (out.bytes > 0) std::memcpy(data.Data(), call_->staging->out[out.tensor].get(), out.bytes);
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("name", t.name);
+      o.Set("dtype", t.dtype);
+      o.Set("shape", shapeToJs(env, out.shape));
+      o.Set("data", data);
+      outputs.Set(static_cast<uint32_t>(i), o);
+    }
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("outputs", outputs);
+    r.Set("timing", timingToJs(env, call_->timing));
+    r.Set("logs", stringsToJs(env, call_->logs));
+    return r;
+  }
+
+  void settled(Napi::Env env) override {
+    session_->releaseStaging(std::move(call_->staging));
+    queue_->callDone(env);
+  }
+
+ private:
+  std::shared_ptr<EngineQueue> queue_;
+  std::shared_ptr<Session> session_;
+  std::unique_ptr<Call> call_;
+};
+
+class DisposeWorker final : public PromiseWorker {
+ public:
+  DisposeWorker(Napi::Env env, std::shared_ptr<EngineQueue> queue)
+      : PromiseWorker(env, Napi::Promise::Deferred::New(env)), queue_(std::move(queue)), session_(queue_->session) {}
+
+ protected:
+  void run() override { session_->release(); }
+  Napi::Value result(Napi::Env env) override { return env.Undefined(); }
+  void settled(Napi::Env env) override {
+    queue_->disposed = true;
+    for (auto& d : queue_->disposeWaiters) d.Resolve(env.Undefined());
+    queue_->disposeWaiters.clear();
+  }
+
+ private:
+  std::shared_ptr<EngineQueue> queue_;
+  std::shared_ptr<Session> session_;
+};
+
+/** Validates a request against the engine and copies its inputs into pinned staging (main thread). */
+std::unique_ptr<Call> stageRequest(Session& session, const Napi::Value& value) {
+  const EngineDesc& desc = session.desc();
+  if (!value.IsObject()) fail("ERR_INVALID_ARGUMENT", "infer() needs a request object { profile?, inputs }");
+  Napi::Object req = value.As<Napi::Object>();
+  auto call = std::make_unique<Call>();
+  Napi::Value profile = req.Get("profile");
+  if (!profile.IsUndefined()) {
+    const double p = profile.IsNumber() ? profile.As<Napi::Number>().DoubleValue() : -1;
+    if (!(p >= 0) || p != static_cast<double>(static_cast<int>(p)) || p >= desc.numProfiles) {
+      fail("ERR_INVALID_ARGUMENT", "request.profile must be an integer in 0.." + std::to_string(desc.numProfiles - 1));
+    }
+    call->profile = static_cast<int>(p);
+  }
+  for (const TensorDesc& t : desc.tensors) {
+    if (runnableElementSize(t.dtype) == 0) {
+      fail("ERR_ENGINE_UNSUPPORTED", std::string(t.isInput ? "input" : "output") + " '" + t.name + "' has dtype " + t.dtype +
+                                         ", which trt-parity describes but cannot run");
+    }
+  }
+  Napi::Value inputs = req.Get("inputs");
+  if (!inputs.IsArray()) fail("ERR_INVALID_ARGUMENT", "request.inputs must be an array of { name, shape, data }");
+  Napi::Array arr = inputs.As<Napi::Array>();
+
+  struct Source {
+    const uint8_t* bytes;
+    std::size_t length;
+  };
+  std::vector<Source> sources;
+  std::vector<bool> seen(desc.tensors.size(), false);
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    Napi::Value item = arr.Get(i);
+    if (!item.IsObject()) fail("ERR_INVALID_ARGUMENT", "request.inputs[" + std::to_string(i) + "] must be an object");
+    Napi::Object in = item.As<Napi::Object>();
+    Napi::Value nameValue = in.Get("name");
+    if (!nameValue.IsString()) fail("ERR_INVALID_ARGUMENT", "request.inputs[" + std::to_string(i) + "].name must be a string");
+    const std::string name = nameValue.As<Napi::String>().Utf8Value();
+    std::size_t index = desc.tensors.size();
+    for (std::size_t k = 0; k < desc.tensors.size(); ++k) {
+      if (desc.tensors[k].isInput && desc.tensors[k].name == name) index = k;
+    }
+    if (index == desc.tensors.size()) fail("ERR_INVALID_ARGUMENT", "the engine has no input named '" + name + "'");
+    if (seen[index]) fail("ERR_INVALID_ARGUMENT", "input '" + name + "' is given twice");
+    seen[index] = true;
+    const TensorDesc& t = desc.tensors[index];
+    Shape shape = shapeFromJs(in.Get("shape"), "input '" + name + "' shape");
+    if (shape.size() != t.shape.size()) {
+      fail("ERR_INVALID_ARGUMENT", "input '" + name + "' has rank " + std::to_string(t.shape.size()) + " (" + shapeText(t.shape) +
+                                       ") but the request gives shape " + shapeText(shape));
+    }
+    for (std::size_t d = 0; d < shape.size(); ++d) {
+      if (t.shape[d] >= 0 && t.shape[d] != shape[d]) {
+        fail("ERR_INVALID_ARGUMENT", "input '" + name + "' shape " + shapeText(shape) + " does not match the engine's " + shapeText(t.shape));
+      }
+    }
+    auto volume = volumeOf(shape);
+    if (!volume) fail("ERR_INVALID_ARGUMENT", "input '" + name + "' shape " + shapeText(shape) + " is too large");
+    const uint64_t expected = *volume * runnableElementSize(t.dtype);
+    Napi::Value data = in.Get("data");
+    Source src{nullptr, 0};
+    if (data.IsTypedArray()) {
+      Napi::TypedArray ta = data.As<Napi::TypedArray>();
+      src = {static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset(), ta.ByteLength()};
+    } else if (data.IsDataView()) {
+      Napi::DataView dv = data.As<Napi::DataView>();
+      src = {static_cast<const uint8_t*>(dv.ArrayBuffer().Data()) + dv.ByteOffset(), dv.ByteLength()};
+    } else {
+      fail("ERR_INVALID_ARGUMENT", "input '" + name + "' data must be a TypedArray or DataView");
+    }
+    if (src.length != expected) {
+      fail("ERR_INVALID_ARGUMENT", "input '" + name + "' data has " + std::to_string(src.length) + " bytes but shape " +
+                                       shapeText(shape) + " of " + t.dtype + " needs " + std::to_string(expected));
+    }
+    call->inputs.push_back(CallInput{index, std::move(shape), static_cast<std::size_t>(expected)});
+    sources.push_back(src);
+  }
+  for (std::size_t k = 0; k < desc.tensors.size(); ++k) {
+    if (desc.tensors[k].isInput && !seen[k]) fail("ERR_INVALID_ARGUMENT", "input '" + desc.tensors[k].name + "' is missing");
+  }
+  // Copied now, on the main thread, so the caller's buffers need not outlive this call.
+  call->staging = session.acquireStaging();
+  try {
+    for (std::size_t i = 0; i < call->inputs.size(); ++i) {
+      void* dst = call->staging->in[call->inputs[i].tensor].ensure(call->inputs[i].bytes);
+      if (sources[i].length > 0) std::memcpy(dst, sources[i].bytes, sources[i].length);
+    }
+  } catch (...) {
+    session.releaseStaging(std::move(call->staging));
+    throw;
+  }
+  return call;
+}
+
+}  // namespace
+
+void SessionRegistry::add(const std::shared_ptr<Session>& s) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  sessions_.erase(std::remove_if(sessions_.begin(), sessions_.end(), [](const auto& w) { return w.expired(); }), sessions_.end());
+  sessions_.push_back(s);
+}
+
+void SessionRegistry::releaseAll() noexcept {
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& w : sessions_) {
+      if (auto s = w.lock()) live.push_back(std::move(s));
+    }
+    sessions_.clear();
+  }
+  for (auto& s : live) s->release();
+}
+
+void EngineQueue::submit(Napi::Env env, std::unique_ptr<Call> call, Napi::Promise::Deferred deferred) {
+  pending.push_back(Pending{std::move(call), std::move(deferred)});
+  pump(env);
+}
+
+void EngineQueue::pump(Napi::Env env) {
+  if (inFlight || pending.empty()) return;
+  Pending next = std::move(pending.front());
+  pending.pop_front();
+  inFlight = true;
+  // The worker holds its own reference: the queue outlives a garbage-collected JS wrapper.
+  auto* worker = new InferWorker(env, shared_from_this(), std::move(next.call), std::move(next.deferred));
+  worker->Queue();
+}
+
+void EngineQueue::callDone(Napi::Env env) {
+  inFlight = false;
+  if (disposeRequested) {
+    if (!disposeQueued) {
+      disposeQueued = true;
+      (new DisposeWorker(env, shared_from_this()))->Queue();
+    }
+    return;
+  }
+  pump(env);
+}
+
+void EngineQueue::dispose(Napi::Env env, Napi::Promise::Deferred deferred) {
+  if (disposed) {
+    deferred.Resolve(env.Undefined());
+    return;
+  }
+  disposeWaiters.push_back(std::move(deferred));
+  if (disposeRequested) return;
+  disposeRequested = true;
+  while (!pending.empty()) {
+    Pending p = std::move(pending.front());
+    pending.pop_front();
+    session->releaseStaging(std::move(p.call->staging));
+    p.deferred.Reject(makeError(env, "ERR_DISPOSED", "the engine was disposed before this call started").Value());
+  }
+  if (!inFlight) {
+    disposeQueued = true;
+    (new DisposeWorker(env, shared_from_this()))->Queue();
+  }
+}
+
+Napi::Function EngineWrap::define(Napi::Env env) {
+  return DefineClass(env, "NativeEngine",
+                     {InstanceMethod<&EngineWrap::info>("info"), InstanceMethod<&EngineWrap::infer>("infer"),
+                      InstanceMethod<&EngineWrap::dispose>("dispose"), InstanceAccessor<&EngineWrap::disposed>("disposed"),
+                      InstanceMethod<&EngineWrap::debug>("_debug")});
+}
+
+Napi::Object EngineWrap::create(Napi::Env env, Napi::FunctionReference& ctor, std::shared_ptr<Session> session) {
+  auto queue = std::make_shared<EngineQueue>();
+  queue->session = std::move(session);
+  return ctor.New({Napi::External<std::shared_ptr<EngineQueue>>::New(env, &queue)});
+}
+
+EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EngineWrap>(info) {
+  if (info.Length() != 1 || !info[0].IsExternal()) {
+    throw Napi::TypeError::New(info.Env(), "NativeEngine cannot be constructed directly; use loadEngine()");
+  }
+  queue_ = *info[0].As<Napi::External<std::shared_ptr<EngineQueue>>>().Data();
+}
+
+Napi::Value EngineWrap::info(const Napi::CallbackInfo& info) { return engineInfoToJs(info.Env(), queue_->session->desc()); }
+
+Napi::Value EngineWrap::infer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (queue_->disposeRequested) return rejected(env, "ERR_DISPOSED", "infer() called on a disposed engine");
+  try {
+    std::unique_ptr<Call> call = stageRequest(*queue_->session, info[0]);
+    auto deferred = Napi::Promise::Deferred::New(env);
+    Napi::Promise promise = deferred.Promise();
+    queue_->submit(env, std::move(call), std::move(deferred));
+    return promise;
+  } catch (const NativeError& e) {
+    return rejected(env, e.code(), e.what());
+  }
+}
+
+Napi::Value EngineWrap::dispose(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto deferred = Napi::Promise::Deferred::New(env);
+  Napi::Promise promise = deferred.Promise();
+  queue_->dispose(env, std::move(deferred));
+  return promise;
+}
+
+Napi::Value EngineWrap::disposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), queue_->disposeRequested); }
+
+Napi::Value EngineWrap::debug(const Napi::CallbackInfo& info) { return debugToJs(info.Env(), queue_->session->debug()); }
+
+}  // namespace trtp

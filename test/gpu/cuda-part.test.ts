@@ -1,0 +1,296 @@
+// The CUDA half of the addon on a real GPU, without TensorRT: the echo engine runs the same staging,
+// device-buffer, stream, event, worker-queue and dispose code as a TensorRT engine, with a
+// device-to-device copy as its "compute". The oracle is the identity: each output must equal its
+// own input, byte for byte. Skips as a whole (with the reason printed) where no GPU is usable.
+//
+// TRT_PARITY_ADDON=path selects another build, e.g. the fake-CUDA build from docs/native.md, on
+// which the bandwidth and event-timing checks are skipped (its copies are plain memcpy).
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { repoRoot } from '../helpers/paths.js';
+import type { NativeAddon, NativeEngine, NativeInferResult } from '../../src/backends/tensorrt/native-contract.js';
+
+interface EchoTensorSpec {
+  name: string;
+  dtype: string;
+  shape: number[];
+  location?: 'device' | 'host';
+}
+interface EchoSpec {
+  inputs: EchoTensorSpec[];
+  delayMs?: number;
+  failEnqueue?: boolean;
+}
+/** Allocation counters of one engine (test hook; see docs/native.md). */
+interface DebugCounters {
+  deviceAllocs: number;
+  deviceBytes: number;
+  pinnedAllocs: number;
+  pinnedBytes: number;
+  stagingSets: number;
+  calls: number;
+  deviceFreeBytes: number;
+  deviceTotalBytes: number;
+}
+type EchoEngine = NativeEngine & { _debug(): DebugCounters };
+type EchoAddon = NativeAddon & { _createEchoEngine(spec: EchoSpec, options?: { device?: number }): Promise<EchoEngine> };
+
+const addonPath = process.env.TRT_PARITY_ADDON ?? join(repoRoot, 'build', 'Release', 'trt_parity.node');
+
+function loadAddon(): { addon: EchoAddon | null; skip: string | false } {
+  if (!existsSync(addonPath)) return { addon: null, skip: `no addon at ${addonPath} (run npm run build:native)` };
+  try {
+    const addon = createRequire(import.meta.url)(addonPath) as EchoAddon;
+    const info = addon.getRuntimeInfo();
+    if (info.devices.length === 0) return { addon, skip: `no usable GPU: ${info.cudaError ?? 'no devices'}` };
+    return { addon, skip: false };
+  } catch (err) {
+    return { addon: null, skip: `addon does not load: ${(err as Error).message}` };
+  }
+}
+
+const { addon, skip } = loadAddon();
+if (skip) console.log(`GPU tests skipped: ${skip}`);
+const fake = addon !== null && !skip && addon.getRuntimeInfo().devices[0]?.name.startsWith('trt-parity fake') === true;
+
+const BYTES: Record<string, number> = { float32: 4, float16: 2, bfloat16: 2, int8: 1, uint8: 1, bool: 1, int32: 4, int64: 8 };
+
+/** Deterministic bytes (xorshift32), different per seed. */
+function bytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+function outputBytes(r: NativeInferResult, name: string): Uint8Array {
+  const o = r.outputs.find((x) => x.name === name);
+  assert.ok(o, `no output ${name}`);
+  return new Uint8Array(o.data);
+}
+
+async function echo(spec: EchoSpec): Promise<EchoEngine> {
+  assert.ok(addon);
+  return addon._createEchoEngine(spec);
+}
+
+const one = (rows: number, seed: number, dtype = 'float32', cols = 3) => ({
+  inputs: [{ name: 'x', shape: [rows, cols], data: bytes(rows * cols * (BYTES[dtype] ?? 1), seed) }],
+});
+
+describe('CUDA part of the native addon (echo engine)', { skip }, () => {
+  test('device info is complete', () => {
+    assert.ok(addon);
+    const info = addon.getRuntimeInfo();
+    assert.equal(info.cudaError, null);
+    assert.ok(info.cudaDriverVersion >= 12000, `driver ${info.cudaDriverVersion}`);
+    for (const [i, d] of info.devices.entries()) {
+      assert.equal(d.index, i);
+      assert.ok(d.name.length > 0);
+      assert.match(d.computeCapability, /^\d+\.\d+$/);
+      assert.ok(d.totalMemoryBytes > 1e9, `${d.totalMemoryBytes}`);
+      assert.match(d.pciBusId, /^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-9a-f]$/i);
+    }
+  });
+
+  test('a device index that does not exist is ERR_NO_DEVICE naming the devices that do', async () => {
+    assert.ok(addon);
+    const n = addon.getRuntimeInfo().devices.length;
+    const err = (await addon._createEchoEngine({ inputs: [{ name: 'x', dtype: 'uint8', shape: [-1] }] }, { device: n }).then(
+      () => assert.fail('expected a rejection'),
+      (e: unknown) => e,
+    )) as Error & { code: string };
+    assert.equal(err.code, 'ERR_NO_DEVICE');
+    assert.match(err.message, new RegExp(`device ${n} does not exist; devices here: 0 \\(`));
+  });
+
+  test('every dtype size round-trips byte for byte, including empty tensors and host inputs', async () => {
+    const dtypes = Object.keys(BYTES);
+    const engine = await echo({
+      inputs: [
+        ...dtypes.map((dtype) => ({ name: dtype, dtype, shape: [-1, 5] })),
+        { name: 'host', dtype: 'int64', shape: [3], location: 'host' as const },
+      ],
+    });
+    try {
+      const info = engine.info();
+      assert.equal(info.tensors.length, 2 * (dtypes.length + 1));
+      for (const rows of [7, 0, 1]) {
+        const inputs = dtypes.map((dtype, i) => ({ name: dtype, shape: [rows, 5], data: bytes(rows * 5 * BYTES[dtype]!, 100 * rows + i) }));
+        const host = { name: 'host', shape: [3], data: new BigInt64Array([-1n, 2n ** 40n, 7n]) };
+        const r = await engine.infer({ inputs: [...inputs, host] });
+        for (const input of inputs) {
+          const out = r.outputs.find((o) => o.name === `${input.name}_echo`);
+          assert.ok(out);
+          assert.equal(out.dtype, input.name);
+          assert.deepEqual(out.shape, [rows, 5]);
+          assert.equal(out.data.byteLength, rows * 5 * BYTES[input.name]!);
+          assert.deepEqual(new Uint8Array(out.data), input.data, `${input.name} rows=${rows}`);
+        }
+        assert.deepEqual(Array.from(new BigInt64Array(r.outputs.find((o) => o.name === 'host_echo')!.data)), [-1n, 2n ** 40n, 7n]);
+      }
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  test('bad requests reject with ERR_INVALID_ARGUMENT and leave the engine usable', async () => {
+    const engine = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }] });
+    try {
+      const code = (p: Promise<unknown>) => p.then(() => 'resolved', (e: { code: string }) => e.code);
+      assert.equal(await code(engine.infer({ inputs: [{ name: 'y', shape: [1, 3], data: new Float32Array(3) }] })), 'ERR_INVALID_ARGUMENT');
+      assert.equal(await code(engine.infer({ inputs: [{ name: 'x', shape: [1, 3], data: new Float32Array(4) }] })), 'ERR_INVALID_ARGUMENT');
+      assert.equal(await code(engine.infer({ inputs: [{ name: 'x', shape: [1, 4], data: new Float32Array(4) }] })), 'ERR_INVALID_ARGUMENT');
+      assert.equal(await code(engine.infer({ inputs: [] })), 'ERR_INVALID_ARGUMENT');
+      assert.equal(await code(engine.infer({ profile: 1, ...one(1, 1) })), 'ERR_INVALID_ARGUMENT');
+      const r = await engine.infer(one(2, 9));
+      assert.deepEqual(outputBytes(r, 'x_echo'), one(2, 9).inputs[0]!.data);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  test('a failing enqueue rejects with ERR_TRT and its log lines', async () => {
+    const engine = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }], failEnqueue: true });
+    try {
+      const err = (await engine.infer(one(1, 1)).then(() => assert.fail('expected a rejection'), (e: unknown) => e)) as Error & { code: string };
+      assert.equal(err.code, 'ERR_TRT');
+      assert.match(err.message, /enqueue failed/);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  test('pinned staging and device buffers are reused across calls, and grow only when needed', async () => {
+    const engine = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }] });
+    try {
+      await engine.infer(one(64, 1));
+      const warm = engine._debug();
+      assert.equal(warm.stagingSets, 1);
+      for (let i = 0; i < 50; i++) await engine.infer(one(1 + (i % 64), i));
+      const after = engine._debug();
+      assert.equal(after.pinnedAllocs, warm.pinnedAllocs, 'no new pinned allocation for calls that fit');
+      assert.equal(after.deviceAllocs, warm.deviceAllocs, 'no new device allocation for calls that fit');
+      assert.equal(after.stagingSets, 1);
+      assert.equal(after.calls, warm.calls + 50);
+      await engine.infer(one(100_000, 2));
+      assert.ok(engine._debug().pinnedAllocs > after.pinnedAllocs, 'a larger input must grow the staging (the counter works)');
+    } finally {
+      await engine.dispose();
+    }
+    const freed = engine._debug();
+    assert.equal(freed.deviceBytes, 0);
+    assert.equal(freed.pinnedBytes, 0);
+  });
+
+  test('event timings are sane and match the copy sizes', { skip: fake ? 'fake CUDA: copies are memcpy' : false }, async () => {
+    const rows = Math.floor((64 << 20) / 12); // about 64 MiB of float32 x 3
+    const engine = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }] });
+    try {
+      await engine.infer(one(rows, 1));
+      const { timing } = await engine.infer(one(rows, 2));
+      const bytesMoved = rows * 12;
+      for (const k of ['h2dMs', 'computeMs', 'd2hMs', 'enqueueMs', 'nativeMs'] as const) assert.ok(timing[k] > 0, `${k} ${timing[k]}`);
+      // Pinned PCIe/NVLink-C2C copies: 64 MiB takes 1-20 ms (3-60 GB/s); anything else means the events are wrong.
+      for (const k of ['h2dMs', 'd2hMs'] as const) {
+        const gbps = bytesMoved / (timing[k] / 1000) / 1e9;
+        assert.ok(gbps > 3 && gbps < 200, `${k} ${timing[k]} ms = ${gbps.toFixed(1)} GB/s`);
+      }
+      assert.ok(timing.nativeMs >= timing.h2dMs + timing.computeMs + timing.d2hMs - 0.5, JSON.stringify(timing));
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  test('a stream-ordered delay shows up as compute time', async () => {
+    const engine = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }], delayMs: 150 });
+    try {
+      const { timing } = await engine.infer(one(4, 1));
+      assert.ok(timing.computeMs >= 140, `computeMs ${timing.computeMs}`);
+      assert.ok(timing.nativeMs >= 140, `nativeMs ${timing.nativeMs}`);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  test('dispose during a call: the running call finishes, queued and later calls reject, dispose is idempotent', async () => {
+    const engine = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }], delayMs: 300 });
+    const running = engine.infer(one(5, 1));
+    const queued = engine.infer(one(5, 2));
+    await new Promise((r) => setTimeout(r, 50));
+    const disposing = engine.dispose();
+    assert.equal(engine.disposed, true);
+    const later = engine.infer(one(5, 3));
+    const [a, b, c, d, e] = await Promise.allSettled([running, queued, later, disposing, engine.dispose()]);
+    assert.equal(a.status, 'fulfilled');
+    assert.deepEqual(outputBytes((a as PromiseFulfilledResult<NativeInferResult>).value, 'x_echo'), one(5, 1).inputs[0]!.data);
+    for (const r of [b, c]) {
+      assert.equal(r.status, 'rejected');
+      assert.equal(((r as PromiseRejectedResult).reason as { code: string }).code, 'ERR_DISPOSED');
+    }
+    assert.equal(d.status, 'fulfilled');
+    assert.equal(e.status, 'fulfilled');
+    await engine.dispose();
+    assert.equal(engine._debug().deviceBytes, 0);
+    assert.equal(engine.info().tensors.length, 2, 'info() still answers after dispose');
+  });
+
+  test('32 concurrent calls each return their own input', async () => {
+    const engine = await echo({ inputs: [{ name: 'x', dtype: 'int32', shape: [-1, 7] }] });
+    try {
+      for (let round = 0; round < 2; round++) {
+        const requests = Array.from({ length: 32 }, (_, i) => one(1 + ((i * 37) % 50), 1000 * round + i, 'int32', 7));
+        const results = await Promise.all(requests.map((r) => engine.infer(r)));
+        results.forEach((r, i) => {
+          assert.deepEqual(r.outputs[0]!.shape, requests[i]!.inputs[0]!.shape);
+          assert.deepEqual(outputBytes(r, 'x_echo'), requests[i]!.inputs[0]!.data, `call ${i}`);
+        });
+      }
+      const d = engine._debug();
+      assert.ok(d.stagingSets <= 32, `staging sets ${d.stagingSets}`);
+      assert.equal(d.calls, 64);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  test('memory stays flat over 10,000 calls and 100 engines', async () => {
+    const engine = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 16] }] });
+    try {
+      const request = one(32, 5, 'float32', 16);
+      await Promise.all([0, 1, 2, 3].map(() => engine.infer(request)));
+      const before = engine._debug();
+      for (let i = 0; i < 2500; i++) {
+        const results = await Promise.all([0, 1, 2, 3].map(() => engine.infer(request)));
+        if (i % 500 === 0) assert.deepEqual(outputBytes(results[3]!, 'x_echo'), request.inputs[0]!.data);
+      }
+      const after = engine._debug();
+      assert.equal(after.calls - before.calls, 10_000);
+      assert.equal(after.deviceAllocs, before.deviceAllocs);
+      assert.equal(after.pinnedAllocs, before.pinnedAllocs);
+      assert.equal(after.stagingSets, before.stagingSets);
+      assert.equal(after.deviceBytes, before.deviceBytes);
+      assert.ok(Math.abs(after.deviceFreeBytes - before.deviceFreeBytes) < 8 << 20, `free ${before.deviceFreeBytes} -> ${after.deviceFreeBytes}`);
+    } finally {
+      await engine.dispose();
+    }
+    const startFree = engine._debug().deviceFreeBytes;
+    for (let i = 0; i < 100; i++) {
+      const e = await echo({ inputs: [{ name: 'x', dtype: 'uint8', shape: [-1] }] });
+      await e.infer({ inputs: [{ name: 'x', shape: [1 << 20], data: bytes(1 << 20, i) }] });
+      await e.dispose();
+    }
+    const endFree = engine._debug().deviceFreeBytes;
+    assert.ok(Math.abs(endFree - startFree) < 16 << 20, `free ${startFree} -> ${endFree} after 100 engines`);
+  });
+});
