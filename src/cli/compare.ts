@@ -67,7 +67,7 @@ export function compareCommand(setCode: (code: number) => void): Command {
     .action(async (first: string, second: string, inputs: string[], opts: CompareCliOptions & {
       rtol: string[]; atol: string[]; json?: string; junit?: string; progress: boolean; verbose: boolean; failFast: boolean; allowNonfinite: boolean; input: Map<string, string>;
     }) => {
-      const tolerance = parseToleranceSpec(opts.rtol, opts.atol);
+      const tolerance = parseToleranceSpec({ rtol: opts.rtol, atol: opts.atol });
       const io = await createCompareIO(opts);
       const toStdout = opts.json === '-';
       const textStream = toStdout ? process.stderr : process.stdout;

@@ -5,6 +5,7 @@ import { TOOL_VERSION } from '../version.js';
 import { compareCommand } from './compare.js';
 import { inspectCommand } from './inspect.js';
 import { doctorCommand } from './doctor.js';
+import { benchCommand } from './bench.js';
 
 /**
  * Entry point. The only place that turns errors into exit codes: each command returns its code
@@ -22,6 +23,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const setCode = (c: number): void => { code = c; };
   program.addCommand(compareCommand(setCode));
   program.addCommand(inspectCommand(setCode));
+  program.addCommand(benchCommand(setCode));
   program.addCommand(doctorCommand(setCode));
   for (const cmd of program.commands) cmd.exitOverride();
   try {

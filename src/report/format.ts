@@ -15,6 +15,7 @@ export function fmtNum(x: number | null | undefined): string {
 /** A tolerance value exactly as the user would type it back (shortest round-trip form). */
 export function fmtTol(x: number): string {
   if (x === Infinity) return 'inf';
+  if (x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e5)) return x.toExponential();
   return String(x);
 }
 

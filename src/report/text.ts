@@ -20,9 +20,9 @@ export function renderCompareText(report: CompareReport, options: TextOptions): 
   out.push(...table([
     ['first', report.first.backend, report.first.source],
     ['second', report.second.backend, `${report.second.source}  ${c.dim('(reference)')}`],
-    ['rule', RULE_TEXT, ''],
-    ['tolerance', toleranceText(tol), ''],
   ], ['left', 'left', 'left'], '  '));
+  out.push(`  rule       ${RULE_TEXT}`);
+  out.push(`  tolerance  ${toleranceText(tol)}`);
   for (const w of report.warnings) out.push(c.yellow(`  warning: ${w}`));
   out.push('');
 
@@ -65,7 +65,7 @@ export function renderCompareText(report: CompareReport, options: TextOptions): 
         `${o.mismatched}/${o.total} (${fmtPercent(o.mismatched, o.total)})`,
         fmtNum(o.maxAbs), fmtNum(o.maxRel),
         o.top1Rows === null ? '-' : `${o.top1Agree}/${o.top1Rows}`,
-        `--atol ${fmtNum(o.minAtol)} or --rtol ${fmtNum(o.minRtol)}`,
+        `--atol ${fmtTol(o.minAtol)} or --rtol ${fmtTol(o.minRtol)}`,
       ]);
     }
     out.push(...table(sumRows, ['left', 'right', 'right', 'right', 'right', 'right', 'left'], '  ').map((l, i) => (i === 0 ? c.dim(l) : l)));
@@ -111,7 +111,8 @@ export function describeFailure(o: OutputComparison): string[] {
   if (st) {
     const viol = st.maxAbsViolations === null ? '' : `; among violations max|diff|=${fmtNum(st.maxAbsViolations)} max rel=${fmtNum(st.maxRelViolations)}`;
     lines.push(`max|diff|=${fmtNum(st.maxAbs)} max rel=${fmtNum(st.maxRel)} mean|diff|=${fmtNum(st.meanAbs)} p99|diff|=${fmtNum(st.p99Abs)}${viol}`);
-    if (!o.allclosePassed) lines.push(`would pass with --atol ${fmtNum(st.minAtol)} (at rtol=${fmtTol(t.rtol)}) or --rtol ${fmtNum(st.minRtol)} (at atol=${fmtTol(t.atol)})`);
+    // Full precision: the minimum tolerances sit on numpy's rounding grid, and a rounded figure may not pass.
+    if (!o.allclosePassed) lines.push(`would pass with --atol ${fmtTol(st.minAtol)} (at rtol=${fmtTol(t.rtol)}) or --rtol ${fmtTol(st.minRtol)} (at atol=${fmtTol(t.atol)})`);
   }
   const nf = o.nonFinite;
   if (nf.first.nan + nf.first.posInf + nf.first.negInf + nf.second.nan + nf.second.posInf + nf.second.negInf > 0) {

@@ -21,14 +21,16 @@ export interface CompareIO {
   readTensor(path: string): Promise<Tensor>;
   /** Keys a saved run holds, for comparing two saved runs without images. */
   savedKeys(backend: Backend): readonly string[] | null;
-  /** Recorders for --save-outputs / --save-inputs; null when not asked. */
-  outputsRecorder: Recorder | null;
-  inputsRecorder: Recorder | null;
+  /** Recorders for --save-outputs / --save-inputs; null when not asked. Read after prepareRecorders. */
+  readonly outputsRecorder: Recorder | null;
+  readonly inputsRecorder: Recorder | null;
+  /** Opens the recorders once the first backend is known (it names the producer of saved outputs). */
+  prepareRecorders?(first: Backend): Promise<void>;
 }
 
 export interface Recorder {
   add(key: string, tensors: TensorMap, inputs: TensorMap): Promise<void>;
-  close(): Promise<void>;
+  close(): Promise<unknown>;
 }
 
 export interface CompareRunOptions {
@@ -60,6 +62,7 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
   try {
     second = await io.openBackend(options.second);
     const plan = await planInputs(first, second, options, io, warnings);
+    await io.prepareRecorders?.(first);
     const items: ItemResult[] = [];
     let skipped = 0;
     let preprocess: Record<string, unknown> | null = null;
@@ -80,8 +83,7 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
     }
     await io.outputsRecorder?.close();
     await io.inputsRecorder?.close();
-    const unknown = [...options.tolerance.perOutput.keys()].filter((n) => !first.outputs.some((o) => o.name === n) && !second!.outputs.some((o) => o.name === n));
-    if (unknown.length) warnings.push(`tolerance given for output${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} that neither backend has`);
+    hoistCommonWarnings(items, warnings);
     return {
       schema: 'trt-parity/compare',
       schemaVersion: COMPARE_SCHEMA_VERSION,
@@ -208,6 +210,22 @@ async function runOne(entry: Entry, plan: InputPlan, first: Backend, second: Bac
       error: { exitCode: err.exitCode, message: err.message, hints: err.hints },
       timing: { preprocessMs, firstMs, secondMs },
     };
+  }
+}
+
+/**
+ * A warning every compared input repeats (output names matched by position, a tolerance for an
+ * output nobody has) is said once in the report header instead of once per image.
+ */
+function hoistCommonWarnings(items: ItemResult[], warnings: string[]): void {
+  const compared = items.filter((i) => i.status !== 'error');
+  if (compared.length === 0) return;
+  const common = compared[0]!.warnings.filter((w) => compared.every((i) => i.warnings.includes(w)));
+  if (common.length === 0) return;
+  for (const w of common) if (!warnings.includes(w)) warnings.push(w);
+  for (let k = 0; k < items.length; k++) {
+    const item = items[k]!;
+    if (item.status !== 'error') items[k] = { ...item, warnings: item.warnings.filter((w) => !common.includes(w)) };
   }
 }
 

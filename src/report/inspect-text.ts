@@ -1,0 +1,59 @@
+import type { OnnxModelInfo } from '../backends/onnx/model-info.js';
+import type { EngineReport } from '../backends/tensorrt/engine-info.js';
+import { formatShape } from '../tensor/shape.js';
+import { colors, table } from './format.js';
+
+/** `inspect model.engine`: I/O, profiles, memory, the plan's TensorRT version and whether it suits this GPU. */
+export function renderEngineText(r: EngineReport, options: { color: boolean }): string {
+  const c = colors(options.color);
+  const out: string[] = [c.bold(`TensorRT engine ${r.path}`) + c.dim(`  (${r.fileBytes} bytes)`)];
+  out.push(`  built by TensorRT ${r.planVersion ?? 'unknown'} (plan header)${r.tensorrtVersion ? `; this machine has ${r.tensorrtVersion}` : ''}`);
+  if (r.device) out.push(`  device ${r.device.index}: ${r.device.name}, compute ${r.device.computeCapability}`);
+  const verdict = r.suitability.verdict === 'suitable' ? c.green('suits this GPU') : r.suitability.verdict === 'unsuitable' ? c.red('does not suit this machine') : c.yellow('suitability unknown');
+  out.push(`  ${verdict}: ${r.suitability.reason}`);
+  if (r.loaded) {
+    out.push(`  ${r.numProfiles} optimization profile${r.numProfiles === 1 ? '' : 's'}, device memory ${r.deviceMemoryBytes} bytes, hardware compatibility ${r.hardwareCompatibility}`);
+  }
+  if (r.tensors) {
+    const rows: string[][] = [['', 'name', 'dtype', 'shape', 'location', 'format']];
+    for (const t of r.tensors) {
+      rows.push([t.mode, t.name, t.supported ? t.dtype : c.red(`${t.dtype} (unsupported)`), formatShape(t.shape), t.location + (t.isShapeTensor ? ' (shape tensor)' : ''), t.format === 'LINEAR' ? t.format : c.red(`${t.format}: ${t.formatDesc}`)]);
+    }
+    out.push('', ...table(rows, ['left', 'left', 'left', 'left', 'left', 'left'], '  ').map((l, i) => (i === 0 ? c.dim(l) : l)));
+    const inputs = r.tensors.filter((t) => t.mode === 'input');
+    for (let p = 0; p < (r.numProfiles ?? 0); p++) {
+      out.push('', `  profile ${p}`);
+      const prow: string[][] = [];
+      for (const t of inputs) {
+        const s = t.profiles[p];
+        if (!s) continue;
+        prow.push([t.name, `min ${formatShape(s.min)}`, `opt ${formatShape(s.opt)}`, `max ${formatShape(s.max)}`,
+          s.values ? `values min ${formatShape(s.values.min)} opt ${formatShape(s.values.opt)} max ${formatShape(s.values.max)}` : '']);
+      }
+      out.push(...table(prow, ['left', 'left', 'left', 'left', 'left'], '    '));
+    }
+  }
+  if (r.problem) {
+    out.push('', c.yellow(`  ${r.problem.message}`));
+    for (const h of r.problem.hints) out.push(`    fix: ${h}`);
+  }
+  for (const n of r.notes) out.push(c.dim(`  note: ${n}`));
+  for (const l of r.logs) out.push(c.dim(`  tensorrt: ${l}`));
+  return out.join('\n') + '\n';
+}
+
+/** `inspect model.onnx`: I/O with named dynamic dims, opsets and producer. */
+export function renderOnnxText(m: OnnxModelInfo, options: { color: boolean }): string {
+  const c = colors(options.color);
+  const out: string[] = [c.bold(`ONNX model ${m.path}`) + c.dim(`  (${m.fileBytes} bytes)`)];
+  out.push(`  producer ${m.producerName || '?'} ${m.producerVersion}`.trimEnd() + `, IR version ${m.irVersion}, graph '${m.graphName}', ${m.nodeCount} nodes, ${m.initializerCount} initializers`);
+  out.push(`  opsets ${m.opsets.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ')}`);
+  const rows: string[][] = [['', 'name', 'dtype', 'shape']];
+  for (const t of m.inputs) rows.push(['input', t.name, t.dtype, formatShape(t.shape)]);
+  for (const t of m.outputs) rows.push(['output', t.name, t.dtype, formatShape(t.shape)]);
+  out.push('', ...table(rows, ['left', 'left', 'left', 'left'], '  ').map((l, i) => (i === 0 ? c.dim(l) : l)));
+  const dynamic = [...new Set([...m.inputs, ...m.outputs].flatMap((t) => t.shape.filter((d): d is string | null => typeof d !== 'number')))];
+  if (dynamic.length) out.push('', c.dim(`  dynamic dims: ${dynamic.map((d) => d ?? '? (unnamed)').join(', ')}`));
+  for (const [k, v] of m.metadata) out.push(c.dim(`  metadata ${k}: ${v}`));
+  return out.join('\n') + '\n';
+}
