@@ -1,0 +1,255 @@
+/**
+ * The ONNX Runtime backend: one InferenceSession per command, living in a worker thread.
+ *
+ * Error policy (exit codes from src/errors.ts):
+ * - model file missing, unreadable, or not an ONNX ModelProto → InputError naming the file (2);
+ * - a well-formed ONNX file that ORT refuses (unsupported op, bad graph, a bfloat16 I/O that
+ *   onnxruntime-node cannot carry) → BackendError "model-load-failed" (3): the file is fine,
+ *   this backend cannot run it;
+ * - the requested execution provider cannot be loaded → BackendError "provider-unavailable" (3).
+ *   Never a silent CPU fallback: a "cuda" timing that was really CPU would be a lie;
+ * - ORT rejecting feeds at run time (dtype, shape, missing input) → BackendError "run-failed" (3)
+ *   carrying ORT's own message.
+ */
+import { Worker } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import { BackendError, UsageError } from '../../errors.js';
+import { isDType } from '../../tensor/dtype.js';
+import { formatShape } from '../../tensor/shape.js';
+import type { Dim, Tensor, TensorInfo, TensorMap } from '../../tensor/types.js';
+import type { Backend, RunResult } from '../backend.js';
+import { inspectOnnx, type OnnxModelInfo } from './model-info.js';
+import type { FromWorker, ToWorker, WireInfo, WireTensor, WorkerSessionOptions } from './worker-protocol.js';
+import { transferList } from './worker-protocol.js';
+
+/** Execution providers onnxruntime-node knows by name (which ones load depends on the install). */
+export const KNOWN_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'webgpu', 'dml', 'coreml', 'xnnpack'] as const;
+
+export interface OnnxBackendOptions {
+  /** Execution provider name; default "cpu". Anything onnxruntime-node accepts. */
+  readonly provider?: string;
+  /** intraOpNumThreads; 0 or undefined lets ORT choose (one per core). */
+  readonly threads?: number;
+  /** ORT graph optimisation level; default ORT's ("all"). */
+  readonly graphOptimizationLevel?: WorkerSessionOptions['graphOptimizationLevel'];
+}
+
+/** A RunResult plus the time seen from the main thread, worker hop included. */
+export interface OnnxRunResult extends RunResult {
+  readonly roundTripMs: number;
+}
+
+interface Pending {
+  readonly resolve: (msg: Extract<FromWorker, { type: 'result' }>) => void;
+  readonly reject: (err: Error) => void;
+}
+
+const PROVIDER_HINTS: Readonly<Record<string, string>> = {
+  cuda: 'onnxruntime-node downloads its CUDA provider (cuda12 build, from NuGet) when installed online without ONNXRUNTIME_NODE_INSTALL=skip; this installation has none. It also needs CUDA 12 and an NVIDIA driver.',
+  tensorrt: 'The TensorRT provider comes with the CUDA download of onnxruntime-node and needs TensorRT libraries on the library path.',
+};
+
+/**
+ * ONNX Runtime over onnxruntime-node. Create with `OnnxBackend.open`, call `run` once per input,
+ * then `dispose`.
+ */
+export class OnnxBackend implements Backend {
+  readonly name = 'onnxruntime' as const;
+  readonly source: string;
+  readonly inputs: readonly TensorInfo[];
+  readonly outputs: readonly TensorInfo[];
+  /** The execution provider the session was created with. */
+  readonly provider: string;
+  /** Session creation time inside the worker, ms. */
+  readonly loadMs: number;
+  /** What the file's ModelProto says (opsets, producer, named dims). */
+  readonly model: OnnxModelInfo;
+
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #closed: Error | null = null;
+  #disposed: Promise<void> | null = null;
+
+  private constructor(init: {
+    source: string; provider: string; model: OnnxModelInfo; worker: Worker;
+    ready: Extract<FromWorker, { type: 'ready' }>;
+  }) {
+    this.source = init.source;
+    this.provider = init.provider;
+    this.model = init.model;
+    this.loadMs = init.ready.loadMs;
+    this.inputs = init.ready.inputs.map(toTensorInfo);
+    this.outputs = init.ready.outputs.map(toTensorInfo);
+    this.#worker = init.worker;
+    this.#worker.on('message', (msg: FromWorker) => this.#onMessage(msg));
+    this.#worker.on('error', (err) => this.#fail(err));
+    this.#worker.on('exit', (code) => this.#fail(new Error(`worker exited with code ${code}`)));
+    this.#worker.unref();
+  }
+
+  /**
+   * Load `path` into a session in a fresh worker thread.
+   * @throws InputError for a missing/unreadable/non-ONNX file, UsageError for bad options,
+   *   BackendError when ORT or the provider cannot load the model.
+   */
+  static async open(path: string, options: OnnxBackendOptions = {}): Promise<OnnxBackend> {
+    const provider = options.provider ?? 'cpu';
+    if (provider.trim() === '') throw new UsageError('the ONNX Runtime provider must name an execution provider, e.g. cpu or cuda');
+    const threads = options.threads;
+    if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0)) {
+      throw new UsageError(`Expected a non-negative integer for threads but received ${threads}`);
+    }
+    // Parse the proto first: a corrupt or wrong file is the user's input problem (exit 2), and
+    // this tells it apart from a valid model ORT cannot run (exit 3).
+    const model = await inspectOnnx(path);
+    const sessionOptions: WorkerSessionOptions = {
+      executionProviders: [provider],
+      ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
+      ...(options.graphOptimizationLevel === undefined ? {} : { graphOptimizationLevel: options.graphOptimizationLevel }),
+    };
+    const worker = new Worker(new URL('./session-worker.js', import.meta.url), {
+      workerData: { modelPath: path, options: sessionOptions },
+    });
+    // Only our own listeners may be removed afterwards: Worker keeps its message port referenced
+    // through 'newListener'/'removeListener' hooks that removeAllListeners() would also drop.
+    let onMessage: (m: FromWorker) => void = () => {};
+    let onError: (e: Error) => void = () => {};
+    let onExit: (code: number) => void = () => {};
+    const first = await new Promise<FromWorker>((resolve, reject) => {
+      onMessage = resolve;
+      onError = reject;
+      onExit = (code) => reject(new Error(`worker exited with code ${code} before the session was ready`));
+      worker.once('message', onMessage);
+      worker.once('error', onError);
+      worker.once('exit', onExit);
+    }).finally(() => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    }).catch((err: unknown) => {
+      void worker.terminate();
+      throw new BackendError('onnxruntime', 'worker-failed', `${path}: the ONNX Runtime worker failed to start: ${messageOf(err)}`, { cause: err });
+    });
+    if (first.type === 'load-error') {
+      await worker.terminate();
+      throw loadError(path, provider, first.message);
+    }
+    if (first.type !== 'ready') {
+      await worker.terminate();
+      throw new BackendError('onnxruntime', 'worker-failed', `${path}: unexpected first message from the ONNX Runtime worker: ${first.type}`);
+    }
+    return new OnnxBackend({ source: path, provider, model, worker, ready: first });
+  }
+
+  /**
+   * Run one input. Feeds are copied once into buffers handed to the worker, so the caller's
+   * tensors stay usable (they are typically fed to a second backend too).
+   */
+  async run(feeds: TensorMap, key: string): Promise<OnnxRunResult> {
+    if (this.#closed) throw this.#closed;
+    const known = new Set(this.inputs.map((i) => i.name));
+    const wire: WireTensor[] = [];
+    for (const [name, t] of feeds) {
+      if (!known.has(name)) {
+        throw new BackendError('onnxruntime', 'run-failed',
+          `${this.source}: '${name}' is not an input of this model (inputs: ${[...known].join(', ')})`);
+      }
+      if (t.dtype === 'bfloat16') {
+        throw new BackendError('onnxruntime', 'unsupported-dtype',
+          `${this.source}: input '${name}' is bfloat16, which onnxruntime-node cannot pass to ONNX Runtime`);
+      }
+      wire.push({ name, dtype: t.dtype, dims: [...t.shape], data: t.data.slice() });
+    }
+    const id = this.#nextId++;
+    const t0 = performance.now();
+    const done = new Promise<Extract<FromWorker, { type: 'result' }>>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+    });
+    this.#worker.ref();
+    const msg: ToWorker = { type: 'run', id, feeds: wire };
+    this.#worker.postMessage(msg, transferList(wire.map((w) => w.data)));
+    let result: Extract<FromWorker, { type: 'result' }>;
+    try {
+      result = await done;
+    } catch (err) {
+      if (err instanceof BackendError) throw err;
+      throw new BackendError('onnxruntime', 'run-failed', `${this.source}: ONNX Runtime failed on ${key}: ${messageOf(err)}`, { cause: err });
+    }
+    const roundTripMs = performance.now() - t0;
+    const outputs = new Map<string, Tensor>();
+    for (const o of result.outputs) outputs.set(o.name, fromWire(o, this.source));
+    // wallMs is ORT's own run() as timed inside the worker: the cost a direct caller would see,
+    // without the thread hop (which roundTripMs includes; see the README for its size).
+    return { outputs, timing: { wallMs: result.runMs }, roundTripMs };
+  }
+
+  /** Release the session and end the worker. Safe to call twice. */
+  dispose(): Promise<void> {
+    this.#disposed ??= (async () => {
+      if (this.#closed) return;
+      const released = new Promise<void>((resolve) => {
+        const onMsg = (m: FromWorker) => { if (m.type === 'released') resolve(); };
+        this.#worker.on('message', onMsg);
+        this.#worker.once('exit', () => resolve());
+      });
+      this.#worker.ref();
+      this.#worker.postMessage({ type: 'release' } satisfies ToWorker);
+      await released;
+      this.#closed = new BackendError('onnxruntime', 'disposed', `${this.source}: the ONNX Runtime session was already disposed`);
+      await this.#worker.terminate();
+    })();
+    return this.#disposed;
+  }
+
+  #onMessage(msg: FromWorker): void {
+    if (msg.type !== 'result' && msg.type !== 'run-error') return;
+    const p = this.#pending.get(msg.id);
+    if (!p) return;
+    this.#pending.delete(msg.id);
+    if (this.#pending.size === 0) this.#worker.unref();
+    if (msg.type === 'result') p.resolve(msg);
+    else p.reject(new BackendError('onnxruntime', 'run-failed', `${this.source}: ONNX Runtime rejected the input: ${msg.message}`));
+  }
+
+  #fail(err: Error): void {
+    if (this.#closed) return;
+    this.#closed = new BackendError('onnxruntime', 'worker-failed', `${this.source}: the ONNX Runtime worker stopped: ${err.message}`, { cause: err });
+    for (const p of this.#pending.values()) p.reject(this.#closed);
+    this.#pending.clear();
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Symbolic dims stay names; ORT reports an unnamed dynamic dim as "" (or a negative number). */
+function toTensorInfo(w: WireInfo): TensorInfo {
+  const shape: Dim[] = w.shape.map((d) => (typeof d === 'number' ? (d >= 0 ? d : null) : d === '' ? null : d));
+  return { name: w.name, dtype: w.type, shape };
+}
+
+function fromWire(o: WireTensor, source: string): Tensor {
+  if (!isDType(o.dtype) || o.dtype === 'bfloat16') {
+    throw new BackendError('onnxruntime', 'unsupported-dtype',
+      `${source}: output '${o.name}' is ${o.dtype} ${formatShape(o.dims)}, which trt-parity cannot compare (supported: float32, float16, int8, uint8, int32, int64, bool)`);
+  }
+  return { dtype: o.dtype, shape: [...o.dims], data: o.data };
+}
+
+function loadError(path: string, provider: string, message: string): BackendError {
+  const providerProblem = provider !== 'cpu' && /ExecutionProvider|backend not found|shared library|adapter|provider/i.test(message);
+  if (providerProblem) {
+    const hints = [
+      PROVIDER_HINTS[provider] ?? `Known provider names: ${KNOWN_PROVIDERS.join(', ')}.`,
+      'Run ONNX Runtime on the CPU instead (--onnx-provider cpu): every installation has it.',
+    ];
+    return new BackendError('onnxruntime', 'provider-unavailable',
+      `ONNX Runtime execution provider '${provider}' is not available: ${message}`, { hints });
+  }
+  const hints = /Unsupported data type/i.test(message)
+    ? ['onnxruntime-node has no JavaScript type for some ONNX types (bfloat16, float8): export the model with float32/float16 I/O.']
+    : [];
+  return new BackendError('onnxruntime', 'model-load-failed', `${path}: ONNX Runtime cannot load this model: ${message}`, { hints });
+}
