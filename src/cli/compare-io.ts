@@ -79,6 +79,7 @@ export async function createCompareIO(opts: CompareCliOptions): Promise<CompareI
       return readNpy(bytes, file);
     },
     savedKeys: (backend) => (backend instanceof SavedBackend ? backend.listKeys() : null),
+    savedInputDigest: (backend, key) => (backend instanceof SavedBackend ? backend.inputDigest(key) ?? null : null),
     get outputsRecorder() { return outputsRecorder; },
     get inputsRecorder() { return inputsRecorder; },
     async prepareRecorders(first: Backend) {

@@ -21,6 +21,8 @@ export interface CompareIO {
   readTensor(path: string): Promise<Tensor>;
   /** Keys a saved run holds, for comparing two saved runs without images. */
   savedKeys(backend: Backend): readonly string[] | null;
+  /** The input digest a saved run recorded for `key`; null for other backends. */
+  savedInputDigest(backend: Backend, key: string): string | null;
   /** Recorders for --save-outputs / --save-inputs; null when not asked. Read after prepareRecorders. */
   readonly outputsRecorder: Recorder | null;
   readonly inputsRecorder: Recorder | null;
@@ -192,6 +194,16 @@ async function runOne(entry: Entry, plan: InputPlan, first: Backend, second: Bac
       feeds.set(plan.imageInput.name, loaded.tensor);
     }
     preprocessMs = performance.now() - t0;
+    if (feeds.size === 0) {
+      // Two saved runs: there is no tensor to check against, so check that both saw the same input.
+      const da = io.savedInputDigest(first, entry.key);
+      const db = io.savedInputDigest(second, entry.key);
+      if (da !== null && db !== null && da !== db) {
+        throw new InputError(undefined, `'${entry.key}': ${first.source} and ${second.source} were saved from different inputs (input digests ${da.slice(0, 19)}… and ${db.slice(0, 19)}…), so their outputs are not comparable`, {
+          hints: ['save both runs from the same images with the same preprocessing options'],
+        });
+      }
+    }
     const a = await first.run(renamed(feeds, plan.renames.get(first)), entry.key);
     firstMs = a.timing.wallMs;
     const b = await second.run(renamed(feeds, plan.renames.get(second)), entry.key);
