@@ -68,14 +68,22 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
     const items: ItemResult[] = [];
     let skipped = 0;
     let preprocess: Record<string, unknown> | null = null;
+    // Decoding the next image overlaps with inference on the current one (sharp runs on libuv's
+    // pool, ONNX Runtime on its worker thread, TensorRT on the GPU), so a folder run costs little
+    // more than inference alone.
+    const prepare = (i: number): Promise<Prepared> => prepareFeeds(plan.entries[i]!, plan, io, (p) => { preprocess ??= p; });
+    let next: Promise<Prepared> | null = plan.entries.length > 0 ? prepare(0) : null;
     for (let i = 0; i < plan.entries.length; i++) {
+      const prepared = await next!;
+      next = null;
       if (options.signal?.aborted) {
         skipped = plan.entries.length - i;
         warnings.push(`interrupted: ${skipped} input${skipped > 1 ? 's' : ''} not run`);
         break;
       }
+      if (i + 1 < plan.entries.length) next = prepare(i + 1);
       const entry = plan.entries[i]!;
-      const item = await runOne(entry, plan, first, second, options, io, (p) => { preprocess ??= p; });
+      const item = await runOne(entry, prepared, plan, first, second, options, io);
       items.push(item);
       options.onItem?.(i + 1, plan.entries.length, item);
       if (options.failFast && item.status === 'fail') {
@@ -83,6 +91,7 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
         break;
       }
     }
+    await next; // never leave a decode running behind the report (its errors are values, not throws)
     await io.outputsRecorder?.close();
     await io.inputsRecorder?.close();
     hoistCommonWarnings(items, warnings);
@@ -180,12 +189,11 @@ async function planInputs(first: Backend, second: Backend, options: CompareRunOp
   return { entries, imageInput, raw, renames };
 }
 
-async function runOne(entry: Entry, plan: InputPlan, first: Backend, second: Backend, options: CompareRunOptions, io: CompareIO,
-  notePreprocess: (p: Record<string, unknown>) => void): Promise<ItemResult> {
+/** An entry's feeds, or the error that made them impossible; computed ahead of its turn. */
+type Prepared = { readonly feeds: TensorMap; readonly preprocessMs: number } | { readonly error: TrtParityError; readonly preprocessMs: number };
+
+async function prepareFeeds(entry: Entry, plan: InputPlan, io: CompareIO, notePreprocess: (p: Record<string, unknown>) => void): Promise<Prepared> {
   const t0 = performance.now();
-  let preprocessMs = 0;
-  let firstMs: number | null = null;
-  let secondMs: number | null = null;
   try {
     const feeds = new Map(plan.raw);
     if (plan.imageInput && entry.path !== null) {
@@ -193,7 +201,20 @@ async function runOne(entry: Entry, plan: InputPlan, first: Backend, second: Bac
       notePreprocess(loaded.preprocess);
       feeds.set(plan.imageInput.name, loaded.tensor);
     }
-    preprocessMs = performance.now() - t0;
+    return { feeds, preprocessMs: performance.now() - t0 };
+  } catch (err) {
+    if (err instanceof TrtParityError) return { error: err, preprocessMs: performance.now() - t0 };
+    throw err;
+  }
+}
+
+async function runOne(entry: Entry, prepared: Prepared, plan: InputPlan, first: Backend, second: Backend, options: CompareRunOptions, io: CompareIO): Promise<ItemResult> {
+  const { preprocessMs } = prepared;
+  let firstMs: number | null = null;
+  let secondMs: number | null = null;
+  try {
+    if ('error' in prepared) throw prepared.error;
+    const { feeds } = prepared;
     if (feeds.size === 0) {
       // Two saved runs: there is no tensor to check against, so check that both saw the same input.
       const da = io.savedInputDigest(first, entry.key);
