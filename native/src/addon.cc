@@ -166,7 +166,7 @@ Napi::Value loadEngine(const Napi::CallbackInfo& info) {
 Napi::Value createEchoEngine(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   try {
-    if (info.Length() < 1 || !info[0].IsObject()) fail("ERR_INVALID_ARGUMENT", "_createEchoEngine() needs a spec { inputs, delayMs?, failEnqueue? }");
+    if (info.Length() < 1 || !info[0].IsObject()) fail("ERR_INVALID_ARGUMENT", "_createEchoEngine() needs a spec { inputs, delayMs?, failEnqueue?, failCapture?, invalidateCapture? }");
     Napi::Object spec = info[0].As<Napi::Object>();
     EchoSpec s;
     Napi::Value inputs = spec.Get("inputs");
@@ -196,6 +196,10 @@ Napi::Value createEchoEngine(const Napi::CallbackInfo& info) {
     if (delay.IsNumber()) s.delayMs = delay.As<Napi::Number>().DoubleValue();
     Napi::Value failEnqueue = spec.Get("failEnqueue");
     s.failEnqueue = failEnqueue.IsBoolean() && failEnqueue.As<Napi::Boolean>().Value();
+    Napi::Value failCapture = spec.Get("failCapture");
+    s.failCapture = failCapture.IsBoolean() && failCapture.As<Napi::Boolean>().Value();
+    Napi::Value invalidateCapture = spec.Get("invalidateCapture");
+    s.invalidateCapture = invalidateCapture.IsBoolean() && invalidateCapture.As<Napi::Boolean>().Value();
     const int device = deviceOption(optionsObject(info, 1));
     auto deferred = Napi::Promise::Deferred::New(env);
     Napi::Promise promise = deferred.Promise();

@@ -70,4 +70,12 @@ CudaEvent::~CudaEvent() {
   if (event_ != nullptr) (void)cudaEventDestroy(event_);
 }
 
+CudaGraph::~CudaGraph() {
+  if (graph_ != nullptr) (void)cudaGraphDestroy(graph_);
+}
+
+CudaGraphExec::~CudaGraphExec() {
+  if (exec_ != nullptr) (void)cudaGraphExecDestroy(exec_);
+}
+
 }  // namespace trtp

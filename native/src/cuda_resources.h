@@ -91,4 +91,30 @@ class CudaEvent {
   cudaEvent_t event_ = nullptr;
 };
 
+/** A captured graph, possibly partial (a failed capture still hands one back); only needed until instantiated. */
+class CudaGraph {
+ public:
+  explicit CudaGraph(cudaGraph_t graph = nullptr) noexcept : graph_(graph) {}
+  ~CudaGraph();
+  CudaGraph(const CudaGraph&) = delete;
+  CudaGraph& operator=(const CudaGraph&) = delete;
+  cudaGraph_t get() const noexcept { return graph_; }
+
+ private:
+  cudaGraph_t graph_;
+};
+
+/** An instantiated graph: what cudaGraphLaunch replays. Must be destroyed before the buffers it points at. */
+class CudaGraphExec {
+ public:
+  explicit CudaGraphExec(cudaGraphExec_t exec) noexcept : exec_(exec) {}
+  ~CudaGraphExec();
+  CudaGraphExec(const CudaGraphExec&) = delete;
+  CudaGraphExec& operator=(const CudaGraphExec&) = delete;
+  cudaGraphExec_t get() const noexcept { return exec_; }
+
+ private:
+  cudaGraphExec_t exec_;
+};
+
 }  // namespace trtp

@@ -18,7 +18,8 @@ void CUDART_CB sleepOnStream(void* data) {
 
 class EchoExecutor final : public Executor {
  public:
-  EchoExecutor(const EchoSpec& spec, int device) : delayMs_(spec.delayMs), failEnqueue_(spec.failEnqueue) {
+  EchoExecutor(const EchoSpec& spec, int device)
+      : delayMs_(spec.delayMs), failEnqueue_(spec.failEnqueue), failCapture_(spec.failCapture), invalidateCapture_(spec.invalidateCapture) {
     desc_.device = device;
     desc_.hardwareCompatibility = "none";
     for (const auto& in : spec.inputs) {
@@ -76,6 +77,12 @@ class EchoExecutor final : public Executor {
       if (sink_ != nullptr) sink_->push_back("[E] echo: enqueue failed because the spec asked for it");
       fail("ERR_TRT", "enqueue failed (echo engine with failEnqueue)");
     }
+    cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+    if (failCapture_ || invalidateCapture_) cudaCheck(cudaStreamIsCapturing(stream, &capture), "cudaStreamIsCapturing");
+    if (failCapture_ && capture != cudaStreamCaptureStatusNone) {
+      if (sink_ != nullptr) sink_->push_back("[E] echo: enqueue failed during stream capture because the spec asked for it");
+      fail("ERR_TRT", "enqueue failed (echo engine with failCapture)");
+    }
     for (std::size_t i = 0; i < inputs_; ++i) {
       const TensorDesc& t = desc_.tensors[i];
       const std::size_t bytes = static_cast<std::size_t>(volumeOf(shapes_[i]).value_or(0) * runnableElementSize(t.dtype));
@@ -85,6 +92,12 @@ class EchoExecutor final : public Executor {
                 "cudaMemcpyAsync(echo '" + t.name + "')");
     }
     if (delayMs_ > 0) cudaCheck(cudaLaunchHostFunc(stream, sleepOnStream, &delayMs_), "cudaLaunchHostFunc");
+    if (invalidateCapture_ && capture != cudaStreamCaptureStatusNone) {
+      // Forbidden while capturing: CUDA refuses it and invalidates the capture, which cudaStreamEndCapture then reports.
+      // Provoking that is the point, so the error is dropped here.
+      (void)cudaStreamSynchronize(stream);
+      (void)cudaGetLastError();
+    }
   }
 
   Shape finalOutputShape(std::size_t tensor) override { return shapes_[tensor - inputs_]; }
@@ -94,6 +107,8 @@ class EchoExecutor final : public Executor {
   std::size_t inputs_ = 0;
   double delayMs_;
   bool failEnqueue_;
+  bool failCapture_;
+  bool invalidateCapture_;
   std::vector<std::string>* sink_ = nullptr;
   std::vector<Shape> shapes_;
   std::vector<const void*> addresses_;

@@ -26,6 +26,10 @@ struct EchoSpec {
   double delayMs = 0;
   /** Make enqueue fail (ERR_TRT), to test error paths. */
   bool failEnqueue = false;
+  /** Make enqueue fail only while the stream is being captured into a CUDA graph (an engine with uncapturable work). */
+  bool failCapture = false;
+  /** During capture, do something capture forbids (synchronize the stream), so cudaStreamEndCapture reports the capture invalidated. */
+  bool invalidateCapture = false;
 };
 
 std::unique_ptr<Executor> createEchoExecutor(const EchoSpec& spec, int device);

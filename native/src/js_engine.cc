@@ -40,6 +40,10 @@ class InferWorker final : public PromiseWorker {
     r.Set("outputs", outputs);
     r.Set("timing", timingToJs(env, call_->timing));
     r.Set("logs", stringsToJs(env, call_->logs));
+    r.Set("graph", graphStateName(call_->graph));
+    r.Set("graphFallbackReason", call_->graph == GraphState::kFallback ? Napi::String::New(env, call_->graphFallbackReason).As<Napi::Value>()
+                                                                         : env.Null());
+    r.Set("inputsUploaded", call_->inputsUploaded);
     return r;
   }
 
@@ -87,6 +91,14 @@ std::unique_ptr<Call> stageRequest(Session& session, const Napi::Value& value) {
     }
     call->profile = static_cast<int>(p);
   }
+  auto flag = [&req](const char* name, bool fallback) {
+    Napi::Value v = req.Get(name);
+    if (v.IsUndefined()) return fallback;
+    if (!v.IsBoolean()) fail("ERR_INVALID_ARGUMENT", std::string("request.") + name + " must be a boolean");
+    return v.As<Napi::Boolean>().Value();
+  };
+  call->transfers = flag("transfers", true);
+  call->cudaGraph = flag("cudaGraph", false);
   for (const TensorDesc& t : desc.tensors) {
     if (runnableElementSize(t.dtype) == 0) {
       fail("ERR_ENGINE_UNSUPPORTED", std::string(t.isInput ? "input" : "output") + " '" + t.name + "' has dtype " + t.dtype +

@@ -36,11 +36,22 @@ class CallScope {
 
 }  // namespace
 
+const char* graphStateName(GraphState state) noexcept {
+  switch (state) {
+    case GraphState::kOff: return "off";
+    case GraphState::kCaptured: return "captured";
+    case GraphState::kReplayed: return "replayed";
+    case GraphState::kFallback: return "fallback";
+  }
+  return "off";
+}
+
 Session::Session(int device, std::unique_ptr<Executor> executor)
     : device_(device), desc_(executor->desc()), executor_(std::move(executor)) {
   stream_ = std::make_unique<CudaStream>();
   for (auto& e : events_) e = std::make_unique<CudaEvent>();
   slots_.reserve(desc_.tensors.size());
+  residentShapes_.resize(desc_.tensors.size());
   for (std::size_t i = 0; i < desc_.tensors.size(); ++i) slots_.push_back(std::make_unique<DeviceBuffer>(&stats_));
   std::vector<std::string> logs;
   CallScope scope(*executor_, &logs);
@@ -78,8 +89,19 @@ void Session::releaseStaging(std::unique_ptr<StagingSet> set) noexcept {
 
 void Session::run(Call& call) {
   std::lock_guard<std::mutex> lock(mutex_);
-  const auto tStart = Clock::now();
   if (released_.load()) fail("ERR_DISPOSED", "the engine was disposed before this call started");
+  try {
+    runLocked(call);
+  } catch (...) {
+    // A failed call may have left shapes, buffers or the context half-changed: trust neither the graph nor the inputs on the device.
+    dropGraph();
+    residentValid_ = false;
+    throw;
+  }
+}
+
+void Session::runLocked(Call& call) {
+  const auto tStart = Clock::now();
   cudaCheck(cudaSetDevice(device_), "cudaSetDevice(" + std::to_string(device_) + ")");
   CallScope scope(*executor_, &call.logs);
   cudaStream_t stream = stream_->get();
@@ -93,10 +115,19 @@ void Session::run(Call& call) {
     if (t.onHost) executor_->setInputAddress(in.tensor, staging.in[in.tensor].get());
   }
   executor_->checkShapes();
+
+  // transfers=false reuses what the last upload left on the device, but only for the very same shapes.
+  bool reuseInputs = !call.transfers && residentValid_;
+  for (const CallInput& in : call.inputs) {
+    if (!desc_.tensors[in.tensor].onHost && residentShapes_[in.tensor] != in.shape) reuseInputs = false;
+  }
+  // From here the input buffers may move or be half-written, so they hold nothing reusable until the upload succeeds.
+  if (!reuseInputs) residentValid_ = false;
   for (const CallInput& in : call.inputs) {
     if (desc_.tensors[in.tensor].onHost) continue;
     executor_->setInputAddress(in.tensor, slots_[in.tensor]->ensure(in.bytes));
   }
+  std::string dataDependentOutput;
   for (std::size_t i = 0; i < desc_.tensors.size(); ++i) {
     const TensorDesc& t = desc_.tensors[i];
     if (t.isInput) continue;
@@ -104,49 +135,164 @@ void Session::run(Call& call) {
     auto volume = volumeOf(shape);
     const bool known = volume.has_value();
     if (known) slots_[i]->ensure(*volume * runnableElementSize(t.dtype));
+    else if (dataDependentOutput.empty()) dataDependentOutput = t.name;
     executor_->setOutputBuffer(i, *slots_[i], known);
   }
 
+  // A graph (or a remembered capture failure) holds only for the exact state it was made in.
+  GraphKey key;
+  if (call.cudaGraph || graphKey_) {
+    key.profile = call.profile;
+    key.shapes.resize(desc_.tensors.size());
+    key.addresses.resize(desc_.tensors.size(), nullptr);
+    for (std::size_t i = 0; i < desc_.tensors.size(); ++i) key.addresses[i] = slots_[i]->get();
+    for (const CallInput& in : call.inputs) {
+      key.shapes[in.tensor] = in.shape;
+      if (!desc_.tensors[in.tensor].onHost) continue;
+      const auto* bytes = static_cast<const uint8_t*>(staging.in[in.tensor].get());
+      key.addresses[in.tensor] = bytes;
+      key.hostValues.insert(key.hostValues.end(), bytes, bytes + in.bytes);
+    }
+    if (graphKey_ && *graphKey_ != key) dropGraph();
+  }
+
   cudaCheck(cudaEventRecord(events_[0]->get(), stream), "cudaEventRecord");
-  for (const CallInput& in : call.inputs) {
-    if (desc_.tensors[in.tensor].onHost || in.bytes == 0) continue;
-    cudaCheck(cudaMemcpyAsync(slots_[in.tensor]->get(), staging.in[in.tensor].get(), in.bytes, cudaMemcpyHostToDevice, stream),
-              "cudaMemcpyAsync(H2D '" + desc_.tensors[in.tensor].name + "')");
+  if (!reuseInputs) {
+    for (const CallInput& in : call.inputs) {
+      if (desc_.tensors[in.tensor].onHost || in.bytes == 0) continue;
+      cudaCheck(cudaMemcpyAsync(slots_[in.tensor]->get(), staging.in[in.tensor].get(), in.bytes, cudaMemcpyHostToDevice, stream),
+                "cudaMemcpyAsync(H2D '" + desc_.tensors[in.tensor].name + "')");
+    }
   }
   cudaCheck(cudaEventRecord(events_[1]->get(), stream), "cudaEventRecord");
-  const auto tEnqueue = Clock::now();
-  executor_->enqueue(stream);
-  const auto tEnqueued = Clock::now();
+  cudaEvent_t computeStart = compute(call, key, dataDependentOutput);
   cudaCheck(cudaEventRecord(events_[2]->get(), stream), "cudaEventRecord");
 
   call.outputs.clear();
-  for (std::size_t i = 0; i < desc_.tensors.size(); ++i) {
-    const TensorDesc& t = desc_.tensors[i];
-    if (t.isInput) continue;
-    Shape shape = executor_->finalOutputShape(i);
-    auto volume = volumeOf(shape);
-    if (!volume) fail("ERR_TRT", "output '" + t.name + "' has no concrete shape after enqueue: " + shapeText(shape));
-    std::size_t bytes = static_cast<std::size_t>(*volume * runnableElementSize(t.dtype));
-    if (bytes > slots_[i]->size()) {
-      fail("ERR_TRT", "output '" + t.name + "' needs " + std::to_string(bytes) + " bytes but its buffer holds " +
-                          std::to_string(slots_[i]->size()));
+  if (call.transfers) {
+    for (std::size_t i = 0; i < desc_.tensors.size(); ++i) {
+      const TensorDesc& t = desc_.tensors[i];
+      if (t.isInput) continue;
+      Shape shape = executor_->finalOutputShape(i);
+      auto volume = volumeOf(shape);
+      if (!volume) fail("ERR_TRT", "output '" + t.name + "' has no concrete shape after enqueue: " + shapeText(shape));
+      std::size_t bytes = static_cast<std::size_t>(*volume * runnableElementSize(t.dtype));
+      if (bytes > slots_[i]->size()) {
+        fail("ERR_TRT", "output '" + t.name + "' needs " + std::to_string(bytes) + " bytes but its buffer holds " +
+                            std::to_string(slots_[i]->size()));
+      }
+      void* host = staging.out[i].ensure(bytes);
+      if (bytes > 0) {
+        cudaCheck(cudaMemcpyAsync(host, slots_[i]->get(), bytes, cudaMemcpyDeviceToHost, stream),
+                  "cudaMemcpyAsync(D2H '" + t.name + "')");
+      }
+      call.outputs.push_back(CallOutput{i, std::move(shape), bytes});
     }
-    void* host = staging.out[i].ensure(bytes);
-    if (bytes > 0) {
-      cudaCheck(cudaMemcpyAsync(host, slots_[i]->get(), bytes, cudaMemcpyDeviceToHost, stream),
-                "cudaMemcpyAsync(D2H '" + t.name + "')");
-    }
-    call.outputs.push_back(CallOutput{i, std::move(shape), bytes});
   }
   cudaCheck(cudaEventRecord(events_[3]->get(), stream), "cudaEventRecord");
   cudaCheck(cudaEventSynchronize(events_[3]->get()), "cudaEventSynchronize");
 
-  call.timing.h2dMs = elapsedMs(events_[0]->get(), events_[1]->get(), "h2d");
-  call.timing.computeMs = elapsedMs(events_[1]->get(), events_[2]->get(), "compute");
-  call.timing.d2hMs = elapsedMs(events_[2]->get(), events_[3]->get(), "d2h");
-  call.timing.enqueueMs = msSince(tEnqueue, tEnqueued);
+  call.inputsUploaded = !reuseInputs;
+  call.timing.h2dMs = reuseInputs ? 0 : elapsedMs(events_[0]->get(), events_[1]->get(), "h2d");
+  call.timing.computeMs = elapsedMs(computeStart, events_[2]->get(), "compute");
+  call.timing.d2hMs = call.transfers ? elapsedMs(events_[2]->get(), events_[3]->get(), "d2h") : 0;
   call.timing.nativeMs = msSince(tStart, Clock::now());
+  if (!reuseInputs) {
+    for (const CallInput& in : call.inputs) residentShapes_[in.tensor] = in.shape;
+    residentValid_ = true;
+  }
   calls_++;
+}
+
+cudaEvent_t Session::compute(Call& call, const GraphKey& key, const std::string& dataDependentOutput) {
+  cudaStream_t stream = stream_->get();
+  auto plain = [&] {
+    const auto t0 = Clock::now();
+    executor_->enqueue(stream);
+    call.timing.enqueueMs = msSince(t0, Clock::now());
+  };
+  auto launch = [&] {
+    const auto t0 = Clock::now();
+    cudaCheck(cudaGraphLaunch(graph_->get(), stream), "cudaGraphLaunch");
+    call.timing.enqueueMs = msSince(t0, Clock::now());
+  };
+  auto fallback = [&](const std::string& reason) {
+    call.graph = GraphState::kFallback;
+    call.graphFallbackReason = reason;
+  };
+
+  if (!call.cudaGraph) {
+    plain();
+    call.graph = GraphState::kOff;
+    return events_[1]->get();
+  }
+  if (!dataDependentOutput.empty()) {
+    // Its allocator may be asked for (and cudaMalloc) new memory during enqueue: nothing a graph can freeze.
+    plain();
+    fallback("output '" + dataDependentOutput + "' has a data-dependent shape (sized by the output allocator during enqueue), which a CUDA graph cannot capture");
+    return events_[1]->get();
+  }
+  if (graphKey_ && graph_) {
+    launch();
+    call.graph = GraphState::kReplayed;
+    return events_[1]->get();
+  }
+  if (graphKey_) {  // this very state already failed to capture: do not retry every call
+    plain();
+    fallback(graphFailure_);
+    return events_[1]->get();
+  }
+
+  // trtexec's recipe: one enqueue outside capture (it does lazy initialization and is this call's warm-up), sync, then capture.
+  executor_->enqueue(stream);
+  cudaCheck(cudaStreamSynchronize(stream), "cudaStreamSynchronize(before graph capture)");
+  std::string failure;
+  cudaGraph_t raw = nullptr;
+  const cudaError_t begin = cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal);
+  if (begin != cudaSuccess) {
+    failure = "cudaStreamBeginCapture failed: " + cudaErrorText(begin);
+  } else {
+    try {
+      executor_->enqueue(stream);
+    } catch (const std::exception& e) {
+      failure = std::string("enqueue failed during stream capture: ") + e.what();
+    }
+    // Always end the capture, also after a failure: the stream must leave capture mode before anything else runs on it.
+    const cudaError_t end = cudaStreamEndCapture(stream, &raw);
+    if (failure.empty() && end != cudaSuccess) {
+      failure = "cudaStreamEndCapture failed: " + cudaErrorText(end) +
+                (end == cudaErrorStreamCaptureInvalidated ? " (enqueue did something a graph cannot capture)" : "");
+    }
+  }
+  CudaGraph graph(raw);  // freed on every path, including a partial graph from a failed capture
+  cudaGraphExec_t exec = nullptr;
+  if (failure.empty()) {
+    if (raw == nullptr) {
+      failure = "cudaStreamEndCapture returned no graph";
+    } else {
+      const cudaError_t inst = cudaGraphInstantiateWithFlags(&exec, raw, 0);
+      if (inst != cudaSuccess) failure = "cudaGraphInstantiateWithFlags failed: " + cudaErrorText(inst);
+    }
+  }
+  if (!failure.empty()) (void)cudaGetLastError();  // a failed capture must not poison the calls that follow
+  graphKey_ = key;
+  cudaCheck(cudaEventRecord(events_[4]->get(), stream), "cudaEventRecord");
+  if (!failure.empty()) {
+    graphFailure_ = failure;
+    plain();
+    fallback(failure);
+  } else {
+    graph_ = std::make_unique<CudaGraphExec>(exec);
+    launch();
+    call.graph = GraphState::kCaptured;
+  }
+  return events_[4]->get();
+}
+
+void Session::dropGraph() noexcept {
+  graph_.reset();
+  graphKey_.reset();
+  graphFailure_.clear();
 }
 
 void Session::release() noexcept {
@@ -154,6 +300,7 @@ void Session::release() noexcept {
   if (released_.exchange(true)) return;
   (void)cudaSetDevice(device_);
   if (stream_) (void)cudaStreamSynchronize(stream_->get());
+  dropGraph();  // graphs first: they point at the context's memory and at our buffers
   executor_.reset();
   slots_.clear();
   {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,14 +45,43 @@ struct CallOutput {
   std::size_t bytes = 0;
 };
 
+/** How a call's compute step ran, as NativeGraphState in native-contract.ts. */
+enum class GraphState { kOff, kCaptured, kReplayed, kFallback };
+const char* graphStateName(GraphState state) noexcept;
+
 /** Everything one infer() carries from the main thread to the worker and back. */
 struct Call {
   int profile = 0;
+  /** false: no H2D/D2H; inputs already on the device are reused (uploaded once when they are not). */
+  bool transfers = true;
+  /** true: replay a captured CUDA graph of the enqueue (capturing it first when needed). */
+  bool cudaGraph = false;
   std::vector<CallInput> inputs;
   std::unique_ptr<StagingSet> staging;
   std::vector<CallOutput> outputs;
   Timing timing;
   std::vector<std::string> logs;
+  GraphState graph = GraphState::kOff;
+  /** Why the graph could not be used; empty unless graph == kFallback. */
+  std::string graphFallbackReason;
+  /** Whether this call copied its inputs to the device (always, unless transfers is false and they were already there). */
+  bool inputsUploaded = false;
+};
+
+/**
+ * Everything a captured graph freezes: the profile, every input shape, every I/O address (device
+ * buffers, and the pinned staging of host inputs) and the values of host inputs (shape tensors,
+ * read by TensorRT on the host at enqueue). A graph is replayed only for an equal key.
+ */
+struct GraphKey {
+  int profile = -1;
+  std::vector<Shape> shapes;           // by tensor index; empty for outputs
+  std::vector<const void*> addresses;  // by tensor index
+  std::vector<uint8_t> hostValues;     // host inputs' bytes, in tensor order
+  bool operator==(const GraphKey& o) const {
+    return profile == o.profile && shapes == o.shapes && addresses == o.addresses && hostValues == o.hostValues;
+  }
+  bool operator!=(const GraphKey& o) const { return !(*this == o); }
 };
 
 struct DebugCounters {
@@ -81,20 +111,34 @@ class Session {
   /** Runs one call on the calling (worker) thread. Throws NativeError. */
   void run(Call& call);
 
-  /** Idempotent; waits for a running call, then frees in order: sync, executor (context, engine, runtime), buffers, events, stream. */
+  /** Idempotent; waits for a running call, then frees in order: sync, graph, executor (context, engine, runtime), buffers, events, stream. */
   void release() noexcept;
 
   DebugCounters debug();
 
  private:
+  void runLocked(Call& call);
+  /** Runs the compute step as `call.cudaGraph` asks; returns the event that starts its GPU time. */
+  cudaEvent_t compute(Call& call, const GraphKey& key, const std::string& dataDependentOutput);
+  void dropGraph() noexcept;
+
   AllocStats stats_;  // first: every buffer below reports into it, so it must be destroyed last
   std::mutex mutex_;
   int device_;
   EngineDesc desc_;
   std::unique_ptr<Executor> executor_;
   std::unique_ptr<CudaStream> stream_;
-  std::array<std::unique_ptr<CudaEvent>, 4> events_;
+  // e0 before H2D, e1 after it, e2 after compute, e3 after D2H; e4 starts compute when a capture ran in between.
+  std::array<std::unique_ptr<CudaEvent>, 5> events_;
   std::vector<std::unique_ptr<DeviceBuffer>> slots_;  // by tensor index
+  // The device input buffers hold these shapes' data from the last upload (transfers=false reuses it); invalid when false.
+  bool residentValid_ = false;
+  std::vector<Shape> residentShapes_;  // by tensor index
+  // The graph captured for graphKey_, or (graph_ null, graphFailure_ set) why that state cannot be graphed.
+  // Dropped as soon as any call runs in another state, so a graph never outlives what it froze.
+  std::optional<GraphKey> graphKey_;
+  std::unique_ptr<CudaGraphExec> graph_;
+  std::string graphFailure_;
   std::mutex poolMutex_;
   std::vector<std::unique_ptr<StagingSet>> pool_;
   std::atomic<bool> released_{false};

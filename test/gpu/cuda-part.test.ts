@@ -23,6 +23,8 @@ interface EchoSpec {
   inputs: EchoTensorSpec[];
   delayMs?: number;
   failEnqueue?: boolean;
+  failCapture?: boolean;
+  invalidateCapture?: boolean;
 }
 /** Allocation counters of one engine (test hook; see docs/native.md). */
 interface DebugCounters {
@@ -292,5 +294,130 @@ describe('CUDA part of the native addon (echo engine)', { skip }, () => {
     }
     const endFree = engine._debug().deviceFreeBytes;
     assert.ok(Math.abs(endFree - startFree) < 16 << 20, `free ${startFree} -> ${endFree} after 100 engines`);
+  });
+
+  test('transfers false: no outputs and no copy times once the inputs are on the device; new shapes upload once', async () => {
+    const engine = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }] });
+    try {
+      const first = await engine.infer({ ...one(4, 1), transfers: false });
+      assert.equal(first.inputsUploaded, true, 'a fresh engine holds no inputs: they are uploaded once');
+      assert.deepEqual(first.outputs, []);
+      assert.equal(first.timing.d2hMs, 0);
+      const normal = await engine.infer(one(4, 2));
+      assert.deepEqual(outputBytes(normal, 'x_echo'), one(4, 2).inputs[0]!.data);
+      assert.equal(normal.inputsUploaded, true);
+      assert.equal(normal.graph, 'off');
+      assert.equal(normal.graphFallbackReason, null);
+      const before = engine._debug();
+      for (let i = 0; i < 3; i++) {
+        const r = await engine.infer({ ...one(4, 10 + i), transfers: false });
+        assert.deepEqual(r.outputs, []);
+        assert.equal(r.inputsUploaded, false);
+        assert.equal(r.timing.h2dMs, 0);
+        assert.equal(r.timing.d2hMs, 0);
+        assert.ok(r.timing.computeMs >= 0 && r.timing.enqueueMs > 0, JSON.stringify(r.timing));
+        assert.equal(r.graph, 'off');
+      }
+      assert.equal(engine._debug().deviceAllocs, before.deviceAllocs);
+      const resized = await engine.infer({ ...one(5, 3), transfers: false });
+      assert.equal(resized.inputsUploaded, true);
+      assert.deepEqual(resized.outputs, []);
+      assert.equal((await engine.infer({ ...one(5, 4), transfers: false })).inputsUploaded, false);
+      const bad = await engine.infer({ ...one(5, 4), transfers: 'no' as never }).then(() => 'resolved', (e: { code: string }) => e.code);
+      assert.equal(bad, 'ERR_INVALID_ARGUMENT');
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  test('cudaGraph: captured, then replayed with each call\'s own data; any change of state captures again', async () => {
+    const engine = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }, { name: 'h', dtype: 'int64', shape: [2], location: 'host' }] });
+    const request = (rows: number, seed: number, h: bigint[] = [1n, 2n], extra: { transfers?: boolean; cudaGraph?: boolean } = { cudaGraph: true }) => ({
+      inputs: [...one(rows, seed).inputs, { name: 'h', shape: [2], data: BigInt64Array.from(h) }],
+      ...extra,
+    });
+    const run = async (rows: number, seed: number, h?: bigint[], extra?: { transfers?: boolean; cudaGraph?: boolean }) => {
+      const r = await engine.infer(request(rows, seed, h, extra));
+      if (extra?.transfers !== false) {
+        assert.deepEqual(outputBytes(r, 'x_echo'), one(rows, seed).inputs[0]!.data, `rows ${rows} seed ${seed} (${r.graph})`);
+        assert.deepEqual(Array.from(new BigInt64Array(outputBytes(r, 'h_echo').buffer)), h ?? [1n, 2n]);
+      }
+      assert.equal(r.graphFallbackReason, null);
+      return r.graph;
+    };
+    try {
+      assert.equal(await run(4, 1), 'captured');
+      assert.equal(await run(4, 2), 'replayed');
+      assert.equal(await run(4, 3), 'replayed');
+      assert.equal(await run(64, 4), 'captured', 'shape change (and buffer growth: new addresses)');
+      assert.equal(await run(64, 5), 'replayed');
+      assert.equal(await run(4, 6), 'captured', 'back to a smaller shape: another state');
+      assert.equal(await run(4, 7, [3n, 4n]), 'captured', 'host-input values are part of the state');
+      assert.equal(await run(4, 8, [3n, 4n], {}), 'off');
+      assert.equal(await run(4, 9, [3n, 4n]), 'replayed', 'a plain call in the same state keeps the graph');
+      assert.equal(await run(4, 10, [3n, 4n], { cudaGraph: true, transfers: false }), 'replayed');
+      assert.equal(await run(4, 11, [3n, 4n]), 'replayed');
+      const d = engine._debug();
+      assert.equal(d.calls, 11);
+    } finally {
+      await engine.dispose();
+    }
+    assert.equal(engine._debug().deviceBytes, 0, 'dispose with a live graph frees every buffer');
+  });
+
+  test('cudaGraph replays stream-ordered work: the delay shows up as compute time, enqueueMs is the launch', async () => {
+    const engine = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }], delayMs: 60 });
+    try {
+      const captured = await engine.infer({ ...one(4, 1), cudaGraph: true });
+      assert.equal(captured.graph, 'captured');
+      assert.ok(captured.timing.computeMs >= 55, `captured computeMs ${captured.timing.computeMs}`);
+      assert.ok(captured.timing.nativeMs >= 2 * 55, `nativeMs ${captured.timing.nativeMs} includes the warm-up enqueue`);
+      const replayed = await engine.infer({ ...one(4, 2), cudaGraph: true });
+      assert.equal(replayed.graph, 'replayed');
+      assert.ok(replayed.timing.computeMs >= 55, `replayed computeMs ${replayed.timing.computeMs}`);
+      assert.ok(replayed.timing.enqueueMs > 0, `enqueueMs ${replayed.timing.enqueueMs}`);
+      assert.deepEqual(outputBytes(replayed, 'x_echo'), one(4, 2).inputs[0]!.data);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  test('a capture that fails falls back to plain enqueue, says why, and later calls still work', async () => {
+    const failing = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }], failCapture: true });
+    try {
+      for (const [rows, seed] of [[4, 1], [4, 2], [6, 3]] as const) {
+        const r = await failing.infer({ ...one(rows, seed), cudaGraph: true });
+        assert.equal(r.graph, 'fallback');
+        assert.match(r.graphFallbackReason ?? '', /^enqueue failed during stream capture: enqueue failed \(echo engine with failCapture\)$/);
+        assert.deepEqual(outputBytes(r, 'x_echo'), one(rows, seed).inputs[0]!.data);
+      }
+      const plain = await failing.infer(one(4, 4));
+      assert.equal(plain.graph, 'off');
+      assert.deepEqual(outputBytes(plain, 'x_echo'), one(4, 4).inputs[0]!.data);
+    } finally {
+      await failing.dispose();
+    }
+
+    const invalidating = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }], invalidateCapture: true });
+    try {
+      const r = await invalidating.infer({ ...one(4, 1), cudaGraph: true });
+      assert.equal(r.graph, 'fallback');
+      assert.match(r.graphFallbackReason ?? '', /^cudaStreamEndCapture failed: .*\(901\).*\(enqueue did something a graph cannot capture\)$/);
+      assert.deepEqual(outputBytes(r, 'x_echo'), one(4, 1).inputs[0]!.data);
+      const again = await invalidating.infer(one(4, 2));
+      assert.deepEqual(outputBytes(again, 'x_echo'), one(4, 2).inputs[0]!.data);
+    } finally {
+      await invalidating.dispose();
+    }
+
+    const broken = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }], failEnqueue: true });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const err = (await broken.infer({ ...one(1, 1), cudaGraph: true }).then(() => assert.fail('expected a rejection'), (e: unknown) => e)) as Error & { code: string };
+        assert.equal(err.code, 'ERR_TRT', 'the warm-up enqueue outside capture fails as a plain call would');
+      }
+    } finally {
+      await broken.dispose();
+    }
   });
 });

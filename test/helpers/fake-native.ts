@@ -6,10 +6,15 @@
  * requests (names, byte lengths, profile ranges) and rejects bad ones with ERR_INVALID_ARGUMENT,
  * serializes calls per engine, returns fresh output memory, and disposes idempotently after the
  * call in flight, rejecting later calls with ERR_DISPOSED. Everything else is configurable.
+ *
+ * `transfers: false` and `cudaGraph` follow the addon's rules (docs/native.md): inputs count as
+ * resident on the device after a call that uploaded them, until the device input shapes change or a
+ * call fails; a graph belongs to one state (profile, input shapes, host-input values) and is dropped
+ * by any call in another state or any failed call. Buffer addresses are not modelled.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type {
-  NativeAddon, NativeDeviceInfo, NativeDType, NativeEngine, NativeEngineInfo, NativeEngineOptions, NativeErrorCode,
+  NativeAddon, NativeDeviceInfo, NativeDType, NativeEngine, NativeEngineInfo, NativeEngineOptions, NativeErrorCode, NativeGraphState,
   NativeInferRequest, NativeInferResult, NativeRuntimeInfo, NativeTensorDesc, NativeTiming,
 } from '../../src/backends/tensorrt/native-contract.js';
 import { NATIVE_ABI_VERSION } from '../../src/backends/tensorrt/native-contract.js';
@@ -39,6 +44,9 @@ export interface FakeInferCall {
   readonly inputs: ReadonlyMap<string, { readonly shape: readonly number[]; readonly bytes: Uint8Array; readonly dtype: NativeDType }>;
   /** 0 for the first call on this engine. */
   readonly index: number;
+  /** The request's transfers and cudaGraph, defaults applied. */
+  readonly transfers: boolean;
+  readonly cudaGraph: boolean;
 }
 
 export type FakeCompute = (call: FakeInferCall) => Record<string, { readonly shape: readonly number[]; readonly data: ArrayBufferView }>;
@@ -63,6 +71,11 @@ export interface FakeEngineSpec {
   /** Log lines every infer() returns. */
   readonly inferLogs?: readonly string[];
   readonly timing?: Partial<NativeTiming>;
+  /**
+   * Makes graph capture fail (graph 'fallback' with this reason): always, or when the function
+   * returns a reason. Asked once per state, as the addon remembers a failed capture for its state.
+   */
+  readonly graphFallback?: string | ((call: FakeInferCall) => string | undefined);
 }
 
 export interface FakeAddonOptions {
@@ -124,6 +137,12 @@ export class FakeEngine implements NativeEngine {
   /** The most calls ever pending at once: above 1 means the caller did not serialize. */
   maxPending = 0;
   disposeCalls = 0;
+  /** Graph captures attempted (successful or not). */
+  captures = 0;
+  /** Key of the device input shapes the fake "device" holds; null when nothing reusable. */
+  #resident: string | null = null;
+  /** The state a graph was captured in, and why capturing it failed (null when it succeeded). */
+  #graph: { readonly key: string; readonly failure: string | null } | null = null;
   #disposed = false;
   #disposeRequested = false;
   #tail: Promise<unknown> = Promise.resolve();
@@ -168,6 +187,17 @@ export class FakeEngine implements NativeEngine {
   }
 
   async #inferNow(request: NativeInferRequest): Promise<NativeInferResult> {
+    try {
+      return await this.#inferChecked(request);
+    } catch (err) {
+      // As the addon: a failed call leaves nothing on the device to trust.
+      this.#resident = null;
+      this.#graph = null;
+      throw err;
+    }
+  }
+
+  async #inferChecked(request: NativeInferRequest): Promise<NativeInferResult> {
     const index = this.#calls++;
     if (this.spec.inferDelayMs) await sleep(this.spec.inferDelayMs);
     const profile = request.profile ?? 0;
@@ -187,9 +217,35 @@ export class FakeEngine implements NativeEngine {
       inputs.set(input.name, { shape: input.shape, dtype: desc.dtype, bytes: new Uint8Array(input.data.buffer, input.data.byteOffset, input.data.byteLength).slice() });
     }
     for (const d of descs) if (d.mode === 'input' && !inputs.has(d.name)) throw invalid(`input '${d.name}' not set`);
-    const call: FakeInferCall = { profile, inputs, index };
+    const { transfers = true, cudaGraph = false } = request;
+    if (typeof transfers !== 'boolean') throw invalid('request.transfers must be a boolean');
+    if (typeof cudaGraph !== 'boolean') throw invalid('request.cudaGraph must be a boolean');
+    const call: FakeInferCall = { profile, inputs, index, transfers, cudaGraph };
     const err = typeof this.spec.inferError === 'function' ? this.spec.inferError(call) : this.spec.inferError;
     if (err !== undefined) throw nativeError(err);
+
+    const onHost = (name: string): boolean => descs.find((t) => t.name === name)?.location === 'host';
+    const residentKey = JSON.stringify([...inputs].filter(([n]) => !onHost(n)).map(([n, i]) => [n, i.shape]));
+    const stateKey = JSON.stringify([profile, [...inputs].map(([n, i]) => [n, i.shape, onHost(n) ? [...i.bytes] : null])]);
+    const uploaded = transfers || this.#resident !== residentKey;
+    this.#resident = residentKey;
+    if (this.#graph !== null && this.#graph.key !== stateKey) this.#graph = null;
+    let graph: NativeGraphState = 'off';
+    let graphFallbackReason: string | null = null;
+    if (cudaGraph) {
+      if (this.#graph === null) {
+        this.captures++;
+        const reason = typeof this.spec.graphFallback === 'function' ? this.spec.graphFallback(call) : this.spec.graphFallback;
+        this.#graph = { key: stateKey, failure: reason ?? null };
+        graph = reason === undefined ? 'captured' : 'fallback';
+      } else {
+        graph = this.#graph.failure === null ? 'replayed' : 'fallback';
+      }
+      graphFallbackReason = this.#graph.failure;
+    }
+    const timing = { ...DEFAULT_TIMING, ...this.spec.timing };
+    const extras = { graph, graphFallbackReason, inputsUploaded: uploaded, logs: this.spec.inferLogs ?? [] };
+    if (!transfers) return { outputs: [], timing: { ...timing, h2dMs: uploaded ? timing.h2dMs : 0, d2hMs: 0 }, ...extras };
     const produced = (this.spec.compute ?? defaultCompute(descs))(call);
     const outputs = descs.filter((d) => d.mode === 'output').map((d) => {
       const o = produced[d.name];
@@ -198,7 +254,7 @@ export class FakeEngine implements NativeEngine {
       new Uint8Array(data).set(new Uint8Array(o.data.buffer, o.data.byteOffset, o.data.byteLength));
       return { name: d.name, dtype: d.dtype, shape: [...o.shape], data };
     });
-    return { outputs, timing: { ...DEFAULT_TIMING, ...this.spec.timing }, logs: this.spec.inferLogs ?? [] };
+    return { outputs, timing, ...extras };
   }
 
   dispose(): Promise<void> {

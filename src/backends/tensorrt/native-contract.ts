@@ -110,7 +110,31 @@ export interface NativeInferRequest {
   /** Optimization profile. Defaults to 0. */
   readonly profile?: number;
   readonly inputs: readonly NativeInferInput[];
+  /**
+   * Defaults to true. False measures compute alone (trtexec --noDataTransfers): no host→device
+   * copy when the device already holds inputs of exactly these shapes from an earlier call (the
+   * given `data` is checked and staged but not uploaded), no device→host copy (`outputs` is empty),
+   * h2dMs and d2hMs 0. When the device holds no inputs of these shapes (first call, shapes changed,
+   * or the previous call failed), the inputs are uploaded once and `inputsUploaded` says so.
+   * Host inputs (shape tensors) are always read from this request.
+   */
+  readonly transfers?: boolean;
+  /**
+   * Defaults to false. True replays a CUDA graph of the enqueue (trtexec --useCudaGraph): the first
+   * call in a new state (profile, input shapes, buffer addresses, host-input values) enqueues once
+   * outside capture, captures, instantiates and launches ('captured'); later calls in that state
+   * replay it ('replayed'). Any call in another state drops the graph. Engines that cannot be
+   * captured, or have data-dependent output shapes, run a plain enqueue ('fallback', with the reason).
+   */
+  readonly cudaGraph?: boolean;
 }
+
+/**
+ * How the compute step of a call ran: 'off' (plain enqueue, cudaGraph not asked for), 'captured'
+ * (graph captured in this call, then launched once), 'replayed' (an earlier graph launched),
+ * 'fallback' (plain enqueue although asked for a graph; see graphFallbackReason).
+ */
+export type NativeGraphState = 'off' | 'captured' | 'replayed' | 'fallback';
 
 export interface NativeInferOutput {
   readonly name: string;
@@ -121,21 +145,32 @@ export interface NativeInferOutput {
 }
 
 export interface NativeTiming {
-  /** CUDA-event times on the engine's stream, milliseconds. */
+  /**
+   * CUDA-event times on the engine's stream, milliseconds. h2dMs is 0 when no upload happened, d2hMs
+   * is 0 with transfers false. computeMs is one enqueue (or one graph launch): for a 'captured' call
+   * it is the first launch, the warm-up enqueue and the capture only count in nativeMs.
+   */
   readonly h2dMs: number;
   readonly computeMs: number;
   readonly d2hMs: number;
-  /** steady_clock time of the enqueueV3 call on the host, milliseconds. */
+  /** steady_clock time of the enqueueV3 call (of cudaGraphLaunch for a graph) on the host, milliseconds. */
   readonly enqueueMs: number;
   /** steady_clock time of the whole native call inside the worker thread, milliseconds. */
   readonly nativeMs: number;
 }
 
 export interface NativeInferResult {
+  /** Empty when the request had transfers: false. */
   readonly outputs: readonly NativeInferOutput[];
   readonly timing: NativeTiming;
-  /** TensorRT log lines printed during this call. */
+  /** TensorRT log lines printed during this call (including those of a failed capture). */
   readonly logs: readonly string[];
+  /** How the compute step ran. Absent only from addons built before it existed (they ignore transfers and cudaGraph). */
+  readonly graph?: NativeGraphState;
+  /** Why a graph was not used, when graph is 'fallback'; null otherwise. */
+  readonly graphFallbackReason?: string | null;
+  /** Whether this call copied its inputs to the device (false only for transfers: false with inputs already there). */
+  readonly inputsUploaded?: boolean;
 }
 
 /** A deserialized engine with one execution context and its own non-blocking stream. */
@@ -169,6 +204,10 @@ export interface NativeEchoSpec {
   readonly delayMs?: number;
   /** Make the enqueue step fail, to test error paths. */
   readonly failEnqueue?: boolean;
+  /** Make the enqueue step fail only while a CUDA graph is being captured (an engine with uncapturable work). */
+  readonly failCapture?: boolean;
+  /** Make the enqueue step do something capture forbids, so cudaStreamEndCapture reports the capture invalidated. */
+  readonly invalidateCapture?: boolean;
 }
 
 export interface NativeAddon {

@@ -7,12 +7,12 @@ import { readFile, stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { expected, InputError, UsageError } from '../../errors.js';
 import type { Dim, TensorInfo, TensorMap } from '../../tensor/types.js';
-import type { Backend, RunResult } from '../backend.js';
+import type { Backend, RunResult, RunTiming } from '../backend.js';
 import { classifyEngineError } from './classify-engine-error.js';
 import { dtypeFromNative } from './dtypes.js';
 import { prepareInferInputs } from './feeds.js';
 import { requireTensorRt, runtimeInfoOf } from './load-addon.js';
-import type { NativeAddon, NativeEngine, NativeEngineInfo, NativeEngineOptions, NativeRuntimeInfo, NativeTensorDesc } from './native-contract.js';
+import type { NativeAddon, NativeEngine, NativeEngineInfo, NativeEngineOptions, NativeGraphState, NativeInferResult, NativeRuntimeInfo, NativeTensorDesc } from './native-contract.js';
 import { outputsToTensorMap } from './outputs.js';
 import { readPlanVersion } from './plan-header.js';
 import { TensorRtError } from './tensorrt-error.js';
@@ -30,6 +30,47 @@ export interface TensorRtBackendOptions {
   readonly profile?: number;
   /** Minimum severity of TensorRT log lines kept. Defaults to "warning". */
   readonly logLevel?: TensorRtLogLevel;
+  /** Default for every run (see TensorRtRunOptions.transfers). Defaults to true. */
+  readonly transfers?: boolean;
+  /** Default for every run (see TensorRtRunOptions.cudaGraph). Defaults to false. */
+  readonly cudaGraph?: boolean;
+}
+
+/** Per-run overrides of the open-time defaults; for `bench`. */
+export interface TensorRtRunOptions {
+  /**
+   * False measures compute alone (trtexec --noDataTransfers): the inputs already on the GPU are
+   * reused when their shapes did not change (uploaded once otherwise; see `inputsUploaded`), and
+   * nothing is copied back, so the result has no outputs and h2dMs/d2hMs are 0.
+   */
+  readonly transfers?: boolean;
+  /** True replays a CUDA graph of the enqueue, captured on the first run in each state (trtexec --useCudaGraph). */
+  readonly cudaGraph?: boolean;
+}
+
+/** RunTiming plus what only TensorRT knows. All times in milliseconds. */
+export interface TensorRtRunTiming extends RunTiming {
+  readonly h2dMs: number;
+  /** GPU time of one enqueue or one graph launch (CUDA events). */
+  readonly computeMs: number;
+  readonly d2hMs: number;
+  /** Host time of enqueueV3, or of cudaGraphLaunch for a graph. */
+  readonly enqueueMs: number;
+  /** Time inside the native worker, including a graph capture. */
+  readonly nativeMs: number;
+  /** Whether inputs were copied to the GPU and outputs back for this run. */
+  readonly transfers: boolean;
+  /** False only when transfers is false and the GPU already held inputs of these shapes. */
+  readonly inputsUploaded: boolean;
+  /** 'off' unless cudaGraph was asked for; then 'captured' (first run in a state), 'replayed' or 'fallback'. */
+  readonly graph: NativeGraphState;
+  /** Why no graph was used, when graph is 'fallback'; null otherwise. */
+  readonly graphFallbackReason: string | null;
+}
+
+/** A RunResult whose `outputs` are empty when the run had transfers false. */
+export interface TensorRtRunResult extends RunResult {
+  readonly timing: TensorRtRunTiming;
 }
 
 const LOG_LEVELS: readonly TensorRtLogLevel[] = ['error', 'warning', 'info', 'verbose'];
@@ -37,10 +78,17 @@ const LOG_LEVELS: readonly TensorRtLogLevel[] = ['error', 'warning', 'info', 've
 /** Checks options before anything is loaded. @throws UsageError */
 export function validateTensorRtOptions(options: TensorRtBackendOptions): void {
   const { device = 0, profile = 0, logLevel = 'warning', plugins = [] } = options;
+  validateRunOptions(options);
   if (!Number.isInteger(device) || device < 0) throw new UsageError(expected('a non-negative integer', '--device', device));
   if (!Number.isInteger(profile) || profile < 0) throw new UsageError(expected('a non-negative integer', '--profile', profile));
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(expected(`one of ${LOG_LEVELS.join(', ')}`, 'the TensorRT log level', logLevel));
   for (const p of plugins) if (typeof p !== 'string' || p === '') throw new UsageError(expected('a plugin library path', '--plugin', p));
+}
+
+/** Checks the per-run switches (also part of TensorRtBackendOptions). @throws UsageError */
+export function validateRunOptions(options: TensorRtRunOptions): void {
+  if (options.transfers !== undefined && typeof options.transfers !== 'boolean') throw new UsageError(expected('true or false', 'the TensorRT transfers option', options.transfers));
+  if (options.cudaGraph !== undefined && typeof options.cudaGraph !== 'boolean') throw new UsageError(expected('true or false', 'the TensorRT cudaGraph option', options.cudaGraph));
 }
 
 /** Reads an engine file whole. @throws InputError naming the file and what is wrong with it. */
@@ -83,6 +131,11 @@ function engineFileError(path: string, err: unknown): InputError {
 export function freshRuntime(addon: NativeAddon, before: NativeRuntimeInfo): NativeRuntimeInfo {
   const later = runtimeInfoOf(addon);
   return 'error' in later ? before : later;
+}
+
+/** `options` without its undefined entries, so they do not override defaults when spread. */
+function definedOnly(options: TensorRtRunOptions): TensorRtRunOptions {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
 }
 
 /** Frees an engine on an error path; the error being thrown matters more than one from dispose. */
@@ -131,6 +184,8 @@ export class TensorRtBackend implements Backend {
   readonly runtime: NativeRuntimeInfo;
   readonly profile: number;
   readonly device: number;
+  /** Run options used when `run` is given none. */
+  readonly runOptions: Required<TensorRtRunOptions>;
   /** TensorRT version that built the plan, per its header (undocumented; for messages only). */
   readonly planVersion: string | null;
   /** TensorRT log lines printed while the engine loaded. */
@@ -143,8 +198,9 @@ export class TensorRtBackend implements Backend {
   #tail: Promise<unknown> = Promise.resolve();
   #disposal: Promise<void> | undefined;
 
-  private constructor(source: string, engine: NativeEngine, info: NativeEngineInfo, runtime: NativeRuntimeInfo, profile: number, device: number, planVersion: string | null) {
+  private constructor(source: string, engine: NativeEngine, info: NativeEngineInfo, runtime: NativeRuntimeInfo, profile: number, device: number, planVersion: string | null, runOptions: Required<TensorRtRunOptions>) {
     this.source = source;
+    this.runOptions = runOptions;
     this.#engine = engine;
     this.engineInfo = info;
     this.runtime = runtime;
@@ -167,7 +223,7 @@ export class TensorRtBackend implements Backend {
    */
   static async open(enginePath: string, options: TensorRtBackendOptions = {}): Promise<TensorRtBackend> {
     validateTensorRtOptions(options);
-    const { device = 0, profile = 0, allowHostCode = false, plugins = [], logLevel = 'warning' } = options;
+    const { device = 0, profile = 0, allowHostCode = false, plugins = [], logLevel = 'warning', transfers = true, cudaGraph = false } = options;
     await checkEngineFile(enginePath);
     const { addon, runtime } = requireTensorRt({ device });
     const plan = await readEngineFile(enginePath);
@@ -196,7 +252,7 @@ export class TensorRtBackend implements Backend {
       await disposeQuietly(engine);
       throw unsupported;
     }
-    return new TensorRtBackend(enginePath, engine, info, freshRuntime(addon, runtime), profile, device, planVersion);
+    return new TensorRtBackend(enginePath, engine, info, freshRuntime(addon, runtime), profile, device, planVersion, { transfers, cudaGraph });
   }
 
   /** Dtype conversions made on inputs so far, e.g. "input 'ids': int64 → int32" (see feeds.ts). */
@@ -211,34 +267,52 @@ export class TensorRtBackend implements Backend {
 
   /**
    * Runs one input. Feeds are checked and converted before native code runs (feeds.ts).
-   * @throws InputError for feeds that do not fit the engine; TensorRtError for TensorRT/CUDA failures,
-   * or (reason "disposed") after dispose().
+   * `options` override the open-time `runOptions` for this run only.
+   * @throws InputError for feeds that do not fit the engine; UsageError for bad options; TensorRtError
+   * for TensorRT/CUDA failures, for an addon too old for these options, or (reason "disposed") after dispose().
    */
-  run(feeds: TensorMap, key: string): Promise<RunResult> {
+  run(feeds: TensorMap, key: string, options: TensorRtRunOptions = {}): Promise<TensorRtRunResult> {
     if (this.#disposal !== undefined) {
       return Promise.reject(new TensorRtError({ reason: 'disposed', message: `${this.source}: the TensorRT engine was already disposed`, hints: [], detail: [] }));
     }
-    const task = this.#tail.then(() => this.#runNow(feeds, key));
+    try {
+      validateRunOptions(options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const runOptions = { ...this.runOptions, ...definedOnly(options) };
+    const task = this.#tail.then(() => this.#runNow(feeds, key, runOptions));
     this.#tail = task.catch(() => undefined);
     return task;
   }
 
-  async #runNow(feeds: TensorMap, key: string): Promise<RunResult> {
+  async #runNow(feeds: TensorMap, key: string, { transfers, cudaGraph }: Required<TensorRtRunOptions>): Promise<TensorRtRunResult> {
     const start = performance.now();
     const { inputs, conversions } = prepareInferInputs(feeds, this.#inputDescs, this.profile, key);
     for (const c of conversions) this.#conversions.add(c);
-    let result;
+    let result: NativeInferResult;
     try {
-      result = await this.#engine.infer({ profile: this.profile, inputs });
+      // Defaults are left out of the request so that it reads exactly as before for plain runs.
+      result = await this.#engine.infer({ profile: this.profile, inputs, ...(transfers ? {} : { transfers }), ...(cudaGraph ? { cudaGraph } : {}) });
     } catch (err) {
       const { problem, logs } = classifyEngineError(err, { enginePath: this.source, phase: 'run', planVersion: this.planVersion, runtime: this.runtime, device: this.device, key });
       this.#lastRunLogs = logs;
       throw new TensorRtError(problem, { logs, cause: err });
     }
     this.#lastRunLogs = result.logs;
+    if ((!transfers || cudaGraph) && result.graph === undefined) {
+      // An addon built before these options existed ignores them silently: its numbers would be mislabeled.
+      throw new TensorRtError({ reason: 'abi-mismatch', message: `${this.source}: the TensorRT addon was built before ${transfers ? 'CUDA graphs' : 'runs without transfers'} were supported, so it cannot honour them`, hints: ['rebuild the addon: `npm run build:native`'], detail: [] });
+    }
     const outputs = outputsToTensorMap(result.outputs, this.#outputOrder);
-    const { h2dMs, computeMs, d2hMs, enqueueMs } = result.timing;
-    return { outputs, timing: { wallMs: performance.now() - start, h2dMs, computeMs, d2hMs, enqueueMs } };
+    const { h2dMs, computeMs, d2hMs, enqueueMs, nativeMs } = result.timing;
+    const timing: TensorRtRunTiming = {
+      wallMs: performance.now() - start, h2dMs, computeMs, d2hMs, enqueueMs, nativeMs, transfers,
+      inputsUploaded: result.inputsUploaded ?? true,
+      graph: result.graph ?? 'off',
+      graphFallbackReason: result.graphFallbackReason ?? null,
+    };
+    return { outputs, timing };
   }
 
   /** Waits for queued runs, then frees the engine. Idempotent: later calls return the same promise. */

@@ -211,3 +211,125 @@ describe('dispose', () => {
     await trt.dispose();
   });
 });
+
+describe('transfers and CUDA graphs (bench)', () => {
+  test('plain runs send the request as before and report no graph, with transfers', async () => {
+    const fake = inject();
+    const trt = await TensorRtBackend.open(engineFile('plain.engine'));
+    assert.deepEqual(trt.runOptions, { transfers: true, cudaGraph: false });
+    const { outputs, timing } = await trt.run(feeds(), 'a.jpg');
+    assert.equal(outputs.size, 1);
+    assert.deepEqual(Object.keys(fake.engines[0]!.requests[0]!).sort(), ['inputs', 'profile']);
+    assert.equal(timing.graph, 'off');
+    assert.equal(timing.graphFallbackReason, null);
+    assert.equal(timing.transfers, true);
+    assert.equal(timing.inputsUploaded, true);
+    assert.equal(timing.nativeMs, DEFAULT_TIMING.nativeMs);
+    await trt.dispose();
+  });
+
+  test('transfers false: no outputs, no copy times; inputs uploaded once per shape', async () => {
+    const fake = inject();
+    const trt = await TensorRtBackend.open(engineFile('nt.engine'), { transfers: false });
+    const first = await trt.run(feeds(1), 'a.jpg');
+    assert.equal(first.outputs.size, 0);
+    assert.equal(first.timing.transfers, false);
+    assert.equal(first.timing.inputsUploaded, true, 'nothing was on the device yet');
+    assert.equal(first.timing.h2dMs, DEFAULT_TIMING.h2dMs);
+    assert.equal(first.timing.d2hMs, 0);
+    assert.equal(first.timing.computeMs, DEFAULT_TIMING.computeMs);
+    const second = await trt.run(feeds(1), 'a.jpg');
+    assert.equal(second.timing.inputsUploaded, false);
+    assert.equal(second.timing.h2dMs, 0);
+    assert.equal(second.timing.d2hMs, 0);
+    const resized = await trt.run(feeds(2), 'b.jpg');
+    assert.equal(resized.timing.inputsUploaded, true, 'new shapes must be uploaded once');
+    assert.equal((await trt.run(feeds(2), 'b.jpg')).timing.inputsUploaded, false);
+    const sent = fake.engines[0]!.requests[0]!;
+    assert.equal(sent.transfers, false);
+    assert.equal('cudaGraph' in sent, false);
+    await trt.dispose();
+  });
+
+  test('cudaGraph: captured, then replayed; a shape change captures again', async () => {
+    const fake = inject();
+    const trt = await TensorRtBackend.open(engineFile('g.engine'), { cudaGraph: true });
+    const states: string[] = [];
+    for (const b of [1, 1, 1, 3, 3, 1]) {
+      const { outputs, timing } = await trt.run(feeds(b), `b${b}.jpg`);
+      assert.deepEqual(outputs.get('logits')!.shape, [b, 2], 'transfers stay on: outputs come back');
+      assert.equal(timing.graphFallbackReason, null);
+      states.push(timing.graph);
+    }
+    assert.deepEqual(states, ['captured', 'replayed', 'replayed', 'captured', 'replayed', 'captured']);
+    assert.equal(fake.engines[0]!.captures, 3);
+    assert.equal(fake.engines[0]!.requests[0]!.cudaGraph, true);
+    await trt.dispose();
+  });
+
+  test('per-run options override the open-time ones for that run only', async () => {
+    const fake = inject();
+    const trt = await TensorRtBackend.open(engineFile('o2.engine'), { cudaGraph: true });
+    assert.equal((await trt.run(feeds(), 'a', { cudaGraph: false })).timing.graph, 'off');
+    assert.equal('cudaGraph' in fake.engines[0]!.requests[0]!, false);
+    assert.equal((await trt.run(feeds(), 'a', { cudaGraph: undefined })).timing.graph, 'captured', 'undefined keeps the default');
+    const r = await trt.run(feeds(), 'a', { transfers: false });
+    assert.equal(r.timing.graph, 'replayed');
+    assert.equal(r.outputs.size, 0);
+    await trt.dispose();
+  });
+
+  test('a capture that fails is reported as fallback with its reason, once per state, and runs go on', async () => {
+    const reason = 'enqueue failed during stream capture: enqueueV3 failed';
+    const fake = inject({ engine: { ...classifier, graphFallback: (c) => (c.inputs.get('image')!.shape[0] === 1 ? reason : undefined) } });
+    const trt = await TensorRtBackend.open(engineFile('fb.engine'), { cudaGraph: true });
+    for (let i = 0; i < 3; i++) {
+      const { outputs, timing } = await trt.run(feeds(1), 'a.jpg');
+      assert.equal(timing.graph, 'fallback');
+      assert.equal(timing.graphFallbackReason, reason);
+      assert.equal(outputs.size, 1);
+    }
+    assert.equal(fake.engines[0]!.captures, 1, 'a failed state is not captured again on every run');
+    assert.equal((await trt.run(feeds(2), 'b.jpg')).timing.graph, 'captured');
+    await trt.dispose();
+  });
+
+  test('a failed run drops the graph: the next run captures again', async () => {
+    inject({ engine: { ...classifier, inferError: (c) => (c.index === 2 ? { code: 'ERR_TRT', message: 'enqueueV3 failed' } : undefined) } });
+    const trt = await TensorRtBackend.open(engineFile('drop.engine'), { cudaGraph: true });
+    assert.equal((await trt.run(feeds(), 'a')).timing.graph, 'captured');
+    assert.equal((await trt.run(feeds(), 'a')).timing.graph, 'replayed');
+    await assert.rejects(trt.run(feeds(), 'a'), (err: unknown) => err instanceof TensorRtError && err.reason === 'tensorrt-error');
+    assert.equal((await trt.run(feeds(), 'a')).timing.graph, 'captured');
+    await trt.dispose();
+  });
+
+  test('non-boolean options are UsageErrors, before anything reaches native code', async () => {
+    const fake = inject();
+    await assert.rejects(TensorRtBackend.open(engineFile('v.engine'), { transfers: 'no' as never }), (err: unknown) => err instanceof UsageError && err.message === "Expected true or false for the TensorRT transfers option but received 'no'");
+    assert.equal(fake.loadCalls.length, 0);
+    const trt = await TensorRtBackend.open(engineFile('v.engine'));
+    await assert.rejects(trt.run(feeds(), 'a', { cudaGraph: 1 as never }), (err: unknown) => err instanceof UsageError && err.message === 'Expected true or false for the TensorRT cudaGraph option but received 1');
+    assert.equal(fake.engines[0]!.requests.length, 0);
+    await trt.dispose();
+  });
+
+  test('an addon built before these options ignores them: refused, rather than mislabeled numbers', async () => {
+    const fake = inject();
+    const trt = await TensorRtBackend.open(engineFile('old-addon.engine'));
+    const engine = fake.engines[0]!;
+    const infer = engine.infer.bind(engine);
+    // What such an addon returns: outputs and timing, none of the new fields.
+    engine.infer = async (request) => {
+      const { outputs, timing, logs } = await infer(request);
+      return { outputs, timing, logs };
+    };
+    const plain = await trt.run(feeds(), 'a');
+    assert.equal(plain.timing.graph, 'off');
+    assert.equal(plain.timing.inputsUploaded, true);
+    for (const options of [{ cudaGraph: true }, { transfers: false }]) {
+      await assert.rejects(trt.run(feeds(), 'a', options), (err: unknown) => err instanceof TensorRtError && err.reason === 'abi-mismatch' && err.hints[0] === 'rebuild the addon: `npm run build:native`');
+    }
+    await trt.dispose();
+  });
+});
