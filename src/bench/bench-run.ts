@@ -25,6 +25,8 @@ export interface BenchOptions {
   readonly measure: MeasureOptions;
   /** Keep every sample in the report (--export-times). */
   readonly exportTimes: boolean;
+  /** Recorded in the report: how TensorRT was run (the backend itself is opened with these). */
+  readonly tensorrt?: { readonly transfers: boolean; readonly cudaGraph: boolean };
   readonly onPhase?: (text: string) => void;
 }
 
@@ -35,6 +37,11 @@ export interface BenchSample {
   readonly computeMs?: number;
   readonly d2hMs?: number;
   readonly enqueueMs?: number;
+  /** ONNX Runtime only: session.run() alone, timed inside its worker thread. */
+  readonly sessionMs?: number;
+  /** TensorRT with --cuda-graph: 'captured' | 'replayed' | 'fallback'. */
+  readonly graph?: string;
+  readonly graphFallbackReason?: string | null;
 }
 
 export interface BackendBench {
@@ -52,6 +59,8 @@ export interface BackendBench {
   readonly throughput: number;
   /** End to end, seen from JavaScript: the wall time of each backend call. */
   readonly latency: LatencyStats;
+  /** ONNX Runtime only: session.run() timed inside the worker thread (its compute); null otherwise. */
+  readonly session: LatencyStats | null;
   /** TensorRT only: CUDA-event and host timings; null for ONNX Runtime. */
   readonly gpu: {
     readonly h2d: LatencyStats;
@@ -75,13 +84,16 @@ export interface BenchReport {
     readonly seed: number | null;
     readonly tensors: readonly { readonly name: string; readonly dtype: string; readonly shape: readonly number[] }[];
   };
-  readonly settings: MeasureOptions & { readonly percentiles: 'trtexec nearest-rank (float32)' };
+  readonly settings: MeasureOptions & {
+    readonly percentiles: 'trtexec nearest-rank (float32)';
+    readonly tensorrt: { readonly transfers: boolean; readonly cudaGraph: boolean };
+  };
   readonly results: readonly BackendBench[];
   /** Present when both backends ran. Ratios of medians. */
   readonly headline: {
     /** ONNX Runtime end-to-end median / TensorRT end-to-end median. */
     readonly speedupEndToEnd: number;
-    /** ONNX Runtime end-to-end median / TensorRT GPU-compute median (ORT on CPU has no transfers to remove). */
+    /** ONNX Runtime session.run median (its compute; on CPU there are no transfers) / TensorRT GPU-compute median. */
     readonly speedupCompute: number;
     /** Share of TensorRT's end-to-end median spent in H2D + D2H copies. */
     readonly tensorrtTransferShare: number;
@@ -124,7 +136,7 @@ export async function runBench(options: BenchOptions, io: BenchIO): Promise<Benc
       seed: inputKind === 'random' ? options.seed : null,
       tensors: [...(feeds ?? new Map<string, Tensor>())].map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape })),
     },
-    settings: { ...options.measure, percentiles: 'trtexec nearest-rank (float32)' },
+    settings: { ...options.measure, percentiles: 'trtexec nearest-rank (float32)', tensorrt: options.tensorrt ?? { transfers: true, cudaGraph: false } },
     results,
     headline: headline(results),
   };
@@ -150,7 +162,17 @@ async function buildFeeds(inputs: readonly TensorInfo[], options: BenchOptions, 
 
 async function benchOne(backend: Backend, feeds: TensorMap, loadMs: number, options: BenchOptions): Promise<BackendBench> {
   const key = 'bench';
-  const toSample = (r: RunResult): BenchSample => ({ ...r.timing });
+  const toSample = (r: RunResult): BenchSample => {
+    const t = r.timing as RunResult['timing'] & { graph?: string; graphFallbackReason?: string | null };
+    // ONNX Runtime reports session.run() time inside its worker; the round trip is what a caller sees.
+    const roundTrip = (r as RunResult & { roundTripMs?: number }).roundTripMs;
+    return {
+      wallMs: roundTrip ?? t.wallMs,
+      ...(roundTrip === undefined ? {} : { sessionMs: t.wallMs }),
+      ...(t.h2dMs === undefined ? {} : { h2dMs: t.h2dMs, computeMs: t.computeMs ?? 0, d2hMs: t.d2hMs ?? 0, enqueueMs: t.enqueueMs ?? 0 }),
+      ...(t.graph === undefined || t.graph === 'off' ? {} : { graph: t.graph, graphFallbackReason: t.graphFallbackReason ?? null }),
+    };
+  };
   const f0 = performance.now();
   await backend.run(feeds, key);
   const firstRunMs = performance.now() - f0;
@@ -170,6 +192,8 @@ async function benchOne(backend: Backend, feeds: TensorMap, loadMs: number, opti
       overhead: pick((x) => x.wallMs - (x.h2dMs ?? 0) - (x.computeMs ?? 0) - (x.d2hMs ?? 0)),
     };
     warnings.push(...trtexecHints(gpu));
+    const fallback = s.find((x) => x.graph === 'fallback');
+    if (fallback) warnings.push(`CUDA graph not used: ${fallback.graphFallbackReason ?? 'capture failed'}; plain enqueueV3 was timed instead`);
   }
   const unstable = gpu ? gpu.compute : latency;
   if (unstable.cvPercent > UNSTABLE_CV_PERCENT) {
@@ -186,6 +210,7 @@ async function benchOne(backend: Backend, feeds: TensorMap, loadMs: number, opti
     measuredMs: m.measuredMs,
     throughput: m.measuredMs > 0 ? (s.length / m.measuredMs) * 1000 : NaN,
     latency,
+    session: s.some((x) => x.sessionMs !== undefined) ? latencyStats(s.map((x) => x.sessionMs ?? 0)) : null,
     gpu,
     warnings,
     samples: options.exportTimes ? s : null,
@@ -210,7 +235,7 @@ function headline(results: readonly BackendBench[]): BenchReport['headline'] {
   const e2e = trt.latency.median;
   return {
     speedupEndToEnd: ort.latency.median / e2e,
-    speedupCompute: ort.latency.median / trt.gpu.compute.median,
+    speedupCompute: (ort.session ?? ort.latency).median / trt.gpu.compute.median,
     tensorrtTransferShare: (trt.gpu.h2d.median + trt.gpu.d2h.median) / e2e,
     tensorrtOverheadShare: trt.gpu.overhead.median / e2e,
   };

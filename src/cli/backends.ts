@@ -14,6 +14,10 @@ export interface BackendCliOptions {
   readonly profile?: number;
   readonly plugins?: readonly string[];
   readonly allowEngineHostCode?: boolean;
+  /** bench only: TensorRT without H2D/D2H copies (compute alone). */
+  readonly transfers?: boolean;
+  /** bench only: capture the enqueue into a CUDA graph. */
+  readonly cudaGraph?: boolean;
 }
 
 const ENGINE_EXTENSIONS = ['.engine', '.plan', '.trt'];
@@ -56,6 +60,8 @@ export async function openModelBackend(path: string, options: BackendCliOptions,
         profile: options.profile ?? 0,
         plugins: options.plugins ?? [],
         allowHostCode: options.allowEngineHostCode ?? false,
+        transfers: options.transfers ?? true,
+        cudaGraph: options.cudaGraph ?? false,
       });
     case 'saved':
       throw new UsageError(`${path} is a saved run; this command needs a model (.onnx) or an engine`);

@@ -41,6 +41,8 @@ export function benchCommand(setCode: (code: number) => void): Command {
     .option('--profile <n>', 'TensorRT optimization profile', parseNonNegativeInt('--profile'), 0)
     .option('--plugins <lib.so...>', 'TensorRT plugin libraries')
     .option('--allow-engine-host-code', 'allow version-compatible engines that run code from the plan', false)
+    .option('--no-transfers', 'TensorRT: no H2D/D2H copies; times compute alone (trtexec --noDataTransfers)')
+    .option('--cuda-graph', 'TensorRT: capture the enqueue into a CUDA graph and replay it (falls back, with a warning, when the engine cannot be captured)', false)
     .option('--json <file>', 'write the report as JSON')
     .option('--export-times', 'include every sample in the JSON', false)
     .addHelpText('after', HELP_AFTER)
@@ -61,6 +63,7 @@ export function benchCommand(setCode: (code: number) => void): Command {
         models, image, seed: opts.seed, shapes: parseShapes(opts.shape),
         measure: { warmupMs: opts.warmup, iterations: opts.iterations, durationMs: opts.duration * 1000 },
         exportTimes: opts.exportTimes,
+        tensorrt: { transfers: opts.transfers ?? true, cudaGraph: opts.cudaGraph ?? false },
         onPhase: (t) => { if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${t}…`); },
       }, {
         openBackend: (p) => openModelBackend(p, opts),

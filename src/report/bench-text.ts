@@ -11,11 +11,15 @@ export function renderBenchText(report: BenchReport, options: { color: boolean }
   out.push(`  input     ${inp.kind === 'image' ? `image ${inp.image}` : `seeded random data (seed ${inp.seed}; give an image for real data)`}: ${tensors}`);
   const s = report.settings;
   out.push(`  measure   warm-up ${s.warmupMs} ms (not counted), then at least ${s.iterations} iterations and ${s.durationMs / 1000} s; percentiles: ${s.percentiles}`);
+  if (report.results.some((r) => r.gpu)) {
+    out.push(`  tensorrt  ${s.tensorrt.transfers ? 'with H2D/D2H copies' : 'no H2D/D2H copies (--no-transfers: compute alone)'}, ${s.tensorrt.cudaGraph ? 'CUDA graph (--cuda-graph)' : 'plain enqueueV3'}`);
+  }
   for (const r of report.results) {
     out.push('', c.bold(`${r.backend}  ${r.source}`));
     out.push(`  load ${fmtMs(r.loadMs)}, first inference ${fmtMs(r.firstRunMs)}, warm-up ${r.warmupRuns} runs in ${fmtMs(r.warmupMs)}, measured ${r.iterations} runs in ${fmtMs(r.measuredMs)}, throughput ${r.throughput.toFixed(1)} inferences/s`);
     const rows: string[][] = [['', 'min', 'mean', 'median', 'p90', 'p95', 'p99', 'max', 'std', 'cv']];
-    rows.push(statRow(r.gpu ? 'end to end (JS)' : 'latency (JS)', r.latency));
+    rows.push(statRow('end to end (JS)', r.latency));
+    if (r.session) rows.push(statRow('session.run (worker)', r.session));
     if (r.gpu) {
       rows.push(statRow('H2D (events)', r.gpu.h2d));
       rows.push(statRow('GPU compute (events)', r.gpu.compute));
