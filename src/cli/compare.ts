@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { parseToleranceSpec } from '../compare/tolerance.js';
+import { DEFAULT_MAX_PIXELS } from '../image/decode.js';
 import { InputError } from '../errors.js';
 import { toJson } from '../report/json.js';
 import { toJUnit } from '../report/junit.js';
@@ -49,7 +50,7 @@ export function compareCommand(setCode: (code: number) => void): Command {
     .option('--bgr', 'feed channels in BGR order', false)
     .addOption(new Option('--layout <layout>', 'tensor layout (default: read from the model input shape)').argParser(oneOf('--layout', ['nchw', 'nhwc'] as const)))
     .addOption(new Option('--resize <mode>', 'how to reach a static model H×W (bilinear)').argParser(oneOf('--resize', ['stretch', 'shorter-crop', 'letterbox'] as const)).default('stretch'))
-    .option('--max-pixels <n>', 'refuse images with more pixels than this (decompression bombs)', parsePositiveInt('--max-pixels'), 268_402_689)
+    .option('--max-pixels <n>', 'refuse images with more pixels than this (decompression bombs)', parsePositiveInt('--max-pixels'), DEFAULT_MAX_PIXELS)
     .option('--input <name=file.npy>', 'feed a raw tensor to an input instead of an image (repeatable)', collectNamedFile, new Map<string, string>())
     .option('--save-inputs <dir>', 'write the preprocessed input tensors as .npy files')
     .option('--save-outputs <dir>', 'write every output of <first> as .npy files plus a manifest (replayable as a backend)')
