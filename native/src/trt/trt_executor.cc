@@ -317,7 +317,7 @@ class TrtExecutor final : public Executor {
         logsMention(desc_.logs, {"host code", "hostcode", "version compatible", "version-compatible", "lean runtime"})) {
       fail("ERR_ENGINE_HOST_CODE",
            "this engine is a version-compatible plan that embeds host code (a lean runtime); it runs only with "
-           "allowHostCode (trt-parity: --allow-host-code), which executes code from the plan file" +
+           "allowHostCode (trt-parity: --allow-engine-host-code), which executes code from the plan file" +
                logTail(desc_.logs));
     }
     // Running out of GPU memory (or a CUDA failure) while loading is not a reason to rebuild the engine.

@@ -92,7 +92,9 @@ export function classifyEngineError(error: unknown, ctx: EngineErrorContext): Cl
       });
     }
     case 'ERR_INVALID_ARGUMENT':
-      return done({ reason: 'invalid-request', message: `${where}: TensorRT rejected the request: ${line}`, hints: ['trt-parity checks inputs before calling TensorRT, so this is likely a trt-parity bug: please report it with this message'] });
+      // trt-parity pre-checks names, dtypes and profile ranges, but not what only TensorRT knows
+      // (shape-tensor values that give an impossible shape, a plugin file that does not load).
+      return done({ reason: 'invalid-request', message: `${where}: TensorRT rejected the request: ${line}`, hints: ['the TensorRT log lines (--verbose) say which value it refused; check shape-tensor values and --plugins paths'] });
     case 'ERR_DISPOSED':
       return done({ reason: 'disposed', message: `${file}: the TensorRT engine was already disposed`, hints: [] });
     default:
@@ -115,7 +117,8 @@ function incompatibility(text: string, line: string, ctx: EngineErrorContext): s
   if (ctx.planVersion !== null && library !== null && ctx.planVersion !== library) {
     return `it was built by TensorRT ${ctx.planVersion} (per the plan header), and this is TensorRT ${library}`;
   }
-  if (/version/i.test(text)) {
+  // Match TensorRT's own wording only: the addon's advice text also says "TensorRT version".
+  if (/not compatible with this version of TensorRT|Version tag does not match|expecting library version|serialization version/i.test(text)) {
     return `it was built by another TensorRT version${ctx.planVersion !== null ? ` (${ctx.planVersion}, per the plan header)` : ''}${library !== null ? `; this is TensorRT ${library}` : ''}: ${line}`;
   }
   return `TensorRT could not deserialize it${ctx.planVersion !== null ? ` (plan header says TensorRT ${ctx.planVersion}${library !== null ? `, this is ${library}` : ''})` : ''}: ${line}`;
