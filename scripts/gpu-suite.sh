@@ -8,7 +8,9 @@
 #    TRT_DOUBLE_TRACE recording every TensorRT call;
 # 2. the trace check (test/gpu/tensorrt-trace.test.ts) on that finished trace;
 # 3. the overhead benchmark (bench/overhead/);
-# 4. the double's tests once more under compute-sanitizer memcheck, with TRT_GPU_QUICK=1.
+# 4. `trt-parity bench` through the double, its GPU compute time against bench/gpu-compute's
+#    independent CUDA-event measurement of the same kernel (test/gpu/bench-double.test.ts), alone;
+# 5. the double's tests once more under compute-sanitizer memcheck, with TRT_GPU_QUICK=1.
 #
 # Logs go to $OUT (default /tmp/gpu-suite): at most 8 files, each well under 16 MB; the summary is
 # printed last. Exit 0 when every step passed, 1 otherwise.
@@ -44,7 +46,8 @@ rm -f "$trace" "$trace.gz"
 } > "$OUT/env.txt"
 
 # Step 1. One test file at a time: the memory and timing checks must not share the GPU or the cores.
-tests=$(ls dist/test/gpu/*.test.js | grep -v '/tensorrt-trace\.test\.js$')
+# The bench test runs alone in step 4: its 3% timing check wants a quiet GPU and no trace writes.
+tests=$(ls dist/test/gpu/*.test.js | grep -vE '/(tensorrt-trace|bench-double)\.test\.js$')
 t0=$(date +%s)
 TRT_DOUBLE_TRACE="$trace" node --test --test-concurrency=1 --test-reporter=spec $tests > "$OUT/gpu-tests.log" 2>&1
 rc=$?
@@ -71,7 +74,44 @@ cat "$OUT/overhead.json" >> "$OUT/overhead.log" 2>/dev/null && rm -f "$OUT/overh
 say "step 3 overhead benchmark: $( [ $rc -eq 0 ] && echo done || echo "FAIL (rc $rc)" ) in $(( $(date +%s) - t0 )) s"
 grep -E 'overhead, |H2D' "$OUT/overhead.log" | head -8 | sed 's/^/    /' | tee -a "$summary"
 
-# Step 4. memcheck over the double tests.
+# Step 4. bench through the double, and the compute-time check against bench/gpu-compute.
+# Alone (nothing else on the GPU) and without TRT_DOUBLE_TRACE: a file write per TensorRT call is host
+# time that the event-timed compute would partly enclose. The test writes its three bench reports and
+# the independent measurement to TRT_GPU_BENCH_REPORT; they are appended to the log (one file in $OUT).
+t0=$(date +%s)
+bench_report=$(mktemp)
+TRT_GPU_BENCH_REPORT="$bench_report" timeout 300 node --test --test-reporter=spec dist/test/gpu/bench-double.test.js \
+  > "$OUT/bench-double.log" 2>&1
+rc=$?
+[ $rc -eq 0 ] || status=1
+if [ -s "$bench_report" ]; then
+  numbers=$(node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const us = (ms) => (typeof ms === "number" ? (ms * 1000).toFixed(1) + " µs" : "n/a");
+    const trt = (k) => r[k]?.results?.find((x) => x.backend === "tensorrt")?.gpu ?? null;
+    const nt = trt("noTransfers"), ind = r.independent, both = r.bothBackends;
+    console.log(`compute median: bench --no-transfers ${us(nt?.compute.median)} (enqueue ${us(nt?.enqueue.median)}), affine_compute ${us(ind?.medianMs)}` +
+      ` (${us(r.independentBackToBack?.medianMs)} back to back)` +
+      `, ratio ${typeof r.computeRatio === "number" ? r.computeRatio.toFixed(4) : "n/a"} (bound 1 ± ${r.tolerance}); ${ind?.device ?? ""} [${(r.shapes?.computeCheck ?? []).join("x")}]`);
+    const g = trt("bothBackends"), h = both?.headline;
+    if (g) console.log(`both backends [${(r.shapes?.bothBackends ?? []).join("x")}]: TensorRT h2d ${us(g.h2d.median)}, compute ${us(g.compute.median)}, d2h ${us(g.d2h.median)}` +
+      (h ? `; speed-up ${h.speedupEndToEnd.toFixed(2)}x end to end, ${h.speedupCompute.toFixed(2)}x compute` : ""));
+    const s = r.cudaGraph?.results?.find((x) => x.backend === "tensorrt")?.samples ?? [];
+    const states = {}; for (const x of s) states[x.graph] = (states[x.graph] ?? 0) + 1;
+    if (s.length) console.log(`--cuda-graph samples: ${JSON.stringify(states)}${s[0].graphFallbackReason ? "; fallback: " + s[0].graphFallbackReason : ""}`);
+  ' "$bench_report" 2>&1)
+  { echo; echo "===== TRT_GPU_BENCH_REPORT (bench reports and the independent measurement) ====="; cat "$bench_report"; } >> "$OUT/bench-double.log"
+else
+  numbers="no report: $(grep -m1 -oE 'skipped: .*' "$OUT/bench-double.log" || echo 'the test wrote none (see bench-double.log)')"
+fi
+rm -f "$bench_report"
+verdict=$( [ $rc -eq 0 ] && echo PASS || echo "FAIL (rc $rc)" )
+[ $rc -eq 0 ] && [ "${numbers#no report}" != "$numbers" ] && verdict=SKIPPED
+say "step 4 bench vs independent compute time: $verdict in $(( $(date +%s) - t0 )) s; $(grep -E '^ℹ (tests|pass|fail|skipped)' "$OUT/bench-double.log" | tr -d 'ℹ' | tr '\n' ' ')"
+echo "$numbers" | sed 's/^/    /' | tee -a "$summary"
+grep -E '^\s*✖' "$OUT/bench-double.log" | grep -v 'failing tests' | sed -E 's/^ +//; s/ \([0-9.]+ms\)$//' | sort -u | head -5 | sed 's/^/    /' | tee -a "$summary"
+
+# Step 5. memcheck over the double tests.
 # --leak-check full: device allocations still live when the CUDA context is torn down are leaks of
 #   ours or the double's (Node itself makes no CUDA calls, and the addon frees every session in its
 #   environment cleanup hook, so a clean exit should leave none).
@@ -89,7 +129,7 @@ if [ -x "$sanitizer" ]; then
   errors=$(grep -E 'ERROR SUMMARY: [0-9]+' "$OUT/sanitizer.log" | awk '{s += $4} END {print s + 0}')
   leaks=$(grep -c 'Leaked [0-9]* bytes' "$OUT/sanitizer.log")
   if [ $rc -ne 0 ] || [ "$errors" != 0 ]; then status=1; fi
-  say "step 4 compute-sanitizer memcheck: rc $rc, $errors errors, $leaks leak reports, $(grep -cE 'ERROR SUMMARY' "$OUT/sanitizer.log") processes checked, $(( $(date +%s) - t0 )) s"
+  say "step 5 compute-sanitizer memcheck: rc $rc, $errors errors, $leaks leak reports, $(grep -cE 'ERROR SUMMARY' "$OUT/sanitizer.log") processes checked, $(( $(date +%s) - t0 )) s"
   grep -E '^========= (Invalid|Program hit|Leaked|Error|  Saved host backtrace)' "$OUT/sanitizer.log" | sort | uniq -c | sort -rn | head -8 | sed 's/^/    /' | tee -a "$summary"
   # Keep the log under 16 MB.
   if [ "$(stat -c %s "$OUT/sanitizer.log")" -gt 15000000 ]; then
@@ -97,7 +137,7 @@ if [ -x "$sanitizer" ]; then
     cat "$OUT/sanitizer.head" <(echo '... [cut] ...') "$OUT/sanitizer.tail" > "$OUT/sanitizer.log" && rm -f "$OUT/sanitizer.head" "$OUT/sanitizer.tail"
   fi
 else
-  say "step 4 compute-sanitizer: not run ($sanitizer not found)"
+  say "step 5 compute-sanitizer: not run ($sanitizer not found)"
 fi
 
 say "gpu-suite: $( [ $status -eq 0 ] && echo 'ALL PASSED' || echo 'SOMETHING FAILED' ) in $(( $(date +%s) - start )) s; logs in $OUT: $(cd "$OUT" && ls | tr '\n' ' ')"
