@@ -153,7 +153,8 @@ export function requireTensorRt(options: LoadAddonOptions & { readonly device?: 
   const av = checkTensorRtAvailability(options);
   if (!av.available) {
     const { reason, message, hints, detail } = av;
-    throw new TensorRtError({ reason, message, hints, detail });
+    // The one line a user sees when a comparison cannot get its TensorRT side (exit 3, no fallback).
+    throw new TensorRtError({ reason, message: `TensorRT backend not available: ${message}`, hints, detail });
   }
   return av;
 }
