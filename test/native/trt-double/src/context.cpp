@@ -585,7 +585,11 @@ public:
                 ok = true;
             }
         }
-        DBL_TRACE(api, str(tensorName) + " " + str(data), str(ok));
+        // ctx= attributes the line to its context when several run at once; ptr-device= shows where the buffer lives.
+        DBL_TRACE(api,
+            str(tensorName) + " " + str(data) + " ctx=" + str(static_cast<void const*>(mPublic)) + " "
+                + tracePointerDevice(data),
+            str(ok));
         return ok;
     }
     bool setTensorAddress(char const* tensorName, void* data) noexcept override
@@ -741,7 +745,10 @@ public:
         {
             mLog.error(ErrorCode::kINTERNAL_ERROR, kEnqueue, "trt-double: unexpected exception");
         }
-        DBL_TRACE(kEnqueue, "stream " + str(static_cast<void const*>(stream)), str(ok));
+        DBL_TRACE(kEnqueue,
+            "stream " + str(static_cast<void const*>(stream)) + " ctx=" + str(static_cast<void const*>(mPublic)) + " "
+                + traceCurrentDevice(),
+            str(ok));
         return ok;
     }
 

@@ -130,6 +130,46 @@ std::unique_ptr<EngineData> makeEngineData(EngineSpec spec, void const* blob, st
     return data;
 }
 
+std::string traceCurrentDevice()
+{
+    if (cpuOnly())
+    {
+        return "cur-device=cpu-only";
+    }
+    int device = -1;
+    if (cudaGetDevice(&device) != cudaSuccess)
+    {
+        cudaGetLastError();
+        return "cur-device=error";
+    }
+    return "cur-device=" + std::to_string(device);
+}
+
+std::string tracePointerDevice(void const* p)
+{
+    if (p == nullptr)
+    {
+        return "ptr-device=null";
+    }
+    if (cpuOnly())
+    {
+        return "ptr-device=cpu-only";
+    }
+    cudaPointerAttributes a{};
+    if (cudaPointerGetAttributes(&a, p) != cudaSuccess)
+    {
+        cudaGetLastError();
+        return "ptr-device=unregistered";
+    }
+    switch (a.type)
+    {
+    case cudaMemoryTypeDevice:
+    case cudaMemoryTypeManaged: return "ptr-device=" + std::to_string(a.device);
+    case cudaMemoryTypeHost: return "ptr-device=host";
+    default: return "ptr-device=unregistered";
+    }
+}
+
 namespace
 {
 
@@ -263,7 +303,9 @@ public:
     IExecutionContext* createContext(MemoryStrategy strategy, char const* api) noexcept
     {
         IExecutionContext* c = makeContext(*mData, *mPublic, strategy, mLog);
-        DBL_TRACE(api, strategy == MemoryStrategy::kUSER_MANAGED ? "kUSER_MANAGED" : "kSTATIC",
+        DBL_TRACE(api,
+            std::string(strategy == MemoryStrategy::kUSER_MANAGED ? "kUSER_MANAGED" : "kSTATIC") + " "
+                + traceCurrentDevice(),
             str(static_cast<void const*>(c)));
         return c;
     }

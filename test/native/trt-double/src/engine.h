@@ -68,4 +68,14 @@ int32_t formatComponents(uint8_t format) noexcept;
 int32_t formatVectorizedDim(uint8_t format, int32_t nbDims) noexcept;
 std::string formatDescription(uint8_t format, uint8_t dataType);
 
+// Trace fields that let a test prove which GPU each call ran on (multi-device tests). Here and not in
+// common.cpp because the plugin library shares common.cpp without linking cudart.
+
+//! "cur-device=N": the CUDA device current on the calling thread (cudaGetDevice); "cur-device=cpu-only"
+//! with TRT_DOUBLE_CPU_ONLY=1, "cur-device=error" when CUDA cannot say.
+std::string traceCurrentDevice();
+//! "ptr-device=N" for device or managed memory of device N (cudaPointerGetAttributes); otherwise
+//! "ptr-device=host", "ptr-device=unregistered" (pageable host memory), "ptr-device=null" or "ptr-device=cpu-only".
+std::string tracePointerDevice(void const* p);
+
 } // namespace trtdouble

@@ -45,7 +45,8 @@ public:
         {
             mLog.error(ErrorCode::kINTERNAL_ERROR, kDeserialize, "trt-double: unexpected exception");
         }
-        DBL_TRACE(kDeserialize, std::to_string(size) + " bytes", str(static_cast<void const*>(engine)));
+        DBL_TRACE(kDeserialize, std::to_string(size) + " bytes " + traceCurrentDevice(),
+            str(static_cast<void const*>(engine)));
         return engine;
     }
 
