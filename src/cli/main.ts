@@ -7,6 +7,8 @@ import { inspectCommand } from './inspect.js';
 import { doctorCommand } from './doctor.js';
 import { benchCommand } from './bench.js';
 
+const OUTPUT = { outputError: (str: string, write: (s: string) => void): void => write(`trt-parity: ${str.replace(/^error: /, '')}`) };
+
 /**
  * Entry point. The only place that turns errors into exit codes: each command returns its code
  * or throws; a TrtParityError becomes one line plus hints, anything else is an internal error (4).
@@ -18,14 +20,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     .version(TOOL_VERSION)
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ outputError: (str, write) => write(`trt-parity: ${str.replace(/^error: /, '')}`) });
+    .configureOutput(OUTPUT);
   let code: number = ExitCode.ok;
   const setCode = (c: number): void => { code = c; };
   program.addCommand(compareCommand(setCode));
   program.addCommand(inspectCommand(setCode));
   program.addCommand(benchCommand(setCode));
   program.addCommand(doctorCommand(setCode));
-  for (const cmd of program.commands) cmd.exitOverride();
+  // addCommand() does not pass settings down (only .command() does): without this, a bad option of a
+  // subcommand printed commander's bare "error: …" with no prefix and no pointer to --help.
+  for (const cmd of program.commands) cmd.exitOverride().configureOutput(OUTPUT).showHelpAfterError(`(run trt-parity ${cmd.name()} --help for usage)`);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return code;

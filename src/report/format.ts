@@ -12,6 +12,15 @@ export function fmtNum(x: number | null | undefined): string {
   return x.toExponential(2);
 }
 
+/**
+ * An element's value, with enough digits (7 significant) that two float32 values which differ
+ * visibly in a report do not print alike, as fmtNum's 4 digits would (100.4931 vs 100.5).
+ */
+export function fmtValue(x: number): string {
+  if (!Number.isFinite(x)) return fmtNum(x);
+  return String(Number(x.toPrecision(7)));
+}
+
 /** A tolerance value exactly as the user would type it back (shortest round-trip form). */
 export function fmtTol(x: number): string {
   if (x === Infinity) return 'inf';

@@ -1,6 +1,6 @@
 import type { OutputComparison } from '../compare/types.js';
 import type { CompareReport, ItemResult } from './model.js';
-import { colors, fmtCoords, fmtMs, fmtNum, fmtPercent, fmtTol, table, type Colors } from './format.js';
+import { colors, fmtCoords, fmtMs, fmtNum, fmtPercent, fmtTol, fmtValue, table, type Colors } from './format.js';
 
 export interface TextOptions {
   readonly color: boolean;
@@ -106,7 +106,7 @@ export function describeFailure(o: OutputComparison): string[] {
   const st = o.stats;
   if (st?.worst) {
     const w = st.worst;
-    lines.push(`worst element at ${fmtCoords(w.index)}: first=${fmtNum(w.first)} second=${fmtNum(w.second)} |diff|=${fmtNum(w.absDiff)} (allowed ${fmtNum(t.atol + t.rtol * Math.abs(w.second))})`);
+    lines.push(`worst element at ${fmtCoords(w.index)}: first=${fmtValue(w.first)} second=${fmtValue(w.second)} |diff|=${fmtNum(w.absDiff)} (allowed ${fmtNum(t.atol + t.rtol * Math.abs(w.second))})`);
   }
   if (st) {
     const viol = st.maxAbsViolations === null ? '' : `; among violations max|diff|=${fmtNum(st.maxAbsViolations)} max rel=${fmtNum(st.maxRelViolations)}`;
@@ -147,14 +147,18 @@ function timingLine(items: readonly ItemResult[]): string | null {
 /** The one-line verdict that ends every report. */
 export function verdictLine(report: CompareReport, c: Colors = colors(false)): string {
   const s = report.summary;
-  const compared = s.items - s.errors - s.skipped;
+  // Skipped inputs never became items, so `items` does not count them.
+  const compared = s.items - s.errors;
   const failingOutputs = s.outputs.filter((o) => o.failed > 0).map((o) => o.name);
   const noun = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
   const tail: string[] = [];
   if (s.errors > 0) tail.push(`${noun(s.errors, 'input')} could not be compared`);
-  if (s.skipped > 0) tail.push(`${s.skipped} not run (--fail-fast)`);
+  if (s.skipped > 0) {
+    const why = report.warnings.some((w) => w.startsWith('interrupted:')) ? 'interrupted' : '--fail-fast';
+    tail.push(`${s.skipped} not run (${why})`);
+  }
   const extra = tail.length ? `; ${tail.join('; ')}` : '';
-  if (s.exitCode === 0) return c.green(c.bold('PASS')) + `  ${noun(compared, 'input')}, every output within tolerance [exit 0]`;
+  if (s.exitCode === 0) return c.green(c.bold('PASS')) + `  ${noun(compared, 'input')}, every output within tolerance${extra} [exit 0]`;
   if (s.failed > 0) {
     return c.red(c.bold('FAIL')) + `  ${s.failed} of ${noun(compared, 'input')} mismatched (${failingOutputs.join(', ')})${extra} [exit ${s.exitCode}]`;
   }
