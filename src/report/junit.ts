@@ -29,7 +29,7 @@ export function toJUnit(report: CompareReport): string {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="trt-parity" tests="${total}" failures="${failures}" errors="${errors}" time="${(report.durationMs / 1000).toFixed(3)}">`,
-    `  <testsuite name="${xml(`${report.first.source} vs ${report.second.source}`)}" tests="${total}" failures="${failures}" errors="${errors}" skipped="0">`,
+    `  <testsuite name="${xml(`${report.first.source} vs ${report.second.source}`)}" tests="${total}" failures="${failures}" errors="${errors}" skipped="${report.summary.skipped}">`,
     ...cases,
     '  </testsuite>',
     '</testsuites>',

@@ -95,7 +95,10 @@ export function exitCodeFor(items: readonly ItemResult[]): number {
 }
 
 /** Aggregates per-output figures over all items that compared that output. */
-export function summarize(items: readonly ItemResult[], skipped: number): CompareSummary {
+/** Exit status of a run stopped by Ctrl-C: the report of what ran is still written. */
+export const EXIT_INTERRUPTED = 130;
+
+export function summarize(items: readonly ItemResult[], skipped: number, interrupted = false): CompareSummary {
   const byName = new Map<string, {
     items: number; failed: number; mismatched: number; total: number; maxAbs: number; maxRel: number;
     minAtol: number; minRtol: number; nonFiniteItems: number; top1Agree: number; top1Rows: number; hasClasses: boolean;
@@ -137,7 +140,7 @@ export function summarize(items: readonly ItemResult[], skipped: number): Compar
     errors: items.filter((i) => i.status === 'error').length,
     skipped,
     outputs,
-    exitCode: exitCodeFor(items),
+    exitCode: interrupted ? EXIT_INTERRUPTED : exitCodeFor(items),
   };
 }
 

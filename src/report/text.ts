@@ -1,5 +1,5 @@
 import type { OutputComparison } from '../compare/types.js';
-import type { CompareReport, ItemResult } from './model.js';
+import { EXIT_INTERRUPTED, type CompareReport, type ItemResult } from './model.js';
 import { colors, fmtCoords, fmtMs, fmtNum, fmtPercent, fmtTol, fmtValue, table, type Colors } from './format.js';
 
 export interface TextOptions {
@@ -106,7 +106,7 @@ export function describeFailure(o: OutputComparison): string[] {
   const st = o.stats;
   if (st?.worst) {
     const w = st.worst;
-    lines.push(`worst element at ${fmtCoords(w.index)}: first=${fmtValue(w.first)} second=${fmtValue(w.second)} |diff|=${fmtNum(w.absDiff)} (allowed ${fmtNum(t.atol + t.rtol * Math.abs(w.second))})`);
+    lines.push(`largest |diff| at ${fmtCoords(w.index)}: first=${fmtValue(w.first)} second=${fmtValue(w.second)} |diff|=${fmtNum(w.absDiff)} (allowed ${fmtNum(t.atol + t.rtol * Math.abs(w.second))})`);
   }
   if (st) {
     const viol = st.maxAbsViolations === null ? '' : `; among violations max|diff|=${fmtNum(st.maxAbsViolations)} max rel=${fmtNum(st.maxRelViolations)}`;
@@ -158,6 +158,10 @@ export function verdictLine(report: CompareReport, c: Colors = colors(false)): s
     tail.push(`${s.skipped} not run (${why})`);
   }
   const extra = tail.length ? `; ${tail.join('; ')}` : '';
+  if (s.exitCode === EXIT_INTERRUPTED) {
+    const so = s.failed > 0 ? `${s.failed} mismatched (${failingOutputs.join(', ')})` : s.errors > 0 ? `${s.passed} passed` : 'all passed';
+    return c.yellow(c.bold('INTERRUPTED')) + `  ${noun(s.items, 'input')} compared, ${so}${extra} [exit ${EXIT_INTERRUPTED}]`;
+  }
   if (s.exitCode === 0) return c.green(c.bold('PASS')) + `  ${noun(compared, 'input')}, every output within tolerance${extra} [exit 0]`;
   if (s.failed > 0) {
     return c.red(c.bold('FAIL')) + `  ${s.failed} of ${noun(compared, 'input')} mismatched (${failingOutputs.join(', ')})${extra} [exit ${s.exitCode}]`;

@@ -27,7 +27,7 @@ describe('renderCompareText', () => {
     assert.deepEqual(b.trim().split(/\s+/), ['b.jpg', 'logits', 'FAIL', '1/3', '(33.3%)', '0.5', '0.1429', '0.49', '0.997409', 'yes', '3/3']);
     const detail = l.slice(l.indexOf(b) + 1, l.indexOf(b) + 5).map((x) => x.trim());
     assert.equal(detail[0], 'logits: 1 of 3 elements (33.3%) exceed atol=1e-5 + rtol=0.001*|second|');
-    assert.equal(detail[1], 'worst element at [0,2]: first=3 second=3.5 |diff|=0.5 (allowed 0.00351)');
+    assert.equal(detail[1], 'largest |diff| at [0,2]: first=3 second=3.5 |diff|=0.5 (allowed 0.00351)');
     assert.equal(detail[2], 'max|diff|=0.5 max rel=0.1429 mean|diff|=0.1667 p99|diff|=0.49; among violations max|diff|=0.5 max rel=0.1429');
     assert.match(detail[3]!, /^would pass with --atol \S+ \(at rtol=0\.001\) or --rtol \S+ \(at atol=1e-5\)$/);
     // A passing output gets no detail lines unless verbose.
@@ -53,7 +53,7 @@ describe('renderCompareText', () => {
     const text = renderCompareText(passFail(), { color: false, verbose: true });
     const l = lines(text);
     const a = l.findIndex((x) => x.includes('a.jpg'));
-    assert.equal(l[a + 1]!.trim(), 'worst element at [0,0]: first=1 second=1 |diff|=0 (allowed 0.00101)');
+    assert.equal(l[a + 1]!.trim(), 'largest |diff| at [0,0]: first=1 second=1 |diff|=0 (allowed 0.00101)');
     assert.ok(!text.includes('logits: within tolerance'));
   });
 
@@ -124,7 +124,7 @@ describe('describeFailure: "would pass with --atol X"', () => {
     assert.equal(run([], [rtolText]).passed, true, `--rtol ${rtolText} passes`);
     assert.equal(run([], [String(Number(rtolText) * (1 - 1e-6))]).passed, false);
     // The worst element's two values are told apart (4 significant digits would print 100.5 twice).
-    assert.ok(describeFailure(o).includes('worst element at [1,0]: first=100.5 second=100.4931 |diff|=0.006897 (allowed 0.1005)'));
+    assert.ok(describeFailure(o).includes('largest |diff| at [1,0]: first=100.5 second=100.4931 |diff|=0.006897 (allowed 0.1005)'));
   });
 
   test('non-finite values: the reason and the counts', () => {
