@@ -3,11 +3,19 @@
  *
  * 1. Per-call overhead: wall time of one call seen from JavaScript minus the CUDA-event time of its
  *    H2D + compute + D2H (the addon's own timing), median over N calls of the affine engine of the
- *    TensorRT double on a 1×3×224×224 float32 input. Measured on the raw addon engine (infer()) and
- *    through TensorRtBackend.run (which adds the TypeScript feed checks). Target: < 50 µs.
- * 2. H2D: the addon's event-timed H2D of that 602,112-byte input against build/bench/raw_h2d, a
- *    tiny CUDA program timing one pinned cudaMemcpyAsync of the same bytes the same way. Target: the
- *    addon within 1.2× of the raw copy.
+ *    TensorRT double on a 1×3×224×224 float32 input. Target: < 50 µs. Measured for
+ *    - the plain path: a typed array in (copied into pinned staging on the main thread), outputs
+ *      as the addon returns them by default (pooled pinned blocks, spin-wait);
+ *    - the fast path: the input staged once in the engine's staging buffer (read in place), pooled
+ *      outputs (what bench-style loops that run one input over and over can use);
+ *    - the fast path with spinWait false, the fast path with pooledOutputs false, and the path as it
+ *      was before (copy in, copy out, blocking sync), to show what each change is worth;
+ *    - TensorRtBackend.run (plain) and TensorRtBackend.runStaged (fast), which add the TypeScript side.
+ * 2. H2D: each path's event-timed H2D of that 602,112-byte input against build/bench/raw_h2d, a
+ *    tiny CUDA program timing one pinned cudaMemcpyAsync of the same bytes the same way, from a
+ *    buffer nothing writes between copies ("clean", the floor the target names) and from one
+ *    rewritten by the CPU before every copy ("dirty", as the plain path's staging is). Target: within
+ *    1.2× of the clean copy.
  *
  *   TRT_PARITY_LIBNVINFER=build/trt-double/libnvinfer.so.10 node dist/bench/overhead/overhead.js \
  *     [--iterations 2000] [--warmup 200] [--raw build/bench/raw_h2d] [--json out.json]
@@ -22,7 +30,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { loadAddon, packageRoot, runtimeInfoOf } from '../../src/backends/tensorrt/load-addon.js';
 import { TensorRtBackend } from '../../src/backends/tensorrt/tensorrt-backend.js';
-import type { NativeInferResult } from '../../src/backends/tensorrt/native-contract.js';
+import type { NativeEngine, NativeEngineDebug, NativeInferRequest, NativeInferResult } from '../../src/backends/tensorrt/native-contract.js';
 import { doublePresets, writeDoubleEngine } from '../../test/helpers/double-engine.js';
 import { EngineDir, uniform } from '../../test/gpu/helpers.js';
 
@@ -48,6 +56,68 @@ const fmt = (s: Summary): string => `median ${s.medianUs.toFixed(1)} µs (p10 ${
 function fail(code: number, message: string): never {
   console.error(`overhead: ${message}`);
   process.exit(code);
+}
+
+/** One configuration of the raw addon, measured over the same iterations. */
+interface AddonPath {
+  readonly label: string;
+  readonly wall: Summary;
+  readonly gpu: Summary;
+  readonly overhead: Summary;
+  readonly nativeOverhead: Summary;
+  readonly h2d: Summary;
+  /** What the addon's counters say happened during the timed calls. */
+  readonly zeroCopyInputs: number | null;
+  readonly pooledOutputs: number | null;
+  readonly copiedOutputs: number | null;
+}
+
+async function measureAddon(engine: NativeEngine, label: string, request: NativeInferRequest, warmup: number, iterations: number, reference: { bytes: Uint8Array | null }): Promise<AddonPath> {
+  const overhead: number[] = [];
+  const nativeOverhead: number[] = [];
+  const h2d: number[] = [];
+  const gpu: number[] = [];
+  const wall: number[] = [];
+  let before: NativeEngineDebug | undefined;
+  let last: NativeInferResult | undefined;
+  for (let i = 0; i < warmup + iterations; i++) {
+    if (i === warmup) before = engine._debug?.();
+    const t0 = performance.now();
+    const r: NativeInferResult = await engine.infer(request);
+    const t1 = performance.now();
+    last = r;
+    if (i < warmup) continue;
+    const { h2dMs, computeMs, d2hMs, nativeMs } = r.timing;
+    const gpuMs = h2dMs + computeMs + d2hMs;
+    wall.push((t1 - t0) * 1000);
+    gpu.push(gpuMs * 1000);
+    h2d.push(h2dMs * 1000);
+    overhead.push((t1 - t0 - gpuMs) * 1000);
+    nativeOverhead.push((nativeMs - gpuMs) * 1000);
+  }
+  const after = engine._debug?.();
+  // Every path must compute the same thing: the last output of each equals the first path's.
+  const out = last?.outputs[0];
+  if (out === undefined) throw new Error(`${label}: no output`);
+  const bytes = new Uint8Array(out.data);
+  if (reference.bytes === null) reference.bytes = bytes.slice();
+  else if (Buffer.compare(Buffer.from(reference.bytes), Buffer.from(bytes)) !== 0) throw new Error(`${label}: the output differs from the first path's`);
+  const diff = (k: keyof NativeEngineDebug): number | null => {
+    const a = after?.[k];
+    const b = before?.[k];
+    return typeof a === 'number' && typeof b === 'number' ? a - b : null;
+  };
+  return {
+    label,
+    wall: summary(wall),
+    gpu: summary(gpu),
+    overhead: summary(overhead),
+    nativeOverhead: summary(nativeOverhead),
+    h2d: summary(h2d),
+    zeroCopyInputs: diff('zeroCopyInputs'),
+    pooledOutputs: diff('pooledOutputs'),
+    copiedOutputs: diff('copiedOutputs'),
+  };
 }
 
 async function main(): Promise<void> {
@@ -76,45 +146,45 @@ async function main(): Promise<void> {
   const spec = doublePresets.affine({ trtVersion });
 
   const x = uniform(BYTES / 4, 1);
-  const request = { inputs: [{ name: 'input', shape: SHAPE, data: x }] };
 
-  // 1a. The raw addon engine.
+  // 1a. The raw addon engine, path by path (one engine, so the device buffers and staging are warm for all).
   const engine = await load.addon.loadEngine(writeDoubleEngine(spec));
-  const rawOverhead: number[] = [];
-  const nativeOverhead: number[] = [];
-  const h2d: number[] = [];
-  const gpu: number[] = [];
-  const wall: number[] = [];
+  const paths: AddonPath[] = [];
+  const reference = { bytes: null as Uint8Array | null };
+  // An addon built before staging buffers (TRT_PARITY_ADDON=old build, for a baseline on the same machine) ignores the new request options: only the plain path is measured.
+  const oldAddon = engine.stagingBuffer === undefined;
   try {
-    for (let i = 0; i < warmup + iterations; i++) {
-      const t0 = performance.now();
-      const r: NativeInferResult = await engine.infer(request);
-      const t1 = performance.now();
-      if (i < warmup) continue;
-      const { h2dMs, computeMs, d2hMs, nativeMs } = r.timing;
-      const gpuMs = h2dMs + computeMs + d2hMs;
-      wall.push((t1 - t0) * 1000);
-      gpu.push(gpuMs * 1000);
-      h2d.push(h2dMs * 1000);
-      rawOverhead.push((t1 - t0 - gpuMs) * 1000);
-      nativeOverhead.push((nativeMs - gpuMs) * 1000);
+    const plainInput = [{ name: 'input', shape: SHAPE, data: x }];
+    if (!oldAddon) paths.push(await measureAddon(engine, 'before: copy in, copy out, sleep', { inputs: plainInput, pooledOutputs: false, spinWait: false }, warmup, iterations, reference));
+    paths.push(await measureAddon(engine, oldAddon ? 'plain (addon without staging buffers)' : 'plain: typed array in', { inputs: plainInput }, warmup, iterations, reference));
+    if (!oldAddon) {
+      const staged = new Float32Array(engine.stagingBuffer!('input', BYTES));
+      staged.set(x);
+      const stagedInput = [{ name: 'input', shape: SHAPE, data: staged }];
+      paths.push(await measureAddon(engine, 'fast: staged in, pooled out', { inputs: stagedInput }, warmup, iterations, reference));
+      paths.push(await measureAddon(engine, 'fast, spinWait false', { inputs: stagedInput, spinWait: false }, warmup, iterations, reference));
+      paths.push(await measureAddon(engine, 'fast, pooledOutputs false', { inputs: stagedInput, pooledOutputs: false }, warmup, iterations, reference));
     }
   } finally {
     await engine.dispose();
   }
 
-  // 1b. Through the backend (feed validation and the TensorMap conversion included).
+  // 1b. Through the backend: run() (feed checks and conversion every call) and runStaged() (staged once).
   const dir = new EngineDir();
-  const backendOverhead: number[] = [];
+  const backendPlain: number[] = [];
+  const backendFast: number[] = [];
   try {
     const backend = await TensorRtBackend.open(dir.write('affine', spec));
     const feeds = new Map([['input', { dtype: 'float32' as const, shape: SHAPE, data: x }]]);
     try {
-      for (let i = 0; i < warmup + iterations; i++) {
-        const r = await backend.run(feeds, 'bench');
-        if (i < warmup) continue;
-        const t = r.timing;
-        backendOverhead.push((t.wallMs - ((t.h2dMs ?? 0) + (t.computeMs ?? 0) + (t.d2hMs ?? 0))) * 1000);
+      const staged = backend.stage(feeds, 'bench');
+      for (const [runOnce, into] of [[() => backend.run(feeds, 'bench'), backendPlain], [() => backend.runStaged(staged), backendFast]] as const) {
+        for (let i = 0; i < warmup + iterations; i++) {
+          const r = await runOnce();
+          if (i < warmup) continue;
+          const t = r.timing;
+          into.push((t.wallMs - ((t.h2dMs ?? 0) + (t.computeMs ?? 0) + (t.d2hMs ?? 0))) * 1000);
+        }
       }
     } finally {
       await backend.dispose();
@@ -124,7 +194,8 @@ async function main(): Promise<void> {
   }
 
   // 2. The raw pinned copy, after the addon (its own process and CUDA context; nothing else runs).
-  type RawCopy = { h2d: Summary & { gbPerS: number }; d2h: Summary & { gbPerS: number }; device: string };
+  type RawStats = Summary & { gbPerS: number };
+  type RawCopy = { h2d: RawStats; h2dDirty?: RawStats; h2dIdle100us?: RawStats; d2h: RawStats; device: string };
   let raw: RawCopy | null = null;
   let rawError: string | null = null;
   if (!existsSync(values.raw)) {
@@ -135,40 +206,41 @@ async function main(): Promise<void> {
     else raw = JSON.parse(p.stdout) as RawCopy;
   }
 
+  const met = (ok: boolean): string => (ok ? 'MET' : 'NOT MET');
+  const ratio = (path: AddonPath, floor: RawStats | undefined): number | null => (floor === undefined ? null : path.h2d.medianUs / floor.medianUs);
   const result = {
     device: `${device.name} (compute ${device.computeCapability})`,
     library: `${runtime.tensorrt.libraryName} ${version}`,
     input: `float32 ${SHAPE.join('x')} (${BYTES} bytes)`,
     iterations,
     warmup,
-    addon: {
-      wall: summary(wall),
-      gpu: summary(gpu),
-      overhead: summary(rawOverhead),
-      nativeOverhead: summary(nativeOverhead),
-      h2d: summary(h2d),
-    },
-    backend: { overhead: summary(backendOverhead) },
+    targets: { overheadUs: TARGET_OVERHEAD_US, h2dRatio: TARGET_H2D_RATIO },
+    addon: paths.map((p) => ({ ...p, h2dRatioClean: raw === null ? null : ratio(p, raw.h2d), h2dRatioDirty: raw === null ? null : ratio(p, raw.h2dDirty) })),
+    backend: { plain: summary(backendPlain), fast: summary(backendFast) },
     raw,
     rawError,
-    h2dRatio: raw === null ? null : summary(h2d).medianUs / raw.h2d.medianUs,
   };
 
+  const pad = (label: string): string => label.padEnd(34);
   const lines = [
-    `overhead benchmark: ${result.device}, ${result.library}, ${result.input}, ${iterations} calls after ${warmup} warm-up`,
-    `  wall per call (JS)            ${fmt(result.addon.wall)}`,
-    `  GPU (H2D+compute+D2H events)  ${fmt(result.addon.gpu)}`,
-    `  overhead, raw addon           ${fmt(result.addon.overhead)}   target < ${TARGET_OVERHEAD_US} µs: ${result.addon.overhead.medianUs < TARGET_OVERHEAD_US ? 'MET' : 'NOT MET'}`,
-    `    of which inside the worker  ${fmt(result.addon.nativeOverhead)}`,
-    `  overhead, TensorRtBackend     ${fmt(result.backend.overhead)}`,
-    `  H2D, addon                    ${fmt(result.addon.h2d)}`,
+    `overhead benchmark: ${result.device}, ${result.library}, ${result.input}, ${iterations} calls after ${warmup} warm-up${oldAddon ? ' (addon without staging buffers: plain path only; runStaged copies)' : ''}`,
     raw === null
-      ? `  H2D, raw pinned copy          not measured: ${rawError}`
-      : `  H2D, raw pinned copy          median ${raw.h2d.medianUs.toFixed(1)} µs (p10 ${raw.h2d.p10Us.toFixed(1)}, p90 ${raw.h2d.p90Us.toFixed(1)}), ${raw.h2d.gbPerS.toFixed(1)} GB/s; D2H ${raw.d2h.medianUs.toFixed(1)} µs`,
-    result.h2dRatio === null
-      ? '  H2D ratio                     n/a'
-      : `  H2D ratio addon/raw           ${result.h2dRatio.toFixed(3)}   target <= ${TARGET_H2D_RATIO}: ${result.h2dRatio <= TARGET_H2D_RATIO ? 'MET' : 'NOT MET'}`,
+      ? `  raw pinned H2D: not measured: ${rawError}`
+      : `  raw pinned H2D: clean ${fmt(raw.h2d)}, ${raw.h2d.gbPerS.toFixed(1)} GB/s; dirty (CPU wrote it first) ${raw.h2dDirty === undefined ? 'n/a' : `${fmt(raw.h2dDirty)}, ${raw.h2dDirty.gbPerS.toFixed(1)} GB/s`}; clean after 100 µs idle ${raw.h2dIdle100us === undefined ? 'n/a' : fmt(raw.h2dIdle100us)}; D2H ${raw.d2h.medianUs.toFixed(1)} µs`,
   ];
+  for (const p of result.addon) {
+    lines.push(`  [${p.label}]`);
+    lines.push(`    ${pad('wall per call (JS)')}${fmt(p.wall)}`);
+    lines.push(`    ${pad('GPU (H2D+compute+D2H events)')}${fmt(p.gpu)}`);
+    lines.push(`    ${pad('overhead, raw addon')}${fmt(p.overhead)}   target < ${TARGET_OVERHEAD_US} µs: ${met(p.overhead.medianUs < TARGET_OVERHEAD_US)}`);
+    lines.push(`    ${pad('  of which inside the worker')}${fmt(p.nativeOverhead)}`);
+    lines.push(`    ${pad('H2D, addon')}${fmt(p.h2d)}`);
+    lines.push(`    ${pad('H2D ratio addon/raw clean')}${p.h2dRatioClean === null ? 'n/a' : `${p.h2dRatioClean.toFixed(3)}   target <= ${TARGET_H2D_RATIO}: ${met(p.h2dRatioClean <= TARGET_H2D_RATIO)}`}${p.h2dRatioDirty === null ? '' : `   (vs raw dirty ${p.h2dRatioDirty.toFixed(3)})`}`);
+    lines.push(`    ${pad('counters (timed calls)')}inputs read in place ${p.zeroCopyInputs ?? 'n/a'}, outputs pooled ${p.pooledOutputs ?? 'n/a'}, copied ${p.copiedOutputs ?? 'n/a'}`);
+  }
+  lines.push(`  [TensorRtBackend]`);
+  lines.push(`    ${pad('overhead, run() (plain)')}${fmt(result.backend.plain)}   target < ${TARGET_OVERHEAD_US} µs: ${met(result.backend.plain.medianUs < TARGET_OVERHEAD_US)}`);
+  lines.push(`    ${pad('overhead, runStaged() (fast)')}${fmt(result.backend.fast)}   target < ${TARGET_OVERHEAD_US} µs: ${met(result.backend.fast.medianUs < TARGET_OVERHEAD_US)}`);
   console.log(lines.join('\n'));
   if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2) + '\n');
 }

@@ -4,14 +4,23 @@
 // cudaEventElapsedTime(e0, e1). Same allocation flags as native/src/cuda_resources.cc (cudaHostAlloc
 // with cudaHostAllocPortable, cudaMalloc, events with cudaEventBlockingSync). Also times D2H the same way.
 //
+// H2D is timed twice: "h2d" copies a pinned buffer that nothing writes between copies (the clean
+// floor, as trtexec's host buffers prepared once), "h2dDirty" first memcpy()s the bytes into the
+// pinned buffer from an ordinary one before each copy, untimed, as the addon's plain path stages
+// every input on the main thread right before its copy. If the dirty copy is slower, the DMA engine
+// is paying for cache lines the CPU just wrote. "h2dIdle100us" is the clean copy after the GPU sat
+// idle for 100 µs (about the gap between two calls of the addon), to tell idle-time effects apart.
+//
 //   raw_h2d [bytes=602112] [iterations=1000] [warmup=50] [device=0]
 //
 // Prints one JSON object on stdout. Built by bench/overhead/build-raw-h2d.sh (nvcc, static cudart).
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 namespace {
@@ -33,11 +42,17 @@ Stats stats(std::vector<double> v) {
   return {at(0.5), at(0.1), at(0.9), v.front()};
 }
 
-/** Microseconds of each of `n` copies, after `warmup` untimed ones. */
-std::vector<double> timeCopies(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind kind, cudaStream_t s, cudaEvent_t e0,
-                               cudaEvent_t e1, int n, int warmup) {
+/** Microseconds of each of `n` copies, after `warmup` untimed ones; with `refill`, src is rewritten from it (untimed) before each copy. */
+std::vector<double> timeCopies(void* dst, void* src, std::size_t bytes, cudaMemcpyKind kind, cudaStream_t s, cudaEvent_t e0,
+                               cudaEvent_t e1, int n, int warmup, const unsigned char* refill = nullptr, int idleUs = 0) {
   std::vector<double> us;
   for (int i = 0; i < warmup + n; ++i) {
+    if (refill != nullptr) std::memcpy(src, refill, bytes);
+    if (idleUs > 0) {  // the GPU sits idle this long before the copy, as between two calls of the addon
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(idleUs);
+      while (std::chrono::steady_clock::now() < until) {
+      }
+    }
     check(cudaEventRecord(e0, s), "cudaEventRecord");
     check(cudaMemcpyAsync(dst, src, bytes, kind, s), "cudaMemcpyAsync");
     check(cudaEventRecord(e1, s), "cudaEventRecord");
@@ -79,7 +94,11 @@ int main(int argc, char** argv) {
   check(cudaMalloc(&dev, bytes), "cudaMalloc");
   for (std::size_t i = 0; i < bytes; ++i) static_cast<unsigned char*>(host)[i] = static_cast<unsigned char>(i * 131u);
 
+  std::vector<unsigned char> source(bytes);
+  for (std::size_t i = 0; i < bytes; ++i) source[i] = static_cast<unsigned char>(i * 131u);
   const Stats h2d = stats(timeCopies(dev, host, bytes, cudaMemcpyHostToDevice, s, e0, e1, iterations, warmup));
+  const Stats h2dDirty = stats(timeCopies(dev, host, bytes, cudaMemcpyHostToDevice, s, e0, e1, iterations, warmup, source.data()));
+  const Stats h2dIdle = stats(timeCopies(dev, host, bytes, cudaMemcpyHostToDevice, s, e0, e1, iterations, warmup, nullptr, 100));
   const Stats d2h = stats(timeCopies(host, dev, bytes, cudaMemcpyDeviceToHost, s, e0, e1, iterations, warmup));
   int runtime = 0, driver = 0;
   cudaRuntimeGetVersion(&runtime);
@@ -87,6 +106,8 @@ int main(int argc, char** argv) {
   std::printf("{\n  \"device\": \"%s\", \"bytes\": %zu, \"iterations\": %d, \"warmup\": %d, \"cudaRuntime\": %d, \"cudaDriver\": %d,\n", prop.name,
               bytes, iterations, warmup, runtime, driver);
   printStats("h2d", h2d, bytes, false);
+  printStats("h2dDirty", h2dDirty, bytes, false);
+  printStats("h2dIdle100us", h2dIdle, bytes, false);
   printStats("d2h", d2h, bytes, true);
   std::printf("}\n");
 

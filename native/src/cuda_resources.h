@@ -7,6 +7,9 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
 
 namespace trtp {
 
@@ -76,6 +79,83 @@ class CudaStream {
 
  private:
   cudaStream_t stream_ = nullptr;
+};
+
+/**
+ * One fixed-size page-locked allocation that may outlive the session that made it: a JS
+ * ArrayBuffer handed out over it (an input staging buffer, a pooled output) keeps it alive until
+ * that buffer's finalizer runs, so JS can never reach freed memory.
+ */
+class PinnedBlock {
+ public:
+  /** At least max(bytes, 1) bytes, rounded up to a page. Throws ERR_CUDA. */
+  explicit PinnedBlock(std::size_t bytes);
+  ~PinnedBlock();
+  PinnedBlock(const PinnedBlock&) = delete;
+  PinnedBlock& operator=(const PinnedBlock&) = delete;
+  void* get() const noexcept { return ptr_; }
+  std::size_t size() const noexcept { return size_; }
+  /** Whether [p, p + n) lies inside this block. */
+  bool holds(const void* p, std::size_t n) const noexcept {
+    const auto a = reinterpret_cast<std::uintptr_t>(p), b = reinterpret_cast<std::uintptr_t>(ptr_);
+    return a >= b && n <= size_ && a - b <= size_ - n;
+  }
+
+ private:
+  void* ptr_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+class OutputPool;
+
+/** Gives a leased block back to its pool (which may outlive the engine) instead of freeing it. */
+struct PoolReturn {
+  std::shared_ptr<OutputPool> pool;
+  void operator()(PinnedBlock* block) const noexcept;
+};
+/** A block leased from an OutputPool; destroying the lease returns the block. */
+using OutputBlock = std::unique_ptr<PinnedBlock, PoolReturn>;
+
+/** What an OutputPool has done, for _debug(). */
+struct OutputPoolStats {
+  uint64_t blocks = 0;          // alive: idle + leased
+  int64_t bytes = 0;            // of those blocks
+  uint64_t allocations = 0;     // cudaHostAlloc calls so far
+  uint64_t leased = 0;          // outputs served from the pool so far
+  uint64_t exhausted = 0;       // requests refused at the cap (the caller copies instead)
+};
+
+/**
+ * Pinned blocks that outputs are copied into on the device side and handed to JS as external
+ * ArrayBuffers, so the main thread neither zero-fills nor copies them. A block comes back when its
+ * ArrayBuffer is garbage-collected (the finalizer destroys its lease), so the pool is owned by a
+ * shared_ptr that every lease holds: it outlives a disposed engine. Thread-safe: leased on the
+ * worker, returned on the main thread. Bounded by a block count and a byte total; past them
+ * `lease` answers null and the caller falls back to copying.
+ */
+class OutputPool : public std::enable_shared_from_this<OutputPool> {
+ public:
+  OutputPool(std::size_t maxBlocks, std::size_t maxBytes) noexcept : maxBlocks_(maxBlocks), maxBytes_(maxBytes) {}
+  ~OutputPool();
+  OutputPool(const OutputPool&) = delete;
+  OutputPool& operator=(const OutputPool&) = delete;
+
+  /** A block of at least `bytes` (> 0): the smallest idle one that fits (the last returned among equals), else a new one within the caps; null at the caps or once closed. Throws ERR_CUDA. */
+  OutputBlock lease(std::size_t bytes);
+  /** Frees the idle blocks now and every leased one when it comes back (the engine is gone). */
+  void close() noexcept;
+  OutputPoolStats stats();
+
+ private:
+  friend struct PoolReturn;
+  void giveBack(PinnedBlock* block) noexcept;
+  void forget(std::size_t bytes) noexcept;  // under mutex_
+
+  const std::size_t maxBlocks_, maxBytes_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<PinnedBlock>> idle_;
+  bool closed_ = false;
+  OutputPoolStats stats_;
 };
 
 /** A timing event; blocking-sync so the worker thread sleeps instead of spinning while it waits. */

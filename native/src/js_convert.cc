@@ -90,6 +90,14 @@ Napi::Object debugToJs(Napi::Env env, const DebugCounters& d) {
   o.Set("calls", static_cast<double>(d.calls));
   o.Set("deviceFreeBytes", static_cast<double>(d.deviceFreeBytes));
   o.Set("deviceTotalBytes", static_cast<double>(d.deviceTotalBytes));
+  o.Set("stagingBuffers", static_cast<double>(d.stagingBuffers));
+  o.Set("zeroCopyInputs", static_cast<double>(d.zeroCopyInputs));
+  o.Set("copiedOutputs", static_cast<double>(d.copiedOutputs));
+  o.Set("pooledOutputs", static_cast<double>(d.outputPool.leased));
+  o.Set("outputBlocks", static_cast<double>(d.outputPool.blocks));
+  o.Set("outputBlockBytes", static_cast<double>(d.outputPool.bytes));
+  o.Set("outputBlockAllocs", static_cast<double>(d.outputPool.allocations));
+  o.Set("outputPoolExhausted", static_cast<double>(d.outputPool.exhausted));
   return o;
 }
 

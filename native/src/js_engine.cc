@@ -12,6 +12,40 @@
 namespace trtp {
 namespace {
 
+/** What an external ArrayBuffer's finalizer frees: a pooled output's lease, or a reference to a staging block. */
+template <typename Owner>
+struct External {
+  Owner owner;
+  int64_t accounted;  // reported to V8 with napi_adjust_external_memory, so GC sees the pinned bytes
+};
+
+template <typename Owner>
+void finalizeExternal(napi_env env, void*, void* hint) {
+  auto* e = static_cast<External<Owner>*>(hint);
+  int64_t ignored = 0;
+  // Raw N-API, no exceptions: this may run during environment teardown.
+  (void)napi_adjust_external_memory(env, -e->accounted, &ignored);
+  delete e;  // returns the block to its pool, or drops this reference to the staging block
+}
+
+/**
+ * An ArrayBuffer over `length` bytes at `data`, which `owner` keeps alive until V8 collects it.
+ * Returns an empty value (owner untouched) when the environment refuses external buffers.
+ */
+template <typename Owner>
+Napi::Value externalBuffer(Napi::Env env, void* data, std::size_t length, Owner& owner, std::size_t accounted) {
+  auto* e = new External<Owner>{std::move(owner), static_cast<int64_t>(accounted)};
+  napi_value result = nullptr;
+  if (napi_create_external_arraybuffer(env, data, length, finalizeExternal<Owner>, e, &result) != napi_ok) {
+    owner = std::move(e->owner);
+    delete e;
+    return Napi::Value();
+  }
+  int64_t ignored = 0;
+  (void)napi_adjust_external_memory(env, e->accounted, &ignored);
+  return Napi::Value(env, result);
+}
+
 class InferWorker final : public PromiseWorker {
  public:
   InferWorker(Napi::Env env, std::shared_ptr<EngineQueue> queue, std::unique_ptr<Call> call, Napi::Promise::Deferred deferred)
@@ -24,11 +58,22 @@ class InferWorker final : public PromiseWorker {
     const EngineDesc& desc = session_->desc();
     Napi::Array outputs = Napi::Array::New(env, call_->outputs.size());
     for (std::size_t i = 0; i < call_->outputs.size(); ++i) {
-      const CallOutput& out = call_->outputs[i];
+      CallOutput& out = call_->outputs[i];
       const TensorDesc& t = desc.tensors[out.tensor];
-      // Fresh memory the caller owns: the pinned staging goes back to the pool right after this.
-      Napi::ArrayBuffer data = Napi::ArrayBuffer::New(env, out.bytes);
-      if (out.bytes > 0) std::memcpy(data.Data(), call_->staging->out[out.tensor].get(), out.bytes);
+      // The pooled block becomes the caller's memory as it is: no zero-fill, no copy on the main thread.
+      Napi::Value data;
+      if (out.block) {
+        const std::size_t blockBytes = out.block->size();
+        data = externalBuffer(env, out.block->get(), out.bytes, out.block, blockBytes);
+      }
+      if (data.IsEmpty()) {
+        // Fresh memory the caller owns: the pinned staging (or the block) goes back to its pool right after this.
+        Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, out.bytes);
+        const void* from = out.block ? out.block->get() : call_->staging->out[out.tensor].get();
+        if (out.bytes > 0) std::memcpy(copy.Data(), from, out.bytes);
+        data = copy;
+        session_->countCopiedOutput();
+      }
       Napi::Object o = Napi::Object::New(env);
       o.Set("name", t.name);
       o.Set("dtype", t.dtype);
@@ -99,6 +144,8 @@ std::unique_ptr<Call> stageRequest(Session& session, const Napi::Value& value) {
   };
   call->transfers = flag("transfers", true);
   call->cudaGraph = flag("cudaGraph", false);
+  call->spinWait = flag("spinWait", true);
+  call->pooledOutputs = flag("pooledOutputs", true);
   for (const TensorDesc& t : desc.tensors) {
     if (runnableElementSize(t.dtype) == 0) {
       fail("ERR_ENGINE_UNSUPPORTED", std::string(t.isInput ? "input" : "output") + " '" + t.name + "' has dtype " + t.dtype +
@@ -158,7 +205,15 @@ std::unique_ptr<Call> stageRequest(Session& session, const Napi::Value& value) {
       fail("ERR_INVALID_ARGUMENT", "input '" + name + "' data has " + std::to_string(src.length) + " bytes but shape " +
                                        shapeText(shape) + " of " + t.dtype + " needs " + std::to_string(expected));
     }
-    call->inputs.push_back(CallInput{index, std::move(shape), static_cast<std::size_t>(expected)});
+    CallInput input{index, std::move(shape), static_cast<std::size_t>(expected), nullptr, nullptr};
+    // Data inside this input's current staging buffer is read in place by the worker: no copy here.
+    if (src.length > 0) {
+      if (auto block = session.stagingBlock(index); block && block->holds(src.bytes, src.length)) {
+        input.staged = std::move(block);
+        input.stagedData = src.bytes;
+      }
+    }
+    call->inputs.push_back(std::move(input));
     sources.push_back(src);
   }
   for (std::size_t k = 0; k < desc.tensors.size(); ++k) {
@@ -168,6 +223,7 @@ std::unique_ptr<Call> stageRequest(Session& session, const Napi::Value& value) {
   call->staging = session.acquireStaging();
   try {
     for (std::size_t i = 0; i < call->inputs.size(); ++i) {
+      if (call->inputs[i].staged) continue;
       void* dst = call->staging->in[call->inputs[i].tensor].ensure(call->inputs[i].bytes);
       if (sources[i].length > 0) std::memcpy(dst, sources[i].bytes, sources[i].length);
     }
@@ -249,6 +305,7 @@ Napi::Function EngineWrap::define(Napi::Env env) {
   return DefineClass(env, "NativeEngine",
                      {InstanceMethod<&EngineWrap::info>("info"), InstanceMethod<&EngineWrap::infer>("infer"),
                       InstanceMethod<&EngineWrap::dispose>("dispose"), InstanceAccessor<&EngineWrap::disposed>("disposed"),
+                      InstanceMethod<&EngineWrap::stagingBuffer>("stagingBuffer"),
                       InstanceMethod<&EngineWrap::debug>("_debug")});
 }
 
@@ -278,6 +335,36 @@ Napi::Value EngineWrap::infer(const Napi::CallbackInfo& info) {
     return promise;
   } catch (const NativeError& e) {
     return rejected(env, e.code(), e.what());
+  }
+}
+
+Napi::Value EngineWrap::stagingBuffer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    if (queue_->disposeRequested) fail("ERR_DISPOSED", "stagingBuffer() called on a disposed engine");
+    Session& session = *queue_->session;
+    const EngineDesc& desc = session.desc();
+    if (!info[0].IsString()) fail("ERR_INVALID_ARGUMENT", "stagingBuffer(name, byteLength): name must be a string");
+    const std::string name = info[0].As<Napi::String>().Utf8Value();
+    std::size_t index = desc.tensors.size();
+    for (std::size_t k = 0; k < desc.tensors.size(); ++k) {
+      if (desc.tensors[k].isInput && desc.tensors[k].name == name) index = k;
+    }
+    if (index == desc.tensors.size()) fail("ERR_INVALID_ARGUMENT", "stagingBuffer(): the engine has no input named '" + name + "'");
+    const double length = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
+    // 2^40 bytes: far beyond any pinned allocation, small enough to stay exact as a double and a size_t.
+    if (!(length >= 0) || length != static_cast<double>(static_cast<uint64_t>(length)) || length > 1099511627776.0) {
+      fail("ERR_INVALID_ARGUMENT", "stagingBuffer('" + name + "', byteLength): byteLength must be a non-negative integer");
+    }
+    const auto bytes = static_cast<std::size_t>(length);
+    std::shared_ptr<PinnedBlock> block = session.newStagingBlock(index, bytes);
+    const std::size_t blockBytes = block->size();
+    void* data = block->get();
+    Napi::Value result = externalBuffer(env, data, bytes, block, blockBytes);
+    if (result.IsEmpty()) fail("ERR_CUDA", "this JavaScript environment does not allow external ArrayBuffers");
+    return result;
+  } catch (const NativeError& e) {
+    throw makeError(env, e.code(), e.what());
   }
 }
 

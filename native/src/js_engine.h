@@ -59,6 +59,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   Napi::Value info(const Napi::CallbackInfo& info);
   Napi::Value infer(const Napi::CallbackInfo& info);
   Napi::Value dispose(const Napi::CallbackInfo& info);
+  Napi::Value stagingBuffer(const Napi::CallbackInfo& info);
   Napi::Value disposed(const Napi::CallbackInfo& info);
   Napi::Value debug(const Napi::CallbackInfo& info);
 

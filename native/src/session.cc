@@ -12,6 +12,57 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+/**
+ * How long a call polls its last event before sleeping on it. A blocking-sync event wakes the
+ * worker tens of microseconds after the GPU is done; polling costs one busy core for the wait, so
+ * it is bounded: calls whose GPU work outlasts this sleep for the rest (their wake-up latency is
+ * small next to their GPU time).
+ */
+constexpr auto kSpinLimit = std::chrono::microseconds(2000);
+
+/**
+ * Outputs of at least kPoolMinBytes go through the OutputPool: below it, copying on the main thread
+ * costs less than an external ArrayBuffer and its finalizer, and blocks that small would never add
+ * up to the external memory that makes V8 collect them (the pool would sit exhausted).
+ * kPoolBlocks/kPoolBytes bound a pool per engine; past either, outputs are copied. Blocks come back
+ * only when V8 collects their ArrayBuffers, which for 602 KB outputs took about 55 blocks
+ * (V8 collects once external memory grew by about 64 MB since the last full GC).
+ */
+constexpr std::size_t kPoolMinBytes = std::size_t{64} << 10;
+/** Larger outputs are copied: 64 blocks of them would pin gigabytes, and a copy is small next to their transfer. */
+constexpr std::size_t kPoolMaxBytes = std::size_t{16} << 20;
+constexpr std::size_t kPoolBlocks = 64;
+constexpr std::size_t kPoolBytes = std::size_t{256} << 20;
+
+inline void cpuRelax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+/** Waits for `event`: polling first when `spin`, then sleeping (cudaEventBlockingSync). */
+void waitFor(cudaEvent_t event, bool spin) {
+  if (spin) {
+    const auto until = Clock::now() + kSpinLimit;
+    for (;;) {
+      const cudaError_t q = cudaEventQuery(event);
+      if (q == cudaSuccess) return;
+      if (q != cudaErrorNotReady) cudaCheck(q, "cudaEventQuery");
+      if (Clock::now() >= until) break;
+      cpuRelax();
+    }
+  }
+  cudaCheck(cudaEventSynchronize(event), "cudaEventSynchronize");
+}
+
+/** cudaCheck without building its message on success (the hot path runs this per copy). */
+template <typename What>
+void check(cudaError_t err, What&& what) {
+  if (err != cudaSuccess) cudaCheck(err, what());
+}
+
 double msSince(Clock::time_point start, Clock::time_point end) {
   return std::chrono::duration<double, std::milli>(end - start).count();
 }
@@ -49,6 +100,8 @@ const char* graphStateName(GraphState state) noexcept {
 Session::Session(int device, std::unique_ptr<Executor> executor)
     : device_(device), desc_(executor->desc()), executor_(std::move(executor)) {
   stream_ = std::make_unique<CudaStream>();
+  outputPool_ = std::make_shared<OutputPool>(kPoolBlocks, kPoolBytes);
+  stagingBlocks_.resize(desc_.tensors.size());
   for (auto& e : events_) e = std::make_unique<CudaEvent>();
   slots_.reserve(desc_.tensors.size());
   residentShapes_.resize(desc_.tensors.size());
@@ -87,6 +140,22 @@ void Session::releaseStaging(std::unique_ptr<StagingSet> set) noexcept {
   pool_.push_back(std::move(set));
 }
 
+std::shared_ptr<PinnedBlock> Session::newStagingBlock(std::size_t tensor, std::size_t bytes) {
+  if (released_.load()) fail("ERR_DISPOSED", "stagingBuffer() called on a disposed engine");
+  check(cudaSetDevice(device_), [&] { return "cudaSetDevice(" + std::to_string(device_) + ")"; });
+  auto block = std::make_shared<PinnedBlock>(bytes);
+  std::lock_guard<std::mutex> lock(poolMutex_);
+  if (released_.load()) fail("ERR_DISPOSED", "stagingBuffer() called on a disposed engine");
+  stagingBlocks_[tensor] = block;
+  stagingBuffers_++;
+  return block;
+}
+
+std::shared_ptr<PinnedBlock> Session::stagingBlock(std::size_t tensor) {
+  std::lock_guard<std::mutex> lock(poolMutex_);
+  return tensor < stagingBlocks_.size() ? stagingBlocks_[tensor] : nullptr;
+}
+
 void Session::run(Call& call) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (released_.load()) fail("ERR_DISPOSED", "the engine was disposed before this call started");
@@ -102,17 +171,19 @@ void Session::run(Call& call) {
 
 void Session::runLocked(Call& call) {
   const auto tStart = Clock::now();
-  cudaCheck(cudaSetDevice(device_), "cudaSetDevice(" + std::to_string(device_) + ")");
+  check(cudaSetDevice(device_), [&] { return "cudaSetDevice(" + std::to_string(device_) + ")"; });
   CallScope scope(*executor_, &call.logs);
   cudaStream_t stream = stream_->get();
   StagingSet& staging = *call.staging;
+  // Where each input's bytes are on the host: its staging buffer when the request pointed into it, else the call's staging set.
+  auto hostData = [&staging](const CallInput& in) -> const void* { return in.staged ? in.stagedData : staging.in[in.tensor].get(); };
 
   executor_->selectProfile(call.profile, stream);
   for (const CallInput& in : call.inputs) {
     const TensorDesc& t = desc_.tensors[in.tensor];
     if (!t.isShapeTensor) executor_->setInputShape(in.tensor, in.shape);
     // Host inputs (shape tensors) read straight from the pinned staging, which lives until the call ends.
-    if (t.onHost) executor_->setInputAddress(in.tensor, staging.in[in.tensor].get());
+    if (t.onHost) executor_->setInputAddress(in.tensor, hostData(in));
   }
   executor_->checkShapes();
 
@@ -149,7 +220,7 @@ void Session::runLocked(Call& call) {
     for (const CallInput& in : call.inputs) {
       key.shapes[in.tensor] = in.shape;
       if (!desc_.tensors[in.tensor].onHost) continue;
-      const auto* bytes = static_cast<const uint8_t*>(staging.in[in.tensor].get());
+      const auto* bytes = static_cast<const uint8_t*>(hostData(in));
       key.addresses[in.tensor] = bytes;
       key.hostValues.insert(key.hostValues.end(), bytes, bytes + in.bytes);
     }
@@ -160,9 +231,12 @@ void Session::runLocked(Call& call) {
   if (!reuseInputs) {
     for (const CallInput& in : call.inputs) {
       if (desc_.tensors[in.tensor].onHost || in.bytes == 0) continue;
-      cudaCheck(cudaMemcpyAsync(slots_[in.tensor]->get(), staging.in[in.tensor].get(), in.bytes, cudaMemcpyHostToDevice, stream),
-                "cudaMemcpyAsync(H2D '" + desc_.tensors[in.tensor].name + "')");
+      check(cudaMemcpyAsync(slots_[in.tensor]->get(), hostData(in), in.bytes, cudaMemcpyHostToDevice, stream),
+            [&] { return "cudaMemcpyAsync(H2D '" + desc_.tensors[in.tensor].name + "')"; });
     }
+  }
+  for (const CallInput& in : call.inputs) {
+    if (in.staged) zeroCopyInputs_++;
   }
   cudaCheck(cudaEventRecord(events_[1]->get(), stream), "cudaEventRecord");
   cudaEvent_t computeStart = compute(call, key, dataDependentOutput);
@@ -181,16 +255,18 @@ void Session::runLocked(Call& call) {
         fail("ERR_TRT", "output '" + t.name + "' needs " + std::to_string(bytes) + " bytes but its buffer holds " +
                             std::to_string(slots_[i]->size()));
       }
-      void* host = staging.out[i].ensure(bytes);
+      // Straight into a block that becomes the caller's ArrayBuffer; the staging set only when the pool is at its caps.
+      OutputBlock block = call.pooledOutputs && bytes >= kPoolMinBytes && bytes <= kPoolMaxBytes ? outputPool_->lease(bytes) : OutputBlock(nullptr, PoolReturn{});
+      void* host = block ? block->get() : staging.out[i].ensure(bytes);
       if (bytes > 0) {
-        cudaCheck(cudaMemcpyAsync(host, slots_[i]->get(), bytes, cudaMemcpyDeviceToHost, stream),
-                  "cudaMemcpyAsync(D2H '" + t.name + "')");
+        check(cudaMemcpyAsync(host, slots_[i]->get(), bytes, cudaMemcpyDeviceToHost, stream),
+              [&] { return "cudaMemcpyAsync(D2H '" + t.name + "')"; });
       }
-      call.outputs.push_back(CallOutput{i, std::move(shape), bytes});
+      call.outputs.push_back(CallOutput{i, std::move(shape), bytes, std::move(block)});
     }
   }
   cudaCheck(cudaEventRecord(events_[3]->get(), stream), "cudaEventRecord");
-  cudaCheck(cudaEventSynchronize(events_[3]->get()), "cudaEventSynchronize");
+  waitFor(events_[3]->get(), call.spinWait);
 
   call.inputsUploaded = !reuseInputs;
   call.timing.h2dMs = reuseInputs ? 0 : elapsedMs(events_[0]->get(), events_[1]->get(), "h2d");
@@ -306,7 +382,10 @@ void Session::release() noexcept {
   {
     std::lock_guard<std::mutex> poolLock(poolMutex_);
     pool_.clear();
+    // Handed-out staging buffers and outputs stay alive through their ArrayBuffers; the engine just stops using them.
+    for (auto& b : stagingBlocks_) b.reset();
   }
+  outputPool_->close();
   for (auto& e : events_) e.reset();
   stream_.reset();
   (void)cudaGetLastError();
@@ -320,6 +399,10 @@ DebugCounters Session::debug() {
   d.pinnedBytes = stats_.pinnedBytes.load();
   d.stagingSets = stagingSets_.load();
   d.calls = calls_.load();
+  d.stagingBuffers = stagingBuffers_.load();
+  d.zeroCopyInputs = zeroCopyInputs_.load();
+  d.copiedOutputs = copiedOutputs_.load();
+  d.outputPool = outputPool_->stats();
   int previous = 0;
   if (cudaGetDevice(&previous) == cudaSuccess && cudaSetDevice(device_) == cudaSuccess) {
     std::size_t freeBytes = 0, totalBytes = 0;

@@ -37,12 +37,17 @@ struct CallInput {
   std::size_t tensor = 0;
   Shape shape;
   std::size_t bytes = 0;
+  /** Set when the request's data already lies in this input's staging buffer (Session::stagingBlock): read in place, not copied. */
+  std::shared_ptr<PinnedBlock> staged;
+  const void* stagedData = nullptr;
 };
 
 struct CallOutput {
   std::size_t tensor = 0;
   Shape shape;
   std::size_t bytes = 0;
+  /** The pooled block the D2H copy went into; null when it went into the call's staging set (to be copied out). */
+  OutputBlock block{nullptr, PoolReturn{}};
 };
 
 /** How a call's compute step ran, as NativeGraphState in native-contract.ts. */
@@ -56,6 +61,10 @@ struct Call {
   bool transfers = true;
   /** true: replay a captured CUDA graph of the enqueue (capturing it first when needed). */
   bool cudaGraph = false;
+  /** true: poll the last event for up to kSpinLimit before sleeping on it (lower wake-up latency, one busy core). */
+  bool spinWait = true;
+  /** true: D2H into pooled pinned blocks handed to JS as they are; false: into the staging set, then copied. */
+  bool pooledOutputs = true;
   std::vector<CallInput> inputs;
   std::unique_ptr<StagingSet> staging;
   std::vector<CallOutput> outputs;
@@ -87,6 +96,11 @@ struct GraphKey {
 struct DebugCounters {
   uint64_t deviceAllocs = 0, pinnedAllocs = 0, stagingSets = 0, calls = 0;
   int64_t deviceBytes = 0, pinnedBytes = 0;
+  /** Input staging buffers handed out, and inputs read in place from one. */
+  uint64_t stagingBuffers = 0, zeroCopyInputs = 0;
+  /** Outputs copied through the staging set (pool exhausted, or pooledOutputs false). */
+  uint64_t copiedOutputs = 0;
+  OutputPoolStats outputPool;
   /** cudaMemGetInfo on the session's device; -1 when it failed. */
   int64_t deviceFreeBytes = -1, deviceTotalBytes = -1;
 };
@@ -107,6 +121,16 @@ class Session {
   /** A staging set sized for this engine's tensors, from the pool when one is free. */
   std::unique_ptr<StagingSet> acquireStaging();
   void releaseStaging(std::unique_ptr<StagingSet> set) noexcept;
+
+  /**
+   * A new pinned staging buffer for input `tensor`, replacing the previous one (which stays valid
+   * memory for whoever holds it, but is no longer read in place). Main thread. Throws ERR_CUDA, ERR_DISPOSED.
+   */
+  std::shared_ptr<PinnedBlock> newStagingBlock(std::size_t tensor, std::size_t bytes);
+  /** The current staging buffer of input `tensor`; null when none, or after release(). */
+  std::shared_ptr<PinnedBlock> stagingBlock(std::size_t tensor);
+  /** Counts a copied-out output (main thread, in the result). */
+  void countCopiedOutput() noexcept { copiedOutputs_++; }
 
   /** Runs one call on the calling (worker) thread. Throws NativeError. */
   void run(Call& call);
@@ -141,6 +165,11 @@ class Session {
   std::string graphFailure_;
   std::mutex poolMutex_;
   std::vector<std::unique_ptr<StagingSet>> pool_;
+  std::vector<std::shared_ptr<PinnedBlock>> stagingBlocks_;  // by tensor index, under poolMutex_
+  std::shared_ptr<OutputPool> outputPool_;
+  std::atomic<uint64_t> stagingBuffers_{0};
+  std::atomic<uint64_t> zeroCopyInputs_{0};
+  std::atomic<uint64_t> copiedOutputs_{0};
   std::atomic<bool> released_{false};
   std::atomic<uint64_t> calls_{0};
   std::atomic<uint64_t> stagingSets_{0};

@@ -8,6 +8,7 @@
 // invalidates the capture, as in CUDA.
 #include <cuda_runtime_api.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -32,6 +33,8 @@ int deviceCount() {
 
 struct FakeEvent {
   std::chrono::steady_clock::time_point at;
+  // Queries answered "not ready" since the last record, so that callers' polling loops really loop.
+  std::atomic<int> pendingQueries{0};
 };
 
 using Op = std::function<void()>;
@@ -148,9 +151,13 @@ cudaError_t CUDARTAPI cudaEventRecord(cudaEvent_t e, cudaStream_t s) {
   // The addon never records events while capturing; doing so would be a bug in its timing.
   if (streamOf(s) != nullptr && streamOf(s)->capturing) return cudaErrorStreamCaptureUnsupported;
   reinterpret_cast<FakeEvent*>(e)->at = std::chrono::steady_clock::now();
+  reinterpret_cast<FakeEvent*>(e)->pendingQueries = 3;
   return cudaSuccess;
 }
 cudaError_t CUDARTAPI cudaEventSynchronize(cudaEvent_t) { return cudaSuccess; }
+cudaError_t CUDARTAPI cudaEventQuery(cudaEvent_t e) {
+  return reinterpret_cast<FakeEvent*>(e)->pendingQueries.fetch_sub(1) > 0 ? cudaErrorNotReady : cudaSuccess;
+}
 cudaError_t CUDARTAPI cudaEventElapsedTime(float* ms, cudaEvent_t a, cudaEvent_t b) {
   *ms = std::chrono::duration<float, std::milli>(reinterpret_cast<FakeEvent*>(b)->at - reinterpret_cast<FakeEvent*>(a)->at).count();
   return cudaSuccess;

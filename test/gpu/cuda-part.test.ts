@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { repoRoot } from '../helpers/paths.js';
 import type { NativeAddon, NativeEngine, NativeInferResult } from '../../src/backends/tensorrt/native-contract.js';
 
@@ -36,8 +38,16 @@ interface DebugCounters {
   calls: number;
   deviceFreeBytes: number;
   deviceTotalBytes: number;
+  stagingBuffers: number;
+  zeroCopyInputs: number;
+  copiedOutputs: number;
+  pooledOutputs: number;
+  outputBlocks: number;
+  outputBlockBytes: number;
+  outputBlockAllocs: number;
+  outputPoolExhausted: number;
 }
-type EchoEngine = NativeEngine & { _debug(): DebugCounters };
+type EchoEngine = Omit<NativeEngine, '_debug' | 'stagingBuffer'> & { _debug(): DebugCounters; stagingBuffer(name: string, byteLength: number): ArrayBuffer };
 type EchoAddon = NativeAddon & { _createEchoEngine(spec: EchoSpec, options?: { device?: number }): Promise<EchoEngine> };
 
 const addonPath = process.env.TRT_PARITY_ADDON ?? join(repoRoot, 'build', 'Release', 'trt_parity.node');
@@ -53,6 +63,23 @@ function loadAddon(): { addon: EchoAddon | null; skip: string | false } {
     return { addon: null, skip: `addon does not load: ${(err as Error).message}` };
   }
 }
+
+// Pooled outputs come back to their pool when V8 collects them: the tests below force that.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+/** A full GC, then enough turns of the event loop for Node to run the external buffers' finalizers (queued as immediates). */
+async function collect(): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Outputs of at least this many bytes go through the output pool (kPoolMinBytes in native/src/session.cc). */
+const POOL_MIN_BYTES = 64 << 10;
+/** Blocks one engine's output pool may hold (kPoolBlocks). */
+const POOL_BLOCKS = 64;
 
 const { addon, skip } = loadAddon();
 if (skip) console.log(`GPU tests skipped: ${skip}`);
@@ -418,6 +445,201 @@ describe('CUDA part of the native addon (echo engine)', { skip }, () => {
       }
     } finally {
       await broken.dispose();
+    }
+  });
+  test('stagingBuffer: data written into it is read in place (no copy), also through a view at an offset, and re-read on every call', async () => {
+    const engine = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }, { name: 'h', dtype: 'int64', shape: [2], location: 'host' }] });
+    try {
+      const rows = 50;
+      const staging = engine.stagingBuffer('x', rows * 12);
+      assert.ok(staging instanceof ArrayBuffer);
+      assert.equal(staging.byteLength, rows * 12);
+      const hostStaging = engine.stagingBuffer('h', 16);
+      const h = new BigInt64Array(hostStaging);
+      h.set([5n, -6n]);
+      const view = new Uint8Array(staging);
+      const run = async (data: ArrayBufferView, n: number) => engine.infer({ inputs: [{ name: 'x', shape: [n, 3], data }, { name: 'h', shape: [2], data: h }] });
+      const before = engine._debug();
+      let pinnedAfterFirst = -1;
+      for (const seed of [1, 2, 3]) {
+        const want = bytes(rows * 12, seed);
+        view.set(want);
+        const r = await run(view, rows);
+        if (seed === 1) pinnedAfterFirst = engine._debug().pinnedAllocs; // the (copied) outputs' staging
+        assert.deepEqual(outputBytes(r, 'x_echo'), want, `seed ${seed}: the call reads what is in the buffer now`);
+        assert.deepEqual(Array.from(new BigInt64Array(outputBytes(r, 'h_echo').buffer)), [5n, -6n]);
+      }
+      // A view of the last 10 rows, starting 40 rows in.
+      const tail = new Uint8Array(staging, 40 * 12, 10 * 12);
+      assert.deepEqual(outputBytes(await run(tail, 10), 'x_echo'), bytes(rows * 12, 3).subarray(40 * 12));
+      const after = engine._debug();
+      assert.equal(after.stagingBuffers, before.stagingBuffers);
+      assert.equal(after.zeroCopyInputs - before.zeroCopyInputs, 8, 'x and h of 4 calls were read in place');
+      assert.equal(after.pinnedAllocs, pinnedAfterFirst, 'no input staging was needed');
+      // Plain typed arrays are still copied, as before.
+      const plain = one(4, 9);
+      assert.deepEqual(outputBytes(await run(plain.inputs[0]!.data, 4), 'x_echo'), plain.inputs[0]!.data);
+      assert.equal(engine._debug().zeroCopyInputs - after.zeroCopyInputs, 1, 'only h was read in place');
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  test('stagingBuffer: a newer buffer replaces the older one, which stays valid memory and is then copied like any array', async () => {
+    const engine = await echo({ inputs: [{ name: 'x', dtype: 'uint8', shape: [-1] }] });
+    try {
+      const first = new Uint8Array(engine.stagingBuffer('x', 1000));
+      first.set(bytes(1000, 1));
+      const second = new Uint8Array(engine.stagingBuffer('x', 2000));
+      second.set(bytes(2000, 2));
+      first.set(bytes(1000, 3)); // still writable: its memory lives as long as the ArrayBuffer does
+      const d0 = engine._debug();
+      assert.equal(d0.stagingBuffers, 2);
+      const a = await engine.infer({ inputs: [{ name: 'x', shape: [1000], data: first }] });
+      assert.deepEqual(outputBytes(a, 'x_echo'), bytes(1000, 3));
+      assert.equal(engine._debug().zeroCopyInputs, d0.zeroCopyInputs, 'the replaced buffer is copied');
+      const b = await engine.infer({ inputs: [{ name: 'x', shape: [2000], data: second }] });
+      assert.deepEqual(outputBytes(b, 'x_echo'), bytes(2000, 2));
+      assert.equal(engine._debug().zeroCopyInputs, d0.zeroCopyInputs + 1, 'the current buffer is read in place');
+      const empty = engine.stagingBuffer('x', 0);
+      assert.equal(empty.byteLength, 0);
+      const c = await engine.infer({ inputs: [{ name: 'x', shape: [0], data: new Uint8Array(empty) }] });
+      assert.equal(outputBytes(c, 'x_echo').byteLength, 0);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  test('stagingBuffer: bad arguments are ERR_INVALID_ARGUMENT; after dispose it is ERR_DISPOSED and old buffers stay usable', async () => {
+    const engine = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }] });
+    const code = (f: () => unknown): string => {
+      try {
+        f();
+        return 'returned';
+      } catch (e) {
+        return (e as { code: string }).code;
+      }
+    };
+    const kept = new Uint8Array(engine.stagingBuffer('x', 4096));
+    kept.set(bytes(4096, 7));
+    assert.equal(code(() => engine.stagingBuffer('y', 12)), 'ERR_INVALID_ARGUMENT');
+    assert.equal(code(() => engine.stagingBuffer('x_echo', 12)), 'ERR_INVALID_ARGUMENT', 'outputs have no staging buffer');
+    for (const n of [-1, 1.5, Number.NaN, 2 ** 41]) assert.equal(code(() => engine.stagingBuffer('x', n)), 'ERR_INVALID_ARGUMENT', `byteLength ${n}`);
+    assert.equal(code(() => (engine.stagingBuffer as (n: unknown, l: unknown) => unknown)(3, 12)), 'ERR_INVALID_ARGUMENT');
+    assert.equal(code(() => (engine.stagingBuffer as (n: unknown, l: unknown) => unknown)('x', '12')), 'ERR_INVALID_ARGUMENT');
+    await engine.dispose();
+    assert.equal(code(() => engine.stagingBuffer('x', 12)), 'ERR_DISPOSED');
+    await collect();
+    // The engine freed its buffers, but this one is still ours: writing and reading it must be safe (ASan checks this build).
+    kept.fill(0xab);
+    assert.equal(kept[4095], 0xab);
+    assert.equal(engine._debug().pinnedBytes, 0);
+  });
+
+  test('pooled outputs: large outputs are handed over without a copy, each call gets its own block, small ones are copied', async () => {
+    const engine = await echo({ inputs: [{ name: 'x', dtype: 'uint8', shape: [-1] }] });
+    try {
+      const n = POOL_MIN_BYTES + 1000;
+      const results = [];
+      for (let seed = 1; seed <= 3; seed++) results.push(await engine.infer({ inputs: [{ name: 'x', shape: [n], data: bytes(n, seed) }] }));
+      results.forEach((r, i) => assert.deepEqual(outputBytes(r, 'x_echo'), bytes(n, i + 1), `call ${i}: a later call must not reuse a block still referenced`));
+      let d = engine._debug();
+      assert.equal(d.pooledOutputs, 3);
+      assert.equal(d.copiedOutputs, 0);
+      assert.equal(d.outputBlocks, 3);
+      assert.ok(d.outputBlockBytes >= 3 * n, `${d.outputBlockBytes}`);
+      const copied = await engine.infer({ inputs: [{ name: 'x', shape: [n], data: bytes(n, 4) }], pooledOutputs: false });
+      assert.deepEqual(outputBytes(copied, 'x_echo'), bytes(n, 4));
+      const small = await engine.infer({ inputs: [{ name: 'x', shape: [POOL_MIN_BYTES - 1], data: bytes(POOL_MIN_BYTES - 1, 5) }] });
+      assert.deepEqual(outputBytes(small, 'x_echo'), bytes(POOL_MIN_BYTES - 1, 5));
+      d = engine._debug();
+      assert.equal(d.copiedOutputs, 2, 'pooledOutputs false and an output under the threshold are copied');
+      assert.equal(d.pooledOutputs, 3);
+      const bad = await engine.infer({ inputs: [{ name: 'x', shape: [1], data: bytes(1, 1) }], pooledOutputs: 1 as never }).then(() => 'resolved', (e: { code: string }) => e.code);
+      assert.equal(bad, 'ERR_INVALID_ARGUMENT');
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  test('pooled outputs: past the cap outputs are copied; collected ones come back and are reused without new allocations', async () => {
+    const engine = await echo({ inputs: [{ name: 'x', dtype: 'uint8', shape: [-1] }] });
+    try {
+      const n = POOL_MIN_BYTES;
+      const held: NativeInferResult[] = [];
+      for (let i = 0; i < POOL_BLOCKS + 3; i++) held.push(await engine.infer({ inputs: [{ name: 'x', shape: [n], data: bytes(n, i) }] }));
+      held.forEach((r, i) => assert.deepEqual(outputBytes(r, 'x_echo'), bytes(n, i), `held call ${i}`));
+      const full = engine._debug();
+      // V8 may have collected nothing (all are held), so the pool is at its cap.
+      assert.equal(full.outputBlocks, POOL_BLOCKS);
+      assert.equal(full.pooledOutputs, POOL_BLOCKS);
+      assert.equal(full.copiedOutputs, 3);
+      assert.ok(full.outputPoolExhausted >= 3);
+      held.length = 0;
+      await collect();
+      const back = engine._debug();
+      assert.equal(back.outputBlocks, POOL_BLOCKS, 'collected blocks wait in the pool');
+      for (let i = 0; i < 20; i++) {
+        const r = await engine.infer({ inputs: [{ name: 'x', shape: [n], data: bytes(n, 100 + i) }] });
+        assert.deepEqual(outputBytes(r, 'x_echo'), bytes(n, 100 + i));
+      }
+      const reused = engine._debug();
+      assert.equal(reused.pooledOutputs, back.pooledOutputs + 20);
+      assert.equal(reused.copiedOutputs, back.copiedOutputs);
+      assert.equal(reused.outputBlockAllocs, back.outputBlockAllocs, 'no new pinned blocks');
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  test('pooled outputs outlive dispose: still readable afterwards, freed when collected', async () => {
+    const engine = await echo({ inputs: [{ name: 'x', dtype: 'uint8', shape: [-1] }] });
+    const n = POOL_MIN_BYTES * 2;
+    let r: NativeInferResult | null = await engine.infer({ inputs: [{ name: 'x', shape: [n], data: bytes(n, 11) }] });
+    await engine.infer({ inputs: [{ name: 'x', shape: [n], data: bytes(n, 12) }] }); // its block goes idle once collected
+    await collect();
+    await engine.dispose();
+    assert.equal(engine._debug().outputBlocks, 1, 'dispose freed the idle block; the one still referenced lives on');
+    await collect();
+    assert.deepEqual(outputBytes(r, 'x_echo'), bytes(n, 11), 'readable after dispose (ASan checks this build)');
+    new Uint8Array(r.outputs[0]!.data).fill(1);
+    r = null;
+    await collect();
+    assert.equal(engine._debug().outputBlocks, 0, 'freed once collected');
+    assert.equal(engine._debug().outputBlockBytes, 0);
+  });
+
+  test('16 concurrent calls with pooled outputs and a staged input each return their own data', async () => {
+    const engine = await echo({ inputs: [{ name: 'x', dtype: 'uint8', shape: [-1] }, { name: 's', dtype: 'uint8', shape: [-1] }] });
+    try {
+      const n = POOL_MIN_BYTES + 4096;
+      const staged = new Uint8Array(engine.stagingBuffer('s', n));
+      staged.set(bytes(n, 999));
+      const results = await Promise.all(Array.from({ length: 16 }, (_, i) => engine.infer({ inputs: [{ name: 'x', shape: [n], data: bytes(n, i) }, { name: 's', shape: [n], data: staged }] })));
+      results.forEach((r, i) => {
+        assert.deepEqual(outputBytes(r, 'x_echo'), bytes(n, i), `call ${i}`);
+        assert.deepEqual(outputBytes(r, 's_echo'), bytes(n, 999), `call ${i} staged`);
+      });
+      const d = engine._debug();
+      assert.equal(d.zeroCopyInputs, 16);
+      assert.equal(d.pooledOutputs + d.copiedOutputs, 32);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  test('spinWait true and false both wait for the GPU; a non-boolean is ERR_INVALID_ARGUMENT', async () => {
+    const engine = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }], delayMs: 5 });
+    try {
+      for (const spinWait of [true, false, undefined]) {
+        const r = await engine.infer({ ...one(8, 3), ...(spinWait === undefined ? {} : { spinWait }) });
+        assert.deepEqual(outputBytes(r, 'x_echo'), one(8, 3).inputs[0]!.data, `spinWait ${spinWait}`);
+        assert.ok(r.timing.computeMs >= 4.5, `spinWait ${spinWait}: computeMs ${r.timing.computeMs}`);
+      }
+      const bad = await engine.infer({ ...one(1, 1), spinWait: 0 as never }).then(() => 'resolved', (e: { code: string }) => e.code);
+      assert.equal(bad, 'ERR_INVALID_ARGUMENT');
+    } finally {
+      await engine.dispose();
     }
   });
 });

@@ -11,6 +11,10 @@
  * resident on the device after a call that uploaded them, until the device input shapes change or a
  * call fails; a graph belongs to one state (profile, input shapes, host-input values) and is dropped
  * by any call in another state or any failed call. Buffer addresses are not modelled.
+ *
+ * `stagingBuffer(name, byteLength)` hands out a fresh buffer per call and makes it that input's
+ * current one; a request whose data is a view of an input's current buffer counts as read in place
+ * (`zeroCopyInputs`). Like the addon, the fake reads input bytes when the call runs.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type {
@@ -76,6 +80,8 @@ export interface FakeEngineSpec {
    * returns a reason. Asked once per state, as the addon remembers a failed capture for its state.
    */
   readonly graphFallback?: string | ((call: FakeInferCall) => string | undefined);
+  /** Leave out stagingBuffer(), as addons built before it did. */
+  readonly withoutStagingBuffers?: boolean;
 }
 
 export interface FakeAddonOptions {
@@ -143,6 +149,11 @@ export class FakeEngine implements NativeEngine {
   #resident: string | null = null;
   /** The state a graph was captured in, and why capturing it failed (null when it succeeded). */
   #graph: { readonly key: string; readonly failure: string | null } | null = null;
+  /** Each input's current staging buffer. */
+  readonly stagingBuffers = new Map<string, ArrayBuffer>();
+  /** Inputs whose request data was a view of their current staging buffer. */
+  zeroCopyInputs = 0;
+  stagingBuffer?: (name: string, byteLength: number) => ArrayBuffer;
   #disposed = false;
   #disposeRequested = false;
   #tail: Promise<unknown> = Promise.resolve();
@@ -164,6 +175,20 @@ export class FakeEngine implements NativeEngine {
       planVersion: spec.planVersion !== undefined ? spec.planVersion : head,
       logs: spec.loadLogs ?? [],
     };
+    if (!spec.withoutStagingBuffers) this.stagingBuffer = (name, byteLength) => this.#stagingBuffer(name, byteLength);
+  }
+
+  #stagingBuffer(name: string, byteLength: number): ArrayBuffer {
+    if (this.#disposeRequested) throw nativeError({ code: 'ERR_DISPOSED', message: 'stagingBuffer() called on a disposed engine' });
+    if (!this.#info.tensors.some((t) => t.mode === 'input' && t.name === name)) {
+      throw nativeError({ code: 'ERR_INVALID_ARGUMENT', message: `stagingBuffer(): the engine has no input named '${name}'` });
+    }
+    if (!Number.isInteger(byteLength) || byteLength < 0) {
+      throw nativeError({ code: 'ERR_INVALID_ARGUMENT', message: `stagingBuffer('${name}', byteLength): byteLength must be a non-negative integer` });
+    }
+    const buffer = new ArrayBuffer(byteLength);
+    this.stagingBuffers.set(name, buffer);
+    return buffer;
   }
 
   get disposed(): boolean {
@@ -215,11 +240,14 @@ export class FakeEngine implements NativeEngine {
         throw invalid(`IExecutionContext::setInputShape: Error Code 3: API Usage Error (dimensions exceed min ~ max range for '${input.name}')`);
       }
       inputs.set(input.name, { shape: input.shape, dtype: desc.dtype, bytes: new Uint8Array(input.data.buffer, input.data.byteOffset, input.data.byteLength).slice() });
+      if (input.data.byteLength > 0 && input.data.buffer === this.stagingBuffers.get(input.name)) this.zeroCopyInputs++;
     }
     for (const d of descs) if (d.mode === 'input' && !inputs.has(d.name)) throw invalid(`input '${d.name}' not set`);
-    const { transfers = true, cudaGraph = false } = request;
+    const { transfers = true, cudaGraph = false, spinWait = true, pooledOutputs = true } = request;
     if (typeof transfers !== 'boolean') throw invalid('request.transfers must be a boolean');
     if (typeof cudaGraph !== 'boolean') throw invalid('request.cudaGraph must be a boolean');
+    if (typeof spinWait !== 'boolean') throw invalid('request.spinWait must be a boolean');
+    if (typeof pooledOutputs !== 'boolean') throw invalid('request.pooledOutputs must be a boolean');
     const call: FakeInferCall = { profile, inputs, index, transfers, cudaGraph };
     const err = typeof this.spec.inferError === 'function' ? this.spec.inferError(call) : this.spec.inferError;
     if (err !== undefined) throw nativeError(err);

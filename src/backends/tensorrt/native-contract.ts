@@ -127,6 +127,21 @@ export interface NativeInferRequest {
    * captured, or have data-dependent output shapes, run a plain enqueue ('fallback', with the reason).
    */
   readonly cudaGraph?: boolean;
+  /**
+   * Defaults to true. True polls the call's last CUDA event for up to 2 ms before sleeping on it
+   * (trtexec --useSpinWait), which saves the tens of microseconds a sleeping thread takes to wake,
+   * at the price of one busy CPU core for the wait; calls whose GPU work takes longer sleep for the
+   * rest. False always sleeps (cudaEventBlockingSync).
+   */
+  readonly spinWait?: boolean;
+  /**
+   * Defaults to true. True copies outputs of 64 KiB or more from the device straight into pinned
+   * blocks of a per-engine pool and hands those to JavaScript as the output ArrayBuffers, so the
+   * main thread neither zero-fills nor copies them; a block returns to the pool when its ArrayBuffer
+   * is garbage-collected. When the pool is at its cap (64 blocks or 256 MiB), outputs are copied as
+   * with false. Either way the caller owns the memory.
+   */
+  readonly pooledOutputs?: boolean;
 }
 
 /**
@@ -140,7 +155,11 @@ export interface NativeInferOutput {
   readonly name: string;
   readonly dtype: NativeDType;
   readonly shape: readonly number[];
-  /** Fresh memory owned by the caller: volume(shape) × element size bytes. */
+  /**
+   * Memory owned by the caller, written by no one else: volume(shape) × element size bytes. It may
+   * be an external ArrayBuffer over a pooled pinned block (see pooledOutputs), which stays valid
+   * after the engine is disposed.
+   */
   readonly data: ArrayBuffer;
 }
 
@@ -181,6 +200,20 @@ export interface NativeEngine {
   /** Idempotent. Waits for an in-flight call to finish, then frees everything; later infer() calls reject. */
   dispose(): Promise<void>;
   readonly disposed: boolean;
+  /**
+   * A pinned host buffer of `byteLength` bytes that becomes input `name`'s staging buffer: a request
+   * whose `data` for that input is a view into it is read in place by the worker (no copy on the
+   * main thread, and the copy to the device starts from memory the CPU did not just write, as with
+   * trtexec's host buffers). Its bytes are read when the call runs, not when infer() is called: do
+   * not write it while a call using it is pending.
+   *
+   * Each call allocates a new buffer and makes it the input's staging buffer; the previous one is
+   * then an ordinary buffer (requests pointing into it are copied, as any other data). Buffers stay
+   * valid memory for as long as JavaScript references them, also after dispose(), which stops
+   * reading them in place. Throws an Error with `code` ERR_INVALID_ARGUMENT (unknown input,
+   * byteLength not a non-negative integer), ERR_DISPOSED or ERR_CUDA. Absent from older addons.
+   */
+  stagingBuffer?(name: string, byteLength: number): ArrayBuffer;
   /** Test hook: allocation counters and free device memory, to prove staging reuse and flat memory. */
   _debug?(): NativeEngineDebug;
 }
@@ -195,6 +228,19 @@ export interface NativeEngineDebug {
   /** cudaMemGetInfo of the engine's device. */
   readonly deviceFreeBytes: number;
   readonly deviceTotalBytes: number;
+  /** stagingBuffer() calls so far, and inputs read in place from a staging buffer. */
+  readonly stagingBuffers?: number;
+  readonly zeroCopyInputs?: number;
+  /** Outputs copied on the main thread (under 64 KiB, pooledOutputs false, or the pool at its cap). */
+  readonly copiedOutputs?: number;
+  /** Outputs handed over in a pooled block. */
+  readonly pooledOutputs?: number;
+  /** Pooled blocks alive (idle or held by JavaScript), their bytes, and how many were ever allocated. */
+  readonly outputBlocks?: number;
+  readonly outputBlockBytes?: number;
+  readonly outputBlockAllocs?: number;
+  /** Pool requests refused at the cap (those outputs were copied). */
+  readonly outputPoolExhausted?: number;
 }
 
 /** A CUDA-only engine for testing the buffer/stream/event/worker machinery without TensorRT: outputs `<input>_echo`. */

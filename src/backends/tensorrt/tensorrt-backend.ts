@@ -5,14 +5,14 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { expected, InputError, UsageError } from '../../errors.js';
+import { expected, InputError, InternalError, UsageError } from '../../errors.js';
 import type { Dim, TensorInfo, TensorMap } from '../../tensor/types.js';
 import type { Backend, RunResult, RunTiming } from '../backend.js';
 import { classifyEngineError } from './classify-engine-error.js';
 import { dtypeFromNative } from './dtypes.js';
 import { prepareInferInputs } from './feeds.js';
 import { requireTensorRt, runtimeInfoOf } from './load-addon.js';
-import type { NativeAddon, NativeEngine, NativeEngineInfo, NativeEngineOptions, NativeGraphState, NativeInferResult, NativeRuntimeInfo, NativeTensorDesc } from './native-contract.js';
+import type { NativeAddon, NativeEngine, NativeEngineInfo, NativeEngineOptions, NativeGraphState, NativeInferInput, NativeInferResult, NativeRuntimeInfo, NativeTensorDesc } from './native-contract.js';
 import { outputsToTensorMap } from './outputs.js';
 import { readPlanVersion } from './plan-header.js';
 import { TensorRtError } from './tensorrt-error.js';
@@ -71,6 +71,21 @@ export interface TensorRtRunTiming extends RunTiming {
 /** A RunResult whose `outputs` are empty when the run had transfers false. */
 export interface TensorRtRunResult extends RunResult {
   readonly timing: TensorRtRunTiming;
+}
+
+/**
+ * Inputs checked, converted and copied once into the engine's pinned staging buffers, for
+ * `runStaged`: a run then copies nothing on the main thread and the GPU reads host memory the CPU
+ * did not just write (trtexec's host buffers, prepared once). Made by `TensorRtBackend.stage`;
+ * usable only with the backend that made it.
+ */
+export interface TensorRtStagedInputs {
+  /** Names the inputs in messages, as `run`'s key. */
+  readonly key: string;
+  /** False when the addon has no staging buffers (an older build): runs then copy as `run` does. */
+  readonly zeroCopy: boolean;
+  /** Dtype conversions made while staging (see feeds.ts). */
+  readonly conversions: readonly string[];
 }
 
 const LOG_LEVELS: readonly TensorRtLogLevel[] = ['error', 'warning', 'info', 'verbose'];
@@ -195,6 +210,8 @@ export class TensorRtBackend implements Backend {
   readonly #outputOrder: readonly string[];
   readonly #conversions = new Set<string>();
   #lastRunLogs: readonly string[] = [];
+  /** What each staged handle made by this backend sends to the addon. */
+  readonly #staged = new WeakMap<TensorRtStagedInputs, readonly NativeInferInput[]>();
   #tail: Promise<unknown> = Promise.resolve();
   #disposal: Promise<void> | undefined;
 
@@ -272,9 +289,7 @@ export class TensorRtBackend implements Backend {
    * for TensorRT/CUDA failures, for an addon too old for these options, or (reason "disposed") after dispose().
    */
   run(feeds: TensorMap, key: string, options: TensorRtRunOptions = {}): Promise<TensorRtRunResult> {
-    if (this.#disposal !== undefined) {
-      return Promise.reject(new TensorRtError({ reason: 'disposed', message: `${this.source}: the TensorRT engine was already disposed`, hints: [], detail: [] }));
-    }
+    if (this.#disposal !== undefined) return Promise.reject(this.#disposedError());
     try {
       validateRunOptions(options);
     } catch (err) {
@@ -286,10 +301,70 @@ export class TensorRtBackend implements Backend {
     return task;
   }
 
-  async #runNow(feeds: TensorMap, key: string, { transfers, cudaGraph }: Required<TensorRtRunOptions>): Promise<TensorRtRunResult> {
+  /**
+   * Checks and converts `feeds` as `run` does and copies them into pinned staging buffers of the
+   * engine, once; `runStaged` then runs them without copying on the main thread. The bytes are read
+   * when each run executes: the handle always runs these feeds. A later `stage` gets new buffers and
+   * leaves earlier handles valid (they run with one more copy, as `run` does).
+   * @throws InputError for feeds that do not fit the engine (as `run`); TensorRtError when the
+   * engine was disposed or pinned memory cannot be allocated.
+   */
+  stage(feeds: TensorMap, key: string): TensorRtStagedInputs {
+    if (this.#disposal !== undefined) throw this.#disposedError();
+    const { inputs, conversions } = prepareInferInputs(feeds, this.#inputDescs, this.profile, key);
+    for (const c of conversions) this.#conversions.add(c);
+    const engine = this.#engine;
+    // Without staging buffers (an older addon), a copy of our own, so that the handle runs these feeds whatever the caller does to them later.
+    const allocate = engine.stagingBuffer?.bind(engine) ?? ((_name: string, byteLength: number) => new ArrayBuffer(byteLength));
+    let staged: NativeInferInput[];
+    try {
+      staged = inputs.map((input) => {
+        const bytes = new Uint8Array(allocate(input.name, input.data.byteLength));
+        bytes.set(new Uint8Array(input.data.buffer, input.data.byteOffset, input.data.byteLength));
+        return { name: input.name, shape: input.shape, data: bytes };
+      });
+    } catch (err) {
+      const { problem, logs } = classifyEngineError(err, { enginePath: this.source, phase: 'run', planVersion: this.planVersion, runtime: this.runtime, device: this.device, key });
+      throw new TensorRtError(problem, { logs, cause: err });
+    }
+    const handle: TensorRtStagedInputs = Object.freeze({ key, zeroCopy: engine.stagingBuffer !== undefined, conversions });
+    this.#staged.set(handle, staged);
+    return handle;
+  }
+
+  /**
+   * Runs inputs staged by `stage`, like `run` but with no feed checks, conversions or copies on the
+   * main thread. Do not call `stage` for the same inputs while relying on the old handle to be
+   * zero-copy (see `stage`).
+   * @throws InternalError for a handle this backend did not make; otherwise as `run`.
+   */
+  runStaged(staged: TensorRtStagedInputs, options: TensorRtRunOptions = {}): Promise<TensorRtRunResult> {
+    const inputs = this.#staged.get(staged);
+    if (inputs === undefined) return Promise.reject(new InternalError(`${this.source}: runStaged() was given inputs staged by another TensorRT backend`));
+    if (this.#disposal !== undefined) return Promise.reject(this.#disposedError());
+    try {
+      validateRunOptions(options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const runOptions = { ...this.runOptions, ...definedOnly(options) };
+    const task = this.#tail.then(() => this.#infer(performance.now(), inputs, staged.key, runOptions));
+    this.#tail = task.catch(() => undefined);
+    return task;
+  }
+
+  #disposedError(): TensorRtError {
+    return new TensorRtError({ reason: 'disposed', message: `${this.source}: the TensorRT engine was already disposed`, hints: [], detail: [] });
+  }
+
+  async #runNow(feeds: TensorMap, key: string, options: Required<TensorRtRunOptions>): Promise<TensorRtRunResult> {
     const start = performance.now();
     const { inputs, conversions } = prepareInferInputs(feeds, this.#inputDescs, this.profile, key);
     for (const c of conversions) this.#conversions.add(c);
+    return this.#infer(start, inputs, key, options);
+  }
+
+  async #infer(start: number, inputs: readonly NativeInferInput[], key: string, { transfers, cudaGraph }: Required<TensorRtRunOptions>): Promise<TensorRtRunResult> {
     let result: NativeInferResult;
     try {
       // Defaults are left out of the request so that it reads exactly as before for plain runs.

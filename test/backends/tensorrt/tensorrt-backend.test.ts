@@ -333,3 +333,74 @@ describe('transfers and CUDA graphs (bench)', () => {
     await trt.dispose();
   });
 });
+
+describe('staged inputs (bench fast path)', () => {
+  test('stage() checks and converts once into staging buffers; runStaged() sends views of them, read in place, with run()\'s results', async () => {
+    const fake = inject();
+    const trt = await TensorRtBackend.open(engineFile('staged.engine'));
+    const staged = trt.stage(feeds(2), 'cat.jpg');
+    assert.equal(staged.zeroCopy, true);
+    assert.equal(staged.key, 'cat.jpg');
+    assert.deepEqual(staged.conversions, ["input 'ids': int64 → int32"]);
+    const engine = fake.engines[0]!;
+    const imageBuffer = engine.stagingBuffers.get('image')!;
+    assert.equal(imageBuffer.byteLength, 2 * 12 * 4);
+    assert.deepEqual([...new Float32Array(imageBuffer)], new Array(24).fill(0.25), 'the feed was copied into the staging buffer');
+    assert.deepEqual([...new Int32Array(engine.stagingBuffers.get('ids')!)], [1, 2, 3, 4], 'converted to the engine dtype before staging');
+    assert.equal(engine.requests.length, 0, 'staging runs nothing');
+    const a = await trt.runStaged(staged);
+    const b = await trt.runStaged(staged, { cudaGraph: true });
+    assert.equal(engine.zeroCopyInputs, 4, 'both inputs of both runs pointed into their staging buffers');
+    assert.deepEqual([...a.outputs.get('logits')!.data], [0x3c00, 0xc000, 0x3c00, 0xc000]);
+    assert.equal(b.timing.graph, 'captured');
+    assert.deepEqual(engine.requests[0]!.inputs.map((i) => [i.name, i.shape]), [['image', [2, 3, 2, 2]], ['ids', [2, 2]]]);
+    // A second stage gets new buffers; the first handle keeps running its own feeds (now copied, as run() would).
+    const other = trt.stage(feeds(1), 'dog.jpg');
+    const again = await trt.runStaged(staged);
+    assert.deepEqual(again.outputs.get('logits')!.shape, [2, 2]);
+    assert.equal(engine.zeroCopyInputs, 4);
+    assert.deepEqual((await trt.runStaged(other)).outputs.get('logits')!.shape, [1, 2]);
+    assert.equal(engine.zeroCopyInputs, 6);
+    await trt.dispose();
+  });
+
+  test('bad feeds fail in stage() as in run(); foreign handles and disposed backends are refused', async () => {
+    inject();
+    const trt = await TensorRtBackend.open(engineFile('staged2.engine'));
+    const other = await TensorRtBackend.open(engineFile('staged3.engine'));
+    assert.throws(() => trt.stage(feeds(5), 'big.jpg'), (err: unknown) => err instanceof InputError && /outside optimization profile 0/.test(err.message));
+    const foreign = other.stage(feeds(1), 'x');
+    await assert.rejects(trt.runStaged(foreign), (err: unknown) => err instanceof Error && err.name === 'InternalError');
+    await assert.rejects(trt.runStaged(trt.stage(feeds(1), 'y'), { transfers: 'no' as never }), (err: unknown) => err instanceof UsageError);
+    const staged = trt.stage(feeds(1), 'z');
+    await trt.dispose();
+    await other.dispose();
+    assert.throws(() => trt.stage(feeds(1), 'late'), (err: unknown) => err instanceof TensorRtError && err.reason === 'disposed');
+    await assert.rejects(trt.runStaged(staged), (err: unknown) => err instanceof TensorRtError && err.reason === 'disposed');
+  });
+
+  test('an addon without staging buffers: stage() keeps copies of the feeds and runs still work', async () => {
+    const fake = inject({ engine: { ...classifier, withoutStagingBuffers: true } });
+    const trt = await TensorRtBackend.open(engineFile('staged4.engine'));
+    const f = feeds(1);
+    const staged = trt.stage(f, 'a');
+    assert.equal(staged.zeroCopy, false);
+    (f.get('image')!.data as Float32Array).fill(9);
+    const r = await trt.runStaged(staged);
+    assert.equal(r.outputs.get('logits')!.shape[0], 1);
+    const sent = fake.engines[0]!.requests[0]!.inputs.find((i) => i.name === 'image')!;
+    assert.deepEqual([...new Float32Array(sent.data.buffer, sent.data.byteOffset, 12)], new Array(12).fill(0.25), 'the handle runs the feeds as they were when staged');
+    assert.equal(fake.engines[0]!.stagingBuffers.size, 0);
+    await trt.dispose();
+  });
+
+  test('a staging failure in the addon becomes a classified TensorRtError', async () => {
+    const fake = inject();
+    const trt = await TensorRtBackend.open(engineFile('staged5.engine'));
+    fake.engines[0]!.stagingBuffer = () => {
+      throw Object.assign(new Error('cudaHostAlloc(4096 bytes) failed: cudaErrorMemoryAllocation (2): out of memory'), { code: 'ERR_CUDA' });
+    };
+    assert.throws(() => trt.stage(feeds(1), 'a.jpg'), (err: unknown) => err instanceof TensorRtError && err.reason === 'cuda-error' && err.exitCode === ExitCode.backend);
+    await trt.dispose();
+  });
+});
