@@ -93,3 +93,21 @@ describe('trtexecHints', () => {
     assert.deepEqual(trtexecHints({ h2d: st(0.1), compute: st(1), d2h: st(0.1), enqueue: st(0.8), overhead: st(0) }), []);
   });
 });
+
+describe('runBench staging', () => {
+  test('a backend that can stage its input is staged once and then run from the staged copy', async () => {
+    let staged = 0;
+    let fromStage = 0;
+    const base = fakeBackend('tensorrt', 'm.engine', [], () => ({ h2dMs: 0.01, computeMs: 0.1, d2hMs: 0.01, enqueueMs: 0.01 }));
+    const backend = Object.assign(base, {
+      stage: (feeds: TensorMap) => { staged++; return { feeds }; },
+      runStaged: async (s: { feeds: TensorMap }) => { fromStage++; return base.run(s.feeds, 'bench'); },
+    });
+    const report = await runBench({ models: ['m.engine'], image: null, seed: 3, shapes: new Map(), measure: { warmupMs: 0, iterations: 5, durationMs: 0 }, exportTimes: false },
+      { openBackend: async () => backend, loadImage: async () => { throw new Error('x'); } });
+    assert.equal(staged, 1);
+    // the first run and the 5 measured ones all start from the staged input
+    assert.equal(fromStage, 6);
+    assert.equal(report.results[0]!.iterations, 5);
+  });
+});
