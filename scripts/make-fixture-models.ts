@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxT } from 'onnx-proto';
 import { floatToHalf } from '../src/tensor/dtype.js';
+import { mulberry32 } from '../src/bench/random-input.js';
 
 // onnx-proto is CommonJS: in real Node ESM a named import of `onnx` fails, so take it off the default export.
 const { onnx } = onnxProto;
@@ -33,17 +34,7 @@ const AFFINE_B = [0.1, -0.2, 0.3] as const;
 // ---------------------------------------------------------------------------------------------
 // Deterministic numbers
 
-/** mulberry32: tiny, well-mixed, and identical on every platform (integer arithmetic only). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+
 
 class Rng {
   private readonly next: () => number;

@@ -1,9 +1,11 @@
+import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Backend } from '../backends/backend.js';
 import { OnnxBackend } from '../backends/onnx/onnx-backend.js';
 import { TensorRtBackend } from '../backends/tensorrt/tensorrt-backend.js';
 import { InputError, UsageError } from '../errors.js';
+import { parseNonNegativeInt, parsePositiveInt } from './options.js';
 
 export type BackendKind = 'onnxruntime' | 'tensorrt' | 'saved';
 
@@ -18,6 +20,17 @@ export interface BackendCliOptions {
   readonly transfers?: boolean;
   /** bench only: capture the enqueue into a CUDA graph. */
   readonly cudaGraph?: boolean;
+}
+
+/** The options that choose and set up a backend, shared by every command that opens models. */
+export function addBackendOptions(cmd: Command): Command {
+  return cmd
+    .option('--onnx-provider <name>', 'ONNX Runtime execution provider (cpu, cuda, tensorrt, … where installed)', 'cpu')
+    .option('--threads <n>', 'ONNX Runtime intra-op threads (default: ORT\'s choice)', parsePositiveInt('--threads'))
+    .option('--device <n>', 'CUDA device for TensorRT engines', parseNonNegativeInt('--device'), 0)
+    .option('--profile <n>', 'TensorRT optimization profile', parseNonNegativeInt('--profile'), 0)
+    .option('--plugins <lib.so...>', 'TensorRT plugin libraries to load before deserializing')
+    .option('--allow-engine-host-code', 'allow version-compatible engines that run code embedded in the plan file', false);
 }
 
 const ENGINE_EXTENSIONS = ['.engine', '.plan', '.trt'];

@@ -5,7 +5,7 @@ import { runBench } from '../bench/bench-run.js';
 import { InputError, UsageError } from '../errors.js';
 import { renderBenchText } from '../report/bench-text.js';
 import { toJson } from '../report/json.js';
-import { backendKindOf, openModelBackend, type BackendCliOptions } from './backends.js';
+import { addBackendOptions, backendKindOf, openModelBackend, type BackendCliOptions } from './backends.js';
 import { loadImageForModel } from './compare-io.js';
 import { collect, parseNonNegativeInt, parsePositiveInt, parsePositiveNumber, useColor } from './options.js';
 
@@ -25,7 +25,7 @@ Examples:
 `;
 
 export function benchCommand(setCode: (code: number) => void): Command {
-  return new Command('bench')
+  return addBackendOptions(new Command('bench'))
     .summary('measure ONNX Runtime and TensorRT side by side on the same input')
     .description('Benchmark one or both backends on identical input: an image, or seeded random data when none is given.')
     .argument('<model>', 'model.onnx or model.engine/.plan/.trt')
@@ -35,12 +35,6 @@ export function benchCommand(setCode: (code: number) => void): Command {
     .option('--duration <s>', 'at least this many seconds of measured runs', parsePositiveNumber('--duration'), 3)
     .option('--seed <n>', 'seed of the random input when no image is given', parseNonNegativeInt('--seed'), 1)
     .option('--shape <name=dims>', 'shape of a dynamic input for random data, e.g. x=1x3x224x224 (repeatable)', collect, [])
-    .option('--onnx-provider <name>', 'ONNX Runtime execution provider', 'cpu')
-    .option('--threads <n>', 'ONNX Runtime intra-op threads', parsePositiveInt('--threads'))
-    .option('--device <n>', 'CUDA device for engines', parseNonNegativeInt('--device'), 0)
-    .option('--profile <n>', 'TensorRT optimization profile', parseNonNegativeInt('--profile'), 0)
-    .option('--plugins <lib.so...>', 'TensorRT plugin libraries')
-    .option('--allow-engine-host-code', 'allow version-compatible engines that run code from the plan', false)
     .option('--no-transfers', 'TensorRT: no H2D/D2H copies; times compute alone (trtexec --noDataTransfers)')
     .option('--cuda-graph', 'TensorRT: capture the enqueue into a CUDA graph and replay it (falls back, with a warning, when the engine cannot be captured)', false)
     .option('--json <file>', 'write the report as JSON')

@@ -7,8 +7,9 @@ import { toJson } from '../report/json.js';
 import { toJUnit } from '../report/junit.js';
 import { RULE_TEXT, renderCompareText } from '../report/text.js';
 import { runCompare } from '../run/compare-run.js';
+import { addBackendOptions } from './backends.js';
 import { createCompareIO, type CompareCliOptions } from './compare-io.js';
-import { collect, collectNamedFile, oneOf, parseNonNegativeInt, parsePositiveInt, parsePositiveNumber, parseTriple, useColor } from './options.js';
+import { collect, collectNamedFile, oneOf, parsePositiveInt, parsePositiveNumber, parseTriple, useColor } from './options.js';
 import { progressBar } from './progress.js';
 
 const HELP_AFTER = `
@@ -34,7 +35,7 @@ Examples:
 `;
 
 export function compareCommand(setCode: (code: number) => void): Command {
-  return new Command('compare')
+  return addBackendOptions(new Command('compare'))
     .summary('compare the outputs of two backends on the same inputs')
     .description('Run the same preprocessed inputs through <first> and <second> and compare every output.\nThe second is the reference (numpy\'s "desired").')
     .argument('<first>', 'model.onnx | model.engine/.plan/.trt | saved-run directory')
@@ -56,12 +57,6 @@ export function compareCommand(setCode: (code: number) => void): Command {
     .option('--save-outputs <dir>', 'write every output of <first> as .npy files plus a manifest (replayable as a backend)')
     .option('--json <file|->', 'write the report as JSON (schema in the README); - for stdout')
     .option('--junit <file>', 'write a JUnit XML report, one test case per input × output')
-    .option('--onnx-provider <name>', 'ONNX Runtime execution provider (cpu, cuda, tensorrt, … where installed)', 'cpu')
-    .option('--threads <n>', 'ONNX Runtime intra-op threads (default: ORT\'s choice)', parsePositiveInt('--threads'))
-    .option('--device <n>', 'CUDA device for TensorRT engines', parseNonNegativeInt('--device'), 0)
-    .option('--profile <n>', 'TensorRT optimization profile', parseNonNegativeInt('--profile'), 0)
-    .option('--plugins <lib.so...>', 'TensorRT plugin libraries to load before deserializing')
-    .option('--allow-engine-host-code', 'allow version-compatible engines that run code embedded in the plan file', false)
     .option('--no-progress', 'no progress bar on stderr')
     .option('-v, --verbose', 'details for passing outputs too', false)
     .addHelpText('after', HELP_AFTER)

@@ -14,6 +14,7 @@ import type { NativeAddon, NativeEngine, NativeRuntimeInfo } from '../../src/bac
 import { floatToHalf } from '../../src/tensor/dtype.js';
 import { writeDoubleEngine, type DoubleEngineSpec } from '../helpers/double-engine.js';
 import { cliPath, repoRoot } from '../helpers/paths.js';
+import { mulberry32 } from '../../src/bench/random-input.js';
 
 /** Set to the double's libnvinfer.so.<major> to run these tests (scripts/gpu-suite.sh does). */
 export const LIBNVINFER_ENV = 'TRT_PARITY_LIBNVINFER';
@@ -97,17 +98,9 @@ export class EngineDir {
 
 // ---- deterministic data ----------------------------------------------------------------------------
 
-/** mulberry32: a small PRNG, identical on every platform, so a failing input can be regenerated. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (src/bench/random-input.ts): identical on every platform, so a failing input can be regenerated. */
+export const rng = mulberry32;
+
 
 /** `n` float32 values uniform in [lo, hi). */
 export function uniform(n: number, seed: number, lo = -3, hi = 3): Float32Array {
