@@ -25,7 +25,7 @@ Examples:
 `;
 
 export function benchCommand(setCode: (code: number) => void): Command {
-  return addBackendOptions(new Command('bench'))
+  const cmd = new Command('bench')
     .summary('measure ONNX Runtime and TensorRT side by side on the same input')
     .description('Benchmark one or both backends on identical input: an image, or seeded random data when none is given.')
     .argument('<model>', 'model.onnx or model.engine/.plan/.trt')
@@ -34,14 +34,16 @@ export function benchCommand(setCode: (code: number) => void): Command {
     .option('--iterations <n>', 'at least this many measured runs', parsePositiveInt('--iterations'), 10)
     .option('--duration <s>', 'at least this many seconds of measured runs', parsePositiveNumber('--duration'), 3)
     .option('--seed <n>', 'seed of the random input when no image is given', parseNonNegativeInt('--seed'), 1)
-    .option('--shape <name=dims>', 'shape of a dynamic input for random data, e.g. x=1x3x224x224 (repeatable)', collect, [])
+    .option('--shape <name=dims>', 'shape of a dynamic input for random data, e.g. x=1x3x224x224 (repeatable)', collect)
+  addBackendOptions(cmd);
+  return cmd
     .option('--no-transfers', 'TensorRT: no H2D/D2H copies; times compute alone (trtexec --noDataTransfers)')
     .option('--cuda-graph', 'TensorRT: capture the enqueue into a CUDA graph and replay it (falls back, with a warning, when the engine cannot be captured)', false)
     .option('--json <file>', 'write the report as JSON')
     .option('--export-times', 'include every sample in the JSON', false)
     .addHelpText('after', HELP_AFTER)
     .action(async (model: string, more: string[], opts: BackendCliOptions & {
-      warmup: number; iterations: number; duration: number; seed: number; shape: string[]; json?: string; exportTimes: boolean;
+      warmup: number; iterations: number; duration: number; seed: number; shape?: string[]; json?: string; exportTimes: boolean;
     }) => {
       const models = [model];
       let image: string | null = null;
@@ -54,7 +56,7 @@ export function benchCommand(setCode: (code: number) => void): Command {
       const kinds = await Promise.all(models.map((m) => backendKindOf(m)));
       if (kinds.length === 2 && kinds[0] === kinds[1]) throw new UsageError(`bench compares two backends; ${models.join(' and ')} are both ${kinds[0]}`);
       const report = await runBench({
-        models, image, seed: opts.seed, shapes: parseShapes(opts.shape),
+        models, image, seed: opts.seed, shapes: parseShapes(opts.shape ?? []),
         measure: { warmupMs: opts.warmup, iterations: opts.iterations, durationMs: opts.duration * 1000 },
         exportTimes: opts.exportTimes,
         tensorrt: { transfers: opts.transfers ?? true, cudaGraph: opts.cudaGraph ?? false },

@@ -35,14 +35,14 @@ Examples:
 `;
 
 export function compareCommand(setCode: (code: number) => void): Command {
-  return addBackendOptions(new Command('compare'))
+  const cmd = new Command('compare')
     .summary('compare the outputs of two backends on the same inputs')
     .description('Run the same preprocessed inputs through <first> and <second> and compare every output.\nThe second is the reference (numpy\'s "desired").')
     .argument('<first>', 'model.onnx | model.engine/.plan/.trt | saved-run directory')
     .argument('<second>', 'model.onnx | model.engine/.plan/.trt | saved-run directory (the reference)')
     .argument('[inputs...]', 'image files, folders (searched recursively) or globs')
-    .option('--rtol <[output:]value>', 'relative tolerance; repeat with output:value for one output (default 1e-3)', collect, [])
-    .option('--atol <[output:]value>', 'absolute tolerance; repeat with output:value for one output (default 1e-5)', collect, [])
+    .option('--rtol <[output:]value>', 'relative tolerance; repeat with output:value for one output (default 1e-3)', collect)
+    .option('--atol <[output:]value>', 'absolute tolerance; repeat with output:value for one output (default 1e-5)', collect)
     .option('--allow-nonfinite', 'do not fail outputs that contain NaN or Inf (allclose still applies)', false)
     .option('--fail-fast', 'stop at the first input with a mismatch', false)
     .option('--mean <r,g,b>', 'per-channel mean subtracted after scaling (default ImageNet 0.485,0.456,0.406)', parseTriple('--mean'))
@@ -52,18 +52,20 @@ export function compareCommand(setCode: (code: number) => void): Command {
     .addOption(new Option('--layout <layout>', 'tensor layout (default: read from the model input shape)').argParser(oneOf('--layout', ['nchw', 'nhwc'] as const)))
     .addOption(new Option('--resize <mode>', 'how to reach a static model H×W (bilinear)').argParser(oneOf('--resize', ['stretch', 'shorter-crop', 'letterbox'] as const)).default('stretch'))
     .option('--max-pixels <n>', 'refuse images with more pixels than this (decompression bombs)', parsePositiveInt('--max-pixels'), DEFAULT_MAX_PIXELS)
-    .option('--input <name=file.npy>', 'feed a raw tensor to an input instead of an image (repeatable)', collectNamedFile, new Map<string, string>())
+    .option('--input <name=file.npy>', 'feed a raw tensor to an input instead of an image (repeatable)', collectNamedFile)
     .option('--save-inputs <dir>', 'write the preprocessed input tensors as .npy files')
     .option('--save-outputs <dir>', 'write every output of <first> as .npy files plus a manifest (replayable as a backend)')
     .option('--json <file|->', 'write the report as JSON (schema in the README); - for stdout')
     .option('--junit <file>', 'write a JUnit XML report, one test case per input × output')
+  addBackendOptions(cmd);
+  return cmd
     .option('--no-progress', 'no progress bar on stderr')
     .option('-v, --verbose', 'details for passing outputs too', false)
     .addHelpText('after', HELP_AFTER)
     .action(async (first: string, second: string, inputs: string[], opts: CompareCliOptions & {
-      rtol: string[]; atol: string[]; json?: string; junit?: string; progress: boolean; verbose: boolean; failFast: boolean; allowNonfinite: boolean; input: Map<string, string>;
+      rtol?: string[]; atol?: string[]; json?: string; junit?: string; progress: boolean; verbose: boolean; failFast: boolean; allowNonfinite: boolean; input?: Map<string, string>;
     }) => {
-      const tolerance = parseToleranceSpec({ rtol: opts.rtol, atol: opts.atol });
+      const tolerance = parseToleranceSpec({ rtol: opts.rtol ?? [], atol: opts.atol ?? [] });
       const io = await createCompareIO(opts);
       const toStdout = opts.json === '-';
       const textStream = toStdout ? process.stderr : process.stdout;
@@ -78,7 +80,7 @@ export function compareCommand(setCode: (code: number) => void): Command {
       let report;
       try {
         report = await runCompare({
-          first, second, images: inputs, rawInputs: opts.input, tolerance,
+          first, second, images: inputs, rawInputs: opts.input ?? new Map(), tolerance,
           allowNonFinite: opts.allowNonfinite, failFast: opts.failFast, signal: abort.signal,
           onItem: (done, total, item) => bar.update(done, total, item.key),
         }, io);
