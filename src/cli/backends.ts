@@ -20,6 +20,8 @@ export interface BackendCliOptions {
   readonly transfers?: boolean;
   /** bench only: capture the enqueue into a CUDA graph. */
   readonly cudaGraph?: boolean;
+  /** ONNX Runtime's idle spinning; compare turns it off so decoding the next image gets a core. */
+  readonly onnxSpinning?: boolean;
 }
 
 /** The options that choose and set up a backend, shared by every command that opens models. */
@@ -66,6 +68,7 @@ export async function openModelBackend(path: string, options: BackendCliOptions,
       return OnnxBackend.open(path, {
         provider: options.onnxProvider ?? 'cpu',
         ...(options.threads === undefined ? {} : { threads: options.threads }),
+        ...(options.onnxSpinning === undefined ? {} : { allowSpinning: options.onnxSpinning }),
       });
     case 'tensorrt':
       return TensorRtBackend.open(path, {

@@ -63,7 +63,7 @@ export async function createCompareIO(opts: CompareCliOptions): Promise<CompareI
   let inputsRecorder: Recorder | null = null;
   const openBackend = async (path: string): Promise<Backend> => {
     const kind = await backendKindOf(path);
-    return kind === 'saved' ? SavedBackend.open(path) : openModelBackend(path, opts, kind);
+    return kind === 'saved' ? SavedBackend.open(path) : openModelBackend(path, { onnxSpinning: false, ...opts }, kind);
   };
   return {
     openBackend,

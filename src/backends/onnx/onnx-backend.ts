@@ -32,6 +32,11 @@ export interface OnnxBackendOptions {
   readonly threads?: number;
   /** ORT graph optimisation level; default ORT's ("all"). */
   readonly graphOptimizationLevel?: WorkerSessionOptions['graphOptimizationLevel'];
+  /**
+   * Let ORT's intra-op threads spin while idle (ORT's default, lowest latency). `compare` turns it
+   * off: the spinning threads would take the cores that decode the next image.
+   */
+  readonly allowSpinning?: boolean;
 }
 
 /** A RunResult plus the time seen from the main thread, worker hop included. */
@@ -107,6 +112,7 @@ export class OnnxBackend implements Backend {
       executionProviders: [provider],
       ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
       ...(options.graphOptimizationLevel === undefined ? {} : { graphOptimizationLevel: options.graphOptimizationLevel }),
+      ...(options.allowSpinning === undefined ? {} : { allowSpinning: options.allowSpinning }),
     };
     const worker = new Worker(new URL('./session-worker.js', import.meta.url), {
       workerData: { modelPath: path, options: sessionOptions },

@@ -38,6 +38,7 @@ async function main(): Promise<void> {
       executionProviders: [...init.options.executionProviders],
       ...(init.options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: init.options.intraOpNumThreads }),
       ...(init.options.graphOptimizationLevel === undefined ? {} : { graphOptimizationLevel: init.options.graphOptimizationLevel }),
+      ...(init.options.allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
     });
   } catch (err) {
     post({ type: 'load-error', message: messageOf(err) });

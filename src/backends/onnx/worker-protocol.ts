@@ -11,6 +11,8 @@ export interface WorkerSessionOptions {
   readonly executionProviders: readonly string[];
   readonly intraOpNumThreads?: number;
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** ORT's intra-op threads busy-wait between tasks by default; false lets them sleep (session.intra_op.allow_spinning). */
+  readonly allowSpinning?: boolean;
 }
 
 export interface WorkerInit {
