@@ -57,6 +57,8 @@ export async function bench(models: readonly string[], options: BenchOptions = {
   return runBench({
     models, image: options.image ?? null, seed: options.seed ?? 1, shapes: options.shapes ?? new Map(),
     measure: { ...DEFAULT_MEASURE, ...options.measure }, exportTimes: options.exportTimes ?? false,
+    // The report records how TensorRT ran; without this it claimed the defaults whatever was asked.
+    tensorrt: { transfers: options.transfers ?? true, cudaGraph: options.cudaGraph ?? false },
   }, {
     openBackend: (p) => openModelBackend(p, options),
     loadImage: (p, input) => loadImageForModel(p, input, options),

@@ -1,4 +1,4 @@
-import type { Backend, RunResult } from '../backends/backend.js';
+import type { Backend, RunResult, RunTiming } from '../backends/backend.js';
 import { UsageError } from '../errors.js';
 import type { Tensor, TensorInfo, TensorMap } from '../tensor/types.js';
 import { isConcrete } from '../tensor/shape.js';
@@ -30,13 +30,8 @@ export interface BenchOptions {
   readonly onPhase?: (text: string) => void;
 }
 
-/** One measured run. Times in ms. */
-export interface BenchSample {
-  readonly wallMs: number;
-  readonly h2dMs?: number;
-  readonly computeMs?: number;
-  readonly d2hMs?: number;
-  readonly enqueueMs?: number;
+/** One measured run: the backend's own timing plus what only bench asks for. Times in ms. */
+export interface BenchSample extends RunTiming {
   /** ONNX Runtime only: session.run() alone, timed inside its worker thread. */
   readonly sessionMs?: number;
   /** TensorRT with --cuda-graph: 'captured' | 'replayed' | 'fallback'. */

@@ -36,6 +36,8 @@ export function addBackendOptions(cmd: Command): Command {
 }
 
 const ENGINE_EXTENSIONS = ['.engine', '.plan', '.trt'];
+/** File extensions that name a model or engine (not a saved run or an image). */
+export const MODEL_EXTENSIONS: readonly string[] = ['.onnx', ...ENGINE_EXTENSIONS];
 
 /**
  * Which backend a command-line path means: the one rule, used by compare, bench and inspect.

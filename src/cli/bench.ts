@@ -2,14 +2,12 @@ import { Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { runBench } from '../bench/bench-run.js';
-import { InputError, UsageError } from '../errors.js';
+import { ExitCode, InputError, UsageError } from '../errors.js';
 import { renderBenchText } from '../report/bench-text.js';
 import { toJson } from '../report/json.js';
-import { addBackendOptions, backendKindOf, openModelBackend, type BackendCliOptions } from './backends.js';
+import { MODEL_EXTENSIONS, addBackendOptions, backendKindOf, openModelBackend, type BackendCliOptions } from './backends.js';
 import { loadImageForModel } from './compare-io.js';
 import { collect, parseNonNegativeInt, parsePositiveInt, parsePositiveNumber, useColor } from './options.js';
-
-const MODEL_EXTENSIONS = ['.onnx', '.engine', '.plan', '.trt'];
 
 const HELP_AFTER = `
 Measurement (trtexec's model): a time-based warm-up (--warmup ms, not counted), then at least
@@ -62,7 +60,8 @@ export function benchCommand(setCode: (code: number) => void): Command {
         tensorrt: { transfers: opts.transfers ?? true, cudaGraph: opts.cudaGraph ?? false },
         onPhase: (t) => { if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${t}…`); },
       }, {
-        openBackend: (p) => openModelBackend(p, opts),
+        // The kinds are known already: no second stat() per model.
+        openBackend: (p) => openModelBackend(p, opts, kinds[models.indexOf(p)]),
         loadImage: (p, input) => loadImageForModel(p, input, {}),
       });
       if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
@@ -74,7 +73,7 @@ export function benchCommand(setCode: (code: number) => void): Command {
           throw new InputError(opts.json, `cannot write report: ${(e as Error).message}`);
         }
       }
-      setCode(0);
+      setCode(ExitCode.ok);
     });
 }
 

@@ -4,10 +4,11 @@ import { InputError } from '../errors.js';
 import { discoverImages } from '../image/discover.js';
 import { loadImageTensor } from '../image/image-tensor.js';
 import { imageInputSpec } from '../image/model-input.js';
-import type { ImageLayout } from '../image/preprocess.js';
+import { IMAGENET_MEAN, IMAGENET_STD, validateNormalization, type ImageLayout } from '../image/preprocess.js';
 import type { ResizeMode } from '../image/resize-plan.js';
 import type { CompareIO, Recorder } from '../run/compare-run.js';
 import { readNpy } from '../tensor/npy.js';
+import { describeReadError } from '../read-error.js';
 import type { Tensor, TensorInfo } from '../tensor/types.js';
 import { backendKindOf, openModelBackend, type BackendCliOptions } from './backends.js';
 import { SavedBackend } from '../backends/saved/saved-backend.js';
@@ -59,6 +60,8 @@ export async function loadImageForModel(path: string, input: TensorInfo, opts: I
 
 /** The real I/O of `compare`: backends from paths, sharp for images, .npy files, saved-run writers. */
 export async function createCompareIO(opts: CompareCliOptions): Promise<CompareIO> {
+  // Checked here, once, before any backend loads: inside preprocess() a bad --std would fail every image.
+  validateNormalization({ mean: opts.mean ?? IMAGENET_MEAN, std: opts.std ?? IMAGENET_STD, scale: opts.scale ?? 'div255' });
   let outputsRecorder: Recorder | null = null;
   let inputsRecorder: Recorder | null = null;
   const openBackend = async (path: string): Promise<Backend> => {
@@ -74,7 +77,7 @@ export async function createCompareIO(opts: CompareCliOptions): Promise<CompareI
       try {
         bytes = await readFile(file);
       } catch (e) {
-        throw new InputError(file, `cannot read: ${(e as Error).message}`);
+        throw new InputError(file, describeReadError(e), { cause: e });
       }
       return readNpy(bytes, file);
     },

@@ -2,9 +2,11 @@ import { Command, Option } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { parseToleranceSpec } from '../compare/tolerance.js';
 import { DEFAULT_MAX_PIXELS } from '../image/decode.js';
-import { InputError } from '../errors.js';
+import { RESIZE_MODES } from '../image/resize-plan.js';
+import { ExitCode, InputError } from '../errors.js';
 import { toJson } from '../report/json.js';
 import { toJUnit } from '../report/junit.js';
+import { EXIT_INTERRUPTED } from '../report/model.js';
 import { RULE_TEXT, renderCompareText } from '../report/text.js';
 import { runCompare } from '../run/compare-run.js';
 import { addBackendOptions } from './backends.js';
@@ -50,7 +52,7 @@ export function compareCommand(setCode: (code: number) => void): Command {
     .option('--scale <s>', 'multiply pixels by s instead of dividing by 255', parsePositiveNumber('--scale'))
     .option('--bgr', 'feed channels in BGR order', false)
     .addOption(new Option('--layout <layout>', 'tensor layout (default: read from the model input shape)').argParser(oneOf('--layout', ['nchw', 'nhwc'] as const)))
-    .addOption(new Option('--resize <mode>', 'how to reach a static model H×W (bilinear)').argParser(oneOf('--resize', ['stretch', 'shorter-crop', 'letterbox'] as const)).default('stretch'))
+    .addOption(new Option('--resize <mode>', 'how to reach a static model H×W (bilinear)').argParser(oneOf('--resize', RESIZE_MODES)).default('stretch'))
     .option('--max-pixels <n>', 'refuse images with more pixels than this (decompression bombs)', parsePositiveInt('--max-pixels'), DEFAULT_MAX_PIXELS)
     .option('--input <name=file.npy>', 'feed a raw tensor to an input instead of an image (repeatable)', collectNamedFile)
     .option('--save-inputs <dir>', 'write the preprocessed input tensors as .npy files')
@@ -72,7 +74,7 @@ export function compareCommand(setCode: (code: number) => void): Command {
       const bar = progressBar(process.stderr, opts.progress);
       const abort = new AbortController();
       const onSigint = (): void => {
-        if (abort.signal.aborted) process.exit(130);
+        if (abort.signal.aborted) process.exit(EXIT_INTERRUPTED);
         abort.abort();
         process.stderr.write('\ntrt-parity: interrupted; finishing the current input (Ctrl-C again to quit now)\n');
       };
@@ -99,10 +101,10 @@ export function compareCommand(setCode: (code: number) => void): Command {
         } catch (e) {
           // The text report is already out; say what could not be written and fail the run.
           process.stderr.write(`trt-parity: ${new InputError(file, `cannot write report: ${(e as Error).message}`).message}\n`);
-          code = Math.max(code, 2);
+          code = Math.max(code, ExitCode.usage);
         }
       }
-      if (abort.signal.aborted) code = 130;
+      if (abort.signal.aborted) code = EXIT_INTERRUPTED;
       setCode(code);
     });
 }

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { inspectOnnx } from '../backends/onnx/model-info.js';
 import { describeEngine } from '../backends/tensorrt/engine-info.js';
-import { UsageError } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
 import { renderEngineText, renderOnnxText } from '../report/inspect-text.js';
 import { toJson } from '../report/json.js';
 import { backendKindOf } from './backends.js';
@@ -22,12 +22,12 @@ export function inspectCommand(setCode: (code: number) => void): Command {
       if (kind === 'onnxruntime') {
         const info = await inspectOnnx(model);
         process.stdout.write(opts.json ? toJson(info) : renderOnnxText(info, { color }));
-        setCode(0);
+        setCode(ExitCode.ok);
       } else if (kind === 'tensorrt') {
         const report = await describeEngine(model, { device: opts.device, plugins: opts.plugins ?? [], allowHostCode: opts.allowEngineHostCode });
         process.stdout.write(opts.json ? toJson(report) : renderEngineText(report, { color }));
         // The plan header could be read, but TensorRT could not load it here: that is a backend problem.
-        setCode(report.loaded ? 0 : 3);
+        setCode(report.loaded ? ExitCode.ok : ExitCode.backend);
       } else {
         throw new UsageError(`${model} is a saved run; inspect takes a .onnx model or a TensorRT engine`);
       }

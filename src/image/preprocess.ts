@@ -163,7 +163,13 @@ function identityTable(): Uint8Array {
   return identity;
 }
 
-function validateNormalization(o: Pick<PreprocessOptions, 'mean' | 'std' | 'scale'>): void {
+/**
+ * Refuse normalization constants that cannot work (non-finite, not three values, a std that is
+ * zero in float32). Callers that preprocess many images call it once first, so a bad option is one
+ * usage error up front rather than the same error for every image.
+ * @throws UsageError naming the option.
+ */
+export function validateNormalization(o: Pick<PreprocessOptions, 'mean' | 'std' | 'scale'>): void {
   if (o.scale !== 'div255' && !Number.isFinite(o.scale)) throw new UsageError(expected("a finite number or 'div255'", 'scale', o.scale));
   for (const [what, v] of [['mean', o.mean], ['std', o.std]] as const) {
     if (v.length !== 3 || !v.every(Number.isFinite)) throw new UsageError(expected('three finite numbers', what, `[${v.join(',')}]`));

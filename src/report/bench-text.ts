@@ -1,5 +1,6 @@
 import type { BenchReport } from '../bench/bench-run.js';
 import type { LatencyStats } from '../bench/stats.js';
+import { formatShape } from '../tensor/shape.js';
 import { colors, fmtMs, table } from './format.js';
 
 /** The `bench` table: one block per backend, then the headline when both ran. */
@@ -7,7 +8,7 @@ export function renderBenchText(report: BenchReport, options: { color: boolean }
   const c = colors(options.color);
   const out: string[] = [c.bold('trt-parity bench')];
   const inp = report.input;
-  const tensors = inp.tensors.map((t) => `${t.name} ${t.dtype}[${t.shape.join(',')}]`).join(', ');
+  const tensors = inp.tensors.map((t) => `${t.name} ${t.dtype}${formatShape(t.shape)}`).join(', ');
   out.push(`  input     ${inp.kind === 'image' ? `image ${inp.image}` : `seeded random data (seed ${inp.seed}; give an image for real data)`}: ${tensors}`);
   const s = report.settings;
   out.push(`  measure   warm-up ${s.warmupMs} ms (not counted), then at least ${s.iterations} iterations and ${s.durationMs / 1000} s; percentiles: ${s.percentiles}`);

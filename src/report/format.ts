@@ -36,10 +36,6 @@ export function fmtPercent(part: number, whole: number): string {
   return `${Number(p.toPrecision(3))}%`;
 }
 
-export function fmtCoords(index: readonly number[]): string {
-  return `[${index.join(',')}]`;
-}
-
 export function fmtMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '-';
   if (ms >= 100) return `${ms.toFixed(0)} ms`;

@@ -94,10 +94,10 @@ export function exitCodeFor(items: readonly ItemResult[]): number {
   return code;
 }
 
-/** Aggregates per-output figures over all items that compared that output. */
 /** Exit status of a run stopped by Ctrl-C: the report of what ran is still written. */
 export const EXIT_INTERRUPTED = 130;
 
+/** Aggregates per-output figures over all items that compared that output. */
 export function summarize(items: readonly ItemResult[], skipped: number, interrupted = false): CompareSummary {
   const byName = new Map<string, {
     items: number; failed: number; mismatched: number; total: number; maxAbs: number; maxRel: number;

@@ -1,6 +1,7 @@
 import type { OutputComparison } from '../compare/types.js';
 import { EXIT_INTERRUPTED, type CompareReport, type ItemResult } from './model.js';
-import { colors, fmtCoords, fmtMs, fmtNum, fmtPercent, fmtTol, fmtValue, table, type Colors } from './format.js';
+import { colors, fmtMs, fmtNum, fmtPercent, fmtTol, fmtValue, table, type Colors } from './format.js';
+import { formatShape } from '../tensor/shape.js';
 
 export interface TextOptions {
   readonly color: boolean;
@@ -106,7 +107,7 @@ export function describeFailure(o: OutputComparison): string[] {
   const st = o.stats;
   if (st?.worst) {
     const w = st.worst;
-    lines.push(`largest |diff| at ${fmtCoords(w.index)}: first=${fmtValue(w.first)} second=${fmtValue(w.second)} |diff|=${fmtNum(w.absDiff)} (allowed ${fmtNum(t.atol + t.rtol * Math.abs(w.second))})`);
+    lines.push(`largest |diff| at ${formatShape(w.index)}: first=${fmtValue(w.first)} second=${fmtValue(w.second)} |diff|=${fmtNum(w.absDiff)} (allowed ${fmtNum(t.atol + t.rtol * Math.abs(w.second))})`);
   }
   if (st) {
     const viol = st.maxAbsViolations === null ? '' : `; among violations max|diff|=${fmtNum(st.maxAbsViolations)} max rel=${fmtNum(st.maxRelViolations)}`;

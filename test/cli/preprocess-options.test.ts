@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Tensor } from '../../src/tensor/types.js';
-import { cli, models, savedTensor, shown, tempDir, type CliResult } from './run-cli.js';
+import { cli, models, photos, savedTensor, shown, tempDir, type CliResult } from './run-cli.js';
 
 const W = 4;
 const H = 3;
@@ -153,5 +153,14 @@ describe('--resize on a 448×224 picture for a 224×224 model', () => {
     assert.equal(report.settings.preprocess.resize, 'letterbox');
     assert.equal(report.settings.preprocess.size, '224x224');
     assert.deepEqual(report.settings.preprocess.example.sourceSize, '448x224');
+  });
+});
+
+describe('compare: unusable normalization constants', () => {
+  test('a std that is zero is one usage error before anything runs, not one error row per image', async () => {
+    const x = await cli(['compare', affine, affine, photos, '--std', '0,0.2,0.2']);
+    assert.equal(x.code, 2, shown(x));
+    assert.equal(x.stdout, '', shown(x));
+    assert.equal(x.stderr, "trt-parity: Expected non-zero values for std but received '[0,0.2,0.2]'\n");
   });
 });

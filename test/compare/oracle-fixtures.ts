@@ -1,33 +1,13 @@
 /**
  * Loads fixtures/oracle (made by scripts/oracle/make_allclose_oracle.py with numpy 1.24).
  *
- * The arrays are .npy files; to stay independent of src/tensor/npy.ts this parses the small
- * subset numpy.save writes for them: version 1.0, little-endian or byte-sized, C order.
+ * The arrays are read with src/tensor/npy.ts: that reader is itself checked against files
+ * numpy wrote (test/tensor/npy.test.ts, fixtures/npy), so the oracle needs no reader of its own.
  */
 import { readFileSync } from 'node:fs';
-import { fromBytes } from '../../src/tensor/dtype.js';
-import type { DType, Tensor } from '../../src/tensor/types.js';
+import { readNpy } from '../../src/tensor/npy.js';
+import type { Tensor } from '../../src/tensor/types.js';
 import { fixture } from '../helpers/paths.js';
-
-const DESCR: Readonly<Record<string, DType>> = {
-  '<f4': 'float32', '<f2': 'float16', '|i1': 'int8', '|u1': 'uint8', '<i4': 'int32', '<i8': 'int64', '|b1': 'bool',
-};
-
-export function readOracleNpy(path: string): Tensor {
-  const bytes = new Uint8Array(readFileSync(path));
-  if (bytes[0] !== 0x93 || bytes[6] !== 1) throw new Error(`${path}: not a version 1.0 .npy`);
-  const headerLength = bytes[8]! | (bytes[9]! << 8);
-  const header = new TextDecoder().decode(bytes.subarray(10, 10 + headerLength));
-  const descr = /'descr': '([^']+)'/.exec(header)?.[1];
-  const shapeText = /'shape': \(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || shapeText === undefined || !header.includes("'fortran_order': False")) {
-    throw new Error(`${path}: unexpected header ${header}`);
-  }
-  const dtype = DESCR[descr];
-  if (dtype === undefined) throw new Error(`${path}: unsupported descr ${descr}`);
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
-  return { dtype, shape, data: fromBytes(dtype, bytes.subarray(10 + headerLength)) };
-}
 
 /** A number from the JSON ("inf", "-inf", "nan" for the non-finite ones). */
 export type OracleNumber = number | 'inf' | '-inf' | 'nan' | null;
@@ -60,5 +40,6 @@ export function loadOracle(): { numpy: string; cases: OracleCase[] } {
 }
 
 export function oracleTensor(file: string): Tensor {
-  return readOracleNpy(fixture('oracle', file));
+  const path = fixture('oracle', file);
+  return readNpy(new Uint8Array(readFileSync(path)), path);
 }

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseToleranceSpec } from '../../src/compare/tolerance.js';
-import { colors, fmtCoords, fmtMs, fmtNum, fmtPercent, fmtTol, fmtValue, pad, table } from '../../src/report/format.js';
+import { colors, fmtMs, fmtNum, fmtPercent, fmtTol, fmtValue, pad, table } from '../../src/report/format.js';
 
 describe('fmtNum', () => {
   test('missing and non-finite values', () => {
@@ -77,7 +77,7 @@ describe('fmtPercent', () => {
   });
 });
 
-describe('fmtMs, fmtCoords', () => {
+describe('fmtMs', () => {
   test('units switch at 1 ms and 100 ms', () => {
     assert.equal(fmtMs(null), '-');
     assert.equal(fmtMs(0.5505), '550.5 µs');
@@ -86,10 +86,6 @@ describe('fmtMs, fmtCoords', () => {
     assert.equal(fmtMs(99.994), '99.99 ms');
     assert.equal(fmtMs(100), '100 ms');
     assert.equal(fmtMs(1234.4), '1234 ms');
-  });
-  test('coordinates', () => {
-    assert.equal(fmtCoords([0, 105]), '[0,105]');
-    assert.equal(fmtCoords([]), '[]');
   });
 });
 

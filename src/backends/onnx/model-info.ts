@@ -9,6 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../../errors.js';
+import { describeReadError } from '../../read-error.js';
 import type { Dim, TensorInfo } from '../../tensor/types.js';
 import { ProtobufError, WireType, fields, text, type Field } from './protobuf.js';
 
@@ -190,13 +191,4 @@ function parseDim(b: Uint8Array): Dim {
   }
   // ONNX uses -1 or 0-with-no-param for "unknown" in some exporters; keep negatives as unknown.
   return typeof dim === 'number' && dim < 0 ? null : dim;
-}
-
-/** One line for a failed read: "file not found", "is a directory", … */
-export function describeReadError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return 'file not found';
-  if (code === 'EISDIR') return 'is a directory, expected a file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  return `cannot read: ${err instanceof Error ? err.message : String(err)}`;
 }

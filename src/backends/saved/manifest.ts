@@ -23,6 +23,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize, sep } from 'node:path';
 import { InputError } from '../../errors.js';
+import { describeReadError } from '../../read-error.js';
 import { isDType } from '../../tensor/dtype.js';
 import type { DType, TensorInfo } from '../../tensor/types.js';
 
@@ -78,7 +79,7 @@ export async function readManifest(dir: string): Promise<SavedManifest> {
         hints: ['Saved runs are directories written by --save-outputs DIR.'], cause: err,
       });
     }
-    throw new InputError(path, `cannot read: ${(err as Error).message}`, { cause: err });
+    throw new InputError(path, describeReadError(err), { cause: err });
   }
   let json: unknown;
   try {

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { InputError } from '../../errors.js';
+import { describeReadError } from '../../read-error.js';
 import { readNpy } from '../../tensor/npy.js';
 import { formatShape, sameShape } from '../../tensor/shape.js';
 import type { Tensor, TensorInfo, TensorMap } from '../../tensor/types.js';
@@ -23,7 +24,7 @@ async function loadEntry(dir: string, entry: SavedEntry): Promise<Map<string, Te
       bytes = await readFile(path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new InputError(path, code === 'ENOENT' ? 'listed in the saved run\'s manifest but missing' : `cannot read: ${(err as Error).message}`, { cause: err });
+      throw new InputError(path, code === 'ENOENT' ? 'listed in the saved run\'s manifest but missing' : describeReadError(err), { cause: err });
     }
     const t = readNpy(bytes, path, { dtype: f.dtype });
     if (!sameShape(t.shape, f.shape)) {

@@ -5,7 +5,7 @@
 import type { TensorRtProblem } from './availability.js';
 import { classifyCuda, classifyLibrary, classifyRuntimeInfo, formatCudaVersion } from './classify-availability.js';
 import { checkTensorRtAvailability, loadAddon, packageRoot, readNativeStatus, runtimeInfoOf, type LoadAddonOptions } from './load-addon.js';
-import { NATIVE_ABI_VERSION, type NativeDeviceInfo } from './native-contract.js';
+import { NATIVE_ABI_VERSION, type NativeDeviceInfo, type NativeRuntimeInfo } from './native-contract.js';
 import type { NativeBuildStatus } from './native-status.js';
 
 export interface DoctorReport {
@@ -41,13 +41,7 @@ export interface DoctorReport {
   /** Null when the addon did not load. */
   readonly gpus: readonly NativeDeviceInfo[] | null;
   /** Null when the addon did not load. */
-  readonly tensorrt: {
-    readonly builtIn: boolean;
-    readonly headerVersion: string | null;
-    readonly libraryName: string | null;
-    readonly libraryVersion: string | null;
-    readonly libraryError: string | null;
-  } | null;
+  readonly tensorrt: NativeRuntimeInfo['tensorrt'] | null;
   /** Whether `compare` can run a TensorRT engine on GPU `device`, and if not, why (also listed in `problems`). */
   readonly tensorrtUsable: { readonly device: number; readonly usable: boolean; readonly reason: string | null };
   /** Every problem found, each with its fix, most fundamental first. */
