@@ -70,7 +70,3 @@ export function expected(what: string, name: string, actual: unknown): string {
   return `Expected ${what} for ${name} but received ${shown}`;
 }
 
-export function exitCodeOf(err: unknown): ExitCodeValue {
-  if (err instanceof TrtParityError) return err.exitCode;
-  return ExitCode.internal;
-}

@@ -109,7 +109,7 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
       },
       items,
       warnings,
-      summary: summarize(items, skipped, options.signal?.aborted === true && skipped > 0),
+      summary: summarize(items, skipped, options.signal?.aborted === true),
       durationMs: performance.now() - started,
     };
   } finally {

@@ -1,4 +1,4 @@
-import type { DType, Tensor, TensorData } from './types.js';
+import type { DType, TensorData } from './types.js';
 import { DTYPES } from './types.js';
 
 /** Bytes per element, and the typed array that holds each dtype. */
@@ -15,10 +15,6 @@ export const DTYPE_INFO: Readonly<Record<DType, { readonly bytes: number; readon
 
 export function isDType(s: string): s is DType {
   return (DTYPES as readonly string[]).includes(s);
-}
-
-export function isFloatDType(d: DType): boolean {
-  return d === 'float32' || d === 'float16' || d === 'bfloat16';
 }
 
 /** A zeroed typed array of the right class for `dtype`. */
@@ -113,23 +109,3 @@ export function floatToBfloat16(x: number): number {
   return (rounded >>> 16) & 0xffff;
 }
 
-/** Every element as a float64 number (int64 through Number(), exact up to 2^53). */
-export function toFloat64(t: Pick<Tensor, 'dtype' | 'data'>): Float64Array {
-  const { dtype, data } = t;
-  const n = data.length;
-  const out = new Float64Array(n);
-  if (dtype === 'float16') {
-    const d = data as Uint16Array;
-    for (let i = 0; i < n; i++) out[i] = halfToFloat(d[i]!);
-  } else if (dtype === 'bfloat16') {
-    const d = data as Uint16Array;
-    for (let i = 0; i < n; i++) out[i] = bfloat16ToFloat(d[i]!);
-  } else if (dtype === 'int64') {
-    const d = data as BigInt64Array;
-    for (let i = 0; i < n; i++) out[i] = Number(d[i]!);
-  } else {
-    const d = data as Float32Array | Int8Array | Uint8Array | Int32Array;
-    for (let i = 0; i < n; i++) out[i] = d[i]!;
-  }
-  return out;
-}

@@ -59,11 +59,6 @@ export interface ReadNpyOptions {
   readonly dtype?: DType;
 }
 
-/** The descr `writeNpy` puts in the header for `dtype`. */
-export function npyDescr(dtype: DType): string {
-  return DESCR[dtype];
-}
-
 /**
  * Parse a .npy file. `file` names it in errors. The returned tensor may share memory with `bytes`.
  * @throws InputError when the bytes are not a .npy file trt-parity can use.
