@@ -8,8 +8,9 @@
  *      as the addon returns them by default (pooled pinned blocks, spin-wait);
  *    - the fast path: the input staged once in the engine's staging buffer (read in place), pooled
  *      outputs (what bench-style loops that run one input over and over can use);
- *    - the fast path with spinWait false, the fast path with pooledOutputs false, and the path as it
- *      was before (copy in, copy out, blocking sync), to show what each change is worth;
+ *    - the fast path with spinWait false, the fast path with pooledOutputs false, both paths with
+ *      dedicatedThread false (libuv's thread pool), and the path as it was before (copy in, copy
+ *      out, blocking sync, thread pool), to show what each change is worth;
  *    - TensorRtBackend.run (plain) and TensorRtBackend.runStaged (fast), which add the TypeScript side.
  * 2. H2D: each path's event-timed H2D of that 602,112-byte input against build/bench/raw_h2d, a
  *    tiny CUDA program timing one pinned cudaMemcpyAsync of the same bytes the same way, from a
@@ -66,6 +67,8 @@ interface AddonPath {
   readonly overhead: Summary;
   readonly nativeOverhead: Summary;
   readonly h2d: Summary;
+  /** Host time inside the H2D cudaMemcpyAsync calls (timing.h2dSubmitMs); null from addons without it. */
+  readonly h2dSubmit: Summary | null;
   /** What the addon's counters say happened during the timed calls. */
   readonly zeroCopyInputs: number | null;
   readonly pooledOutputs: number | null;
@@ -78,6 +81,7 @@ async function measureAddon(engine: NativeEngine, label: string, request: Native
   const h2d: number[] = [];
   const gpu: number[] = [];
   const wall: number[] = [];
+  const h2dSubmit: number[] = [];
   let before: NativeEngineDebug | undefined;
   let last: NativeInferResult | undefined;
   for (let i = 0; i < warmup + iterations; i++) {
@@ -92,6 +96,7 @@ async function measureAddon(engine: NativeEngine, label: string, request: Native
     wall.push((t1 - t0) * 1000);
     gpu.push(gpuMs * 1000);
     h2d.push(h2dMs * 1000);
+    if (r.timing.h2dSubmitMs !== undefined) h2dSubmit.push(r.timing.h2dSubmitMs * 1000);
     overhead.push((t1 - t0 - gpuMs) * 1000);
     nativeOverhead.push((nativeMs - gpuMs) * 1000);
   }
@@ -114,6 +119,7 @@ async function measureAddon(engine: NativeEngine, label: string, request: Native
     overhead: summary(overhead),
     nativeOverhead: summary(nativeOverhead),
     h2d: summary(h2d),
+    h2dSubmit: h2dSubmit.length > 0 ? summary(h2dSubmit) : null,
     zeroCopyInputs: diff('zeroCopyInputs'),
     pooledOutputs: diff('pooledOutputs'),
     copiedOutputs: diff('copiedOutputs'),
@@ -155,13 +161,15 @@ async function main(): Promise<void> {
   const oldAddon = engine.stagingBuffer === undefined;
   try {
     const plainInput = [{ name: 'input', shape: SHAPE, data: x }];
-    if (!oldAddon) paths.push(await measureAddon(engine, 'before: copy in, copy out, sleep', { inputs: plainInput, pooledOutputs: false, spinWait: false }, warmup, iterations, reference));
+    if (!oldAddon) paths.push(await measureAddon(engine, 'before: copy in, copy out, sleep', { inputs: plainInput, pooledOutputs: false, spinWait: false, dedicatedThread: false }, warmup, iterations, reference));
     paths.push(await measureAddon(engine, oldAddon ? 'plain (addon without staging buffers)' : 'plain: typed array in', { inputs: plainInput }, warmup, iterations, reference));
+    if (!oldAddon) paths.push(await measureAddon(engine, 'plain, dedicatedThread false', { inputs: plainInput, dedicatedThread: false }, warmup, iterations, reference));
     if (!oldAddon) {
       const staged = new Float32Array(engine.stagingBuffer!('input', BYTES));
       staged.set(x);
       const stagedInput = [{ name: 'input', shape: SHAPE, data: staged }];
       paths.push(await measureAddon(engine, 'fast: staged in, pooled out', { inputs: stagedInput }, warmup, iterations, reference));
+      paths.push(await measureAddon(engine, 'fast, dedicatedThread false', { inputs: stagedInput, dedicatedThread: false }, warmup, iterations, reference));
       paths.push(await measureAddon(engine, 'fast, spinWait false', { inputs: stagedInput, spinWait: false }, warmup, iterations, reference));
       paths.push(await measureAddon(engine, 'fast, pooledOutputs false', { inputs: stagedInput, pooledOutputs: false }, warmup, iterations, reference));
     }
@@ -194,8 +202,8 @@ async function main(): Promise<void> {
   }
 
   // 2. The raw pinned copy, after the addon (its own process and CUDA context; nothing else runs).
-  type RawStats = Summary & { gbPerS: number };
-  type RawCopy = { h2d: RawStats; h2dDirty?: RawStats; h2dIdle100us?: RawStats; d2h: RawStats; device: string };
+  type RawStats = Summary & { gbPerS: number; submitUs?: number };
+  type RawCopy = { h2d: RawStats; h2dDirty?: RawStats; h2dIdle100us?: RawStats; h2dManyPinned?: RawStats; d2h: RawStats; device: string };
   let raw: RawCopy | null = null;
   let rawError: string | null = null;
   if (!existsSync(values.raw)) {
@@ -228,6 +236,10 @@ async function main(): Promise<void> {
       ? `  raw pinned H2D: not measured: ${rawError}`
       : `  raw pinned H2D: clean ${fmt(raw.h2d)}, ${raw.h2d.gbPerS.toFixed(1)} GB/s; dirty (CPU wrote it first) ${raw.h2dDirty === undefined ? 'n/a' : `${fmt(raw.h2dDirty)}, ${raw.h2dDirty.gbPerS.toFixed(1)} GB/s`}; clean after 100 µs idle ${raw.h2dIdle100us === undefined ? 'n/a' : fmt(raw.h2dIdle100us)}; D2H ${raw.d2h.medianUs.toFixed(1)} µs`,
   ];
+  if (raw !== null) {
+    const sub = (r: RawStats | undefined): string => (r?.submitUs === undefined ? 'n/a' : `${r.submitUs.toFixed(2)} µs`);
+    lines.push(`  raw pinned H2D: clean with 64 more pinned blocks allocated ${raw.h2dManyPinned === undefined ? 'n/a' : fmt(raw.h2dManyPinned)}; host time in cudaMemcpyAsync: clean ${sub(raw.h2d)}, dirty ${sub(raw.h2dDirty)}, idle ${sub(raw.h2dIdle100us)}, 64 more blocks ${sub(raw.h2dManyPinned)}`);
+  }
   for (const p of result.addon) {
     lines.push(`  [${p.label}]`);
     lines.push(`    ${pad('wall per call (JS)')}${fmt(p.wall)}`);
@@ -235,6 +247,7 @@ async function main(): Promise<void> {
     lines.push(`    ${pad('overhead, raw addon')}${fmt(p.overhead)}   target < ${TARGET_OVERHEAD_US} µs: ${met(p.overhead.medianUs < TARGET_OVERHEAD_US)}`);
     lines.push(`    ${pad('  of which inside the worker')}${fmt(p.nativeOverhead)}`);
     lines.push(`    ${pad('H2D, addon')}${fmt(p.h2d)}`);
+    if (p.h2dSubmit !== null) lines.push(`    ${pad('  host time in cudaMemcpyAsync')}${fmt(p.h2dSubmit)}`);
     lines.push(`    ${pad('H2D ratio addon/raw clean')}${p.h2dRatioClean === null ? 'n/a' : `${p.h2dRatioClean.toFixed(3)}   target <= ${TARGET_H2D_RATIO}: ${met(p.h2dRatioClean <= TARGET_H2D_RATIO)}`}${p.h2dRatioDirty === null ? '' : `   (vs raw dirty ${p.h2dRatioDirty.toFixed(3)})`}`);
     lines.push(`    ${pad('counters (timed calls)')}inputs read in place ${p.zeroCopyInputs ?? 'n/a'}, outputs pooled ${p.pooledOutputs ?? 'n/a'}, copied ${p.copiedOutputs ?? 'n/a'}`);
   }

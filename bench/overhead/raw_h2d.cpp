@@ -10,6 +10,10 @@
 // every input on the main thread right before its copy. If the dirty copy is slower, the DMA engine
 // is paying for cache lines the CPU just wrote. "h2dIdle100us" is the clean copy after the GPU sat
 // idle for 100 µs (about the gap between two calls of the addon), to tell idle-time effects apart.
+// "h2dManyPinned" is the clean copy while 64 more pinned blocks of the same size are allocated (as
+// the addon's output pool holds), in case the driver's pinned-range lookup slows the submission.
+// Each also reports "submitUs": host time inside cudaMemcpyAsync. The GPU runs e0 at once when idle,
+// so that submission time is inside the event-timed copy.
 //
 //   raw_h2d [bytes=602112] [iterations=1000] [warmup=50] [device=0]
 //
@@ -34,6 +38,7 @@ void check(cudaError_t e, const char* what) {
 
 struct Stats {
   double median, p10, p90, min;
+  double submitMedian = 0;
 };
 
 Stats stats(std::vector<double> v) {
@@ -43,7 +48,7 @@ Stats stats(std::vector<double> v) {
 }
 
 /** Microseconds of each of `n` copies, after `warmup` untimed ones; with `refill`, src is rewritten from it (untimed) before each copy. */
-std::vector<double> timeCopies(void* dst, void* src, std::size_t bytes, cudaMemcpyKind kind, cudaStream_t s, cudaEvent_t e0,
+std::vector<double> timeCopies(std::vector<double>& submitUs, void* dst, void* src, std::size_t bytes, cudaMemcpyKind kind, cudaStream_t s, cudaEvent_t e0,
                                cudaEvent_t e1, int n, int warmup, const unsigned char* refill = nullptr, int idleUs = 0) {
   std::vector<double> us;
   for (int i = 0; i < warmup + n; ++i) {
@@ -54,19 +59,24 @@ std::vector<double> timeCopies(void* dst, void* src, std::size_t bytes, cudaMemc
       }
     }
     check(cudaEventRecord(e0, s), "cudaEventRecord");
+    const auto t0 = std::chrono::steady_clock::now();
     check(cudaMemcpyAsync(dst, src, bytes, kind, s), "cudaMemcpyAsync");
+    const auto t1 = std::chrono::steady_clock::now();
     check(cudaEventRecord(e1, s), "cudaEventRecord");
     check(cudaEventSynchronize(e1), "cudaEventSynchronize");
     float ms = 0;
     check(cudaEventElapsedTime(&ms, e0, e1), "cudaEventElapsedTime");
-    if (i >= warmup) us.push_back(static_cast<double>(ms) * 1000.0);
+    if (i >= warmup) {
+      us.push_back(static_cast<double>(ms) * 1000.0);
+      submitUs.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+    }
   }
   return us;
 }
 
 void printStats(const char* name, const Stats& s, std::size_t bytes, bool last) {
-  std::printf("  \"%s\": {\"medianUs\": %.3f, \"p10Us\": %.3f, \"p90Us\": %.3f, \"minUs\": %.3f, \"gbPerS\": %.2f}%s\n", name, s.median, s.p10,
-              s.p90, s.min, static_cast<double>(bytes) / (s.median * 1e3), last ? "" : ",");
+  std::printf("  \"%s\": {\"medianUs\": %.3f, \"p10Us\": %.3f, \"p90Us\": %.3f, \"minUs\": %.3f, \"gbPerS\": %.2f, \"submitUs\": %.3f}%s\n", name,
+              s.median, s.p10, s.p90, s.min, static_cast<double>(bytes) / (s.median * 1e3), s.submitMedian, last ? "" : ",");
 }
 
 }  // namespace
@@ -96,10 +106,20 @@ int main(int argc, char** argv) {
 
   std::vector<unsigned char> source(bytes);
   for (std::size_t i = 0; i < bytes; ++i) source[i] = static_cast<unsigned char>(i * 131u);
-  const Stats h2d = stats(timeCopies(dev, host, bytes, cudaMemcpyHostToDevice, s, e0, e1, iterations, warmup));
-  const Stats h2dDirty = stats(timeCopies(dev, host, bytes, cudaMemcpyHostToDevice, s, e0, e1, iterations, warmup, source.data()));
-  const Stats h2dIdle = stats(timeCopies(dev, host, bytes, cudaMemcpyHostToDevice, s, e0, e1, iterations, warmup, nullptr, 100));
-  const Stats d2h = stats(timeCopies(host, dev, bytes, cudaMemcpyDeviceToHost, s, e0, e1, iterations, warmup));
+  auto timed = [&](void* dst, void* src, cudaMemcpyKind kind, const unsigned char* refill, int idleUs) {
+    std::vector<double> submit;
+    Stats st = stats(timeCopies(submit, dst, src, bytes, kind, s, e0, e1, iterations, warmup, refill, idleUs));
+    st.submitMedian = stats(submit).median;
+    return st;
+  };
+  const Stats h2d = timed(dev, host, cudaMemcpyHostToDevice, nullptr, 0);
+  const Stats h2dDirty = timed(dev, host, cudaMemcpyHostToDevice, source.data(), 0);
+  const Stats h2dIdle = timed(dev, host, cudaMemcpyHostToDevice, nullptr, 100);
+  std::vector<void*> extra(64, nullptr);
+  for (void*& p : extra) check(cudaHostAlloc(&p, bytes, cudaHostAllocPortable), "cudaHostAlloc");
+  const Stats h2dMany = timed(dev, host, cudaMemcpyHostToDevice, nullptr, 0);
+  for (void* p : extra) check(cudaFreeHost(p), "cudaFreeHost");
+  const Stats d2h = timed(host, dev, cudaMemcpyDeviceToHost, nullptr, 0);
   int runtime = 0, driver = 0;
   cudaRuntimeGetVersion(&runtime);
   cudaDriverGetVersion(&driver);
@@ -108,6 +128,7 @@ int main(int argc, char** argv) {
   printStats("h2d", h2d, bytes, false);
   printStats("h2dDirty", h2dDirty, bytes, false);
   printStats("h2dIdle100us", h2dIdle, bytes, false);
+  printStats("h2dManyPinned", h2dMany, bytes, false);
   printStats("d2h", d2h, bytes, true);
   std::printf("}\n");
 

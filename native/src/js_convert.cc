@@ -77,6 +77,7 @@ Napi::Object timingToJs(Napi::Env env, const Timing& t) {
   o.Set("d2hMs", t.d2hMs);
   o.Set("enqueueMs", t.enqueueMs);
   o.Set("nativeMs", t.nativeMs);
+  o.Set("h2dSubmitMs", t.h2dSubmitMs);
   return o;
 }
 

@@ -1,6 +1,7 @@
 #include "js_engine.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -46,6 +47,45 @@ Napi::Value externalBuffer(Napi::Env env, void* data, std::size_t length, Owner&
   return Napi::Value(env, result);
 }
 
+/** The settled value of a successful call (main thread): outputs, timing, logs, graph state. */
+Napi::Value callResult(Napi::Env env, Session& session, Call& call) {
+  const EngineDesc& desc = session.desc();
+  Napi::Array outputs = Napi::Array::New(env, call.outputs.size());
+  for (std::size_t i = 0; i < call.outputs.size(); ++i) {
+    CallOutput& out = call.outputs[i];
+    const TensorDesc& t = desc.tensors[out.tensor];
+    // The pooled block becomes the caller's memory as it is: no zero-fill, no copy on the main thread.
+    Napi::Value data;
+    if (out.block) {
+      const std::size_t blockBytes = out.block->size();
+      data = externalBuffer(env, out.block->get(), out.bytes, out.block, blockBytes);
+    }
+    if (data.IsEmpty()) {
+      // Fresh memory the caller owns: the pinned staging (or the block) goes back to its pool right after this.
+      Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, out.bytes);
+      const void* from = out.block ? out.block->get() : call.staging->out[out.tensor].get();
+      if (out.bytes > 0) std::memcpy(copy.Data(), from, out.bytes);
+      data = copy;
+      session.countCopiedOutput();
+    }
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", t.name);
+    o.Set("dtype", t.dtype);
+    o.Set("shape", shapeToJs(env, out.shape));
+    o.Set("data", data);
+    outputs.Set(static_cast<uint32_t>(i), o);
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("outputs", outputs);
+  r.Set("timing", timingToJs(env, call.timing));
+  r.Set("logs", stringsToJs(env, call.logs));
+  r.Set("graph", graphStateName(call.graph));
+  r.Set("graphFallbackReason", call.graph == GraphState::kFallback ? Napi::String::New(env, call.graphFallbackReason).As<Napi::Value>()
+                                                                   : env.Null());
+  r.Set("inputsUploaded", call.inputsUploaded);
+  return r;
+}
+
 class InferWorker final : public PromiseWorker {
  public:
   InferWorker(Napi::Env env, std::shared_ptr<EngineQueue> queue, std::unique_ptr<Call> call, Napi::Promise::Deferred deferred)
@@ -54,43 +94,7 @@ class InferWorker final : public PromiseWorker {
  protected:
   void run() override { session_->run(*call_); }
 
-  Napi::Value result(Napi::Env env) override {
-    const EngineDesc& desc = session_->desc();
-    Napi::Array outputs = Napi::Array::New(env, call_->outputs.size());
-    for (std::size_t i = 0; i < call_->outputs.size(); ++i) {
-      CallOutput& out = call_->outputs[i];
-      const TensorDesc& t = desc.tensors[out.tensor];
-      // The pooled block becomes the caller's memory as it is: no zero-fill, no copy on the main thread.
-      Napi::Value data;
-      if (out.block) {
-        const std::size_t blockBytes = out.block->size();
-        data = externalBuffer(env, out.block->get(), out.bytes, out.block, blockBytes);
-      }
-      if (data.IsEmpty()) {
-        // Fresh memory the caller owns: the pinned staging (or the block) goes back to its pool right after this.
-        Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, out.bytes);
-        const void* from = out.block ? out.block->get() : call_->staging->out[out.tensor].get();
-        if (out.bytes > 0) std::memcpy(copy.Data(), from, out.bytes);
-        data = copy;
-        session_->countCopiedOutput();
-      }
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("name", t.name);
-      o.Set("dtype", t.dtype);
-      o.Set("shape", shapeToJs(env, out.shape));
-      o.Set("data", data);
-      outputs.Set(static_cast<uint32_t>(i), o);
-    }
-    Napi::Object r = Napi::Object::New(env);
-    r.Set("outputs", outputs);
-    r.Set("timing", timingToJs(env, call_->timing));
-    r.Set("logs", stringsToJs(env, call_->logs));
-    r.Set("graph", graphStateName(call_->graph));
-    r.Set("graphFallbackReason", call_->graph == GraphState::kFallback ? Napi::String::New(env, call_->graphFallbackReason).As<Napi::Value>()
-                                                                         : env.Null());
-    r.Set("inputsUploaded", call_->inputsUploaded);
-    return r;
-  }
+  Napi::Value result(Napi::Env env) override { return callResult(env, *session_, *call_); }
 
   void settled(Napi::Env env) override {
     session_->releaseStaging(std::move(call_->staging));
@@ -112,6 +116,7 @@ class DisposeWorker final : public PromiseWorker {
   void run() override { session_->release(); }
   Napi::Value result(Napi::Env env) override { return env.Undefined(); }
   void settled(Napi::Env env) override {
+    if (queue_->thread) queue_->thread->stop();  // idle now: the released session has no more calls for it
     queue_->disposed = true;
     for (auto& d : queue_->disposeWaiters) d.Resolve(env.Undefined());
     queue_->disposeWaiters.clear();
@@ -146,6 +151,7 @@ std::unique_ptr<Call> stageRequest(Session& session, const Napi::Value& value) {
   call->cudaGraph = flag("cudaGraph", false);
   call->spinWait = flag("spinWait", true);
   call->pooledOutputs = flag("pooledOutputs", true);
+  call->dedicatedThread = flag("dedicatedThread", true);
   for (const TensorDesc& t : desc.tensors) {
     if (runnableElementSize(t.dtype) == 0) {
       fail("ERR_ENGINE_UNSUPPORTED", std::string(t.isInput ? "input" : "output") + " '" + t.name + "' has dtype " + t.dtype +
@@ -254,6 +260,170 @@ void SessionRegistry::releaseAll() noexcept {
   for (auto& s : live) s->release();
 }
 
+/**
+ * How long the call thread polls for the next call before sleeping. Back-to-back callers submit
+ * the next call within tens of microseconds of the last completion, so polling saves them a
+ * futex wake-up (the libuv pool's cost); a caller that pauses longer finds the thread asleep.
+ */
+constexpr auto kThreadSpin = std::chrono::microseconds(500);
+
+std::shared_ptr<CallThread> CallThread::start(Napi::Env env, std::weak_ptr<EngineQueue> queue) {
+  auto self = std::make_shared<CallThread>();
+  auto locked = queue.lock();
+  self->session_ = locked->session.get();
+  // The finalizer's data: its own reference to the thread, and the queue to complete calls on.
+  struct Context {
+    std::shared_ptr<CallThread> thread;
+    std::weak_ptr<EngineQueue> queue;
+  };
+  auto* context = new Context{self, std::move(queue)};
+  napi_value name = Napi::String::New(env, "trt-parity call thread");
+  napi_threadsafe_function tsfn = nullptr;
+  const napi_status st = napi_create_threadsafe_function(
+      env, nullptr, nullptr, name, 0, 1, context,
+      [](napi_env finalizeEnv, void* data, void*) {
+        auto* ctx = static_cast<Context*>(data);
+        CallThread::finalize(finalizeEnv, ctx->thread.get(), nullptr);
+        delete ctx;
+      },
+      context,
+      [](napi_env callEnv, napi_value js, void* ctx, void* data) {
+        // Ran with a null env at teardown for a completion still queued: nothing to settle then.
+        if (callEnv == nullptr) return;
+        auto q = static_cast<Context*>(ctx)->queue.lock();
+        if (q) {
+          (void)js;
+          (void)data;
+          q->threadCallDone(Napi::Env(callEnv));
+        }
+      },
+      &tsfn);
+  if (st != napi_ok) {
+    delete context;
+    fail("ERR_CUDA", "could not create the engine's call thread (napi_create_threadsafe_function failed)");
+  }
+  self->tsfn_ = tsfn;
+  self->tsfnAlive_ = true;
+  (void)napi_unref_threadsafe_function(env, tsfn);
+  try {
+    self->thread_ = std::thread([raw = self.get()] { raw->loop(); });
+  } catch (const std::exception& e) {
+    self->stop();
+    fail("ERR_CUDA", std::string("could not start the engine's call thread: ") + e.what());
+  }
+  return self;
+}
+
+CallThread::~CallThread() { join(); }
+
+void CallThread::post(Napi::Env env, Call* call) {
+  errorCode_.clear();
+  errorMessage_.clear();
+  if (!referenced_ && tsfnAlive_) {
+    (void)napi_ref_threadsafe_function(env, tsfn_);
+    referenced_ = true;
+  }
+  next_.store(call, std::memory_order_release);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (sleeping_) wake_.notify_one();
+}
+
+void CallThread::idle(Napi::Env env) noexcept {
+  if (referenced_ && tsfnAlive_) (void)napi_unref_threadsafe_function(env, tsfn_);
+  referenced_ = false;
+}
+
+void CallThread::loop() noexcept {
+  for (;;) {
+    Call* call = nullptr;
+    const auto until = std::chrono::steady_clock::now() + kThreadSpin;
+    while ((call = next_.exchange(nullptr, std::memory_order_acq_rel)) == nullptr) {
+      if (std::chrono::steady_clock::now() < until) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+        continue;
+      }
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (stopping_) return;
+      sleeping_ = true;
+      wake_.wait(lock, [this] { return stopping_ || next_.load(std::memory_order_acquire) != nullptr; });
+      sleeping_ = false;
+      if (stopping_) return;
+    }
+    try {
+      session_->run(*call);
+    } catch (const NativeError& e) {
+      errorCode_ = e.code();
+      errorMessage_ = e.what();
+    } catch (const std::exception& e) {
+      errorCode_ = "ERR_CUDA";
+      errorMessage_ = std::string("internal error: ") + e.what();
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) return;  // the thread-safe function is being finalized: nobody is left to tell
+    if (napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking) != napi_ok) return;
+  }
+}
+
+void CallThread::join() noexcept {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+    wake_.notify_one();
+  }
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+void CallThread::stop() noexcept {
+  join();
+  if (tsfnAlive_) {
+    tsfnAlive_ = false;
+    // Finalizes it (on this thread, later): the finalizer only joins, which is done.
+    (void)napi_release_threadsafe_function(tsfn_, napi_tsfn_abort);
+  }
+}
+
+void CallThread::finalize(napi_env, void* data, void*) {
+  auto* self = static_cast<CallThread*>(data);
+  self->tsfnAlive_ = false;
+  self->join();
+}
+
+EngineQueue::~EngineQueue() {
+  if (thread) thread->stop();
+}
+
+void EngineQueue::threadCallDone(Napi::Env env) {
+  std::unique_ptr<Pending> done = std::move(threadCall);
+  std::shared_ptr<EngineQueue> hold = std::move(threadHold);  // this queue lives at least to the end of this function
+  if (!done) return;
+  thread->idle(env);
+  try {
+    Napi::HandleScope scope(env);
+    if (thread->failed()) {
+      done->deferred.Reject(makeError(env, thread->errorCode(), thread->errorMessage()).Value());
+    } else {
+      try {
+        done->deferred.Resolve(callResult(env, *session, *done->call));
+      } catch (const NativeError& e) {
+        done->deferred.Reject(makeError(env, e.code(), e.what()).Value());
+      } catch (const Napi::Error& e) {
+        done->deferred.Reject(e.Value());
+      }
+    }
+  } catch (...) {
+    // Calls into JS fail while the environment is torn down; nothing can be reported then.
+  }
+  session->releaseStaging(std::move(done->call->staging));
+  done.reset();
+  try {
+    Napi::HandleScope scope(env);
+    callDone(env);
+  } catch (...) {
+  }
+}
+
 void EngineQueue::submit(Napi::Env env, std::unique_ptr<Call> call, Napi::Promise::Deferred deferred) {
   pending.push_back(Pending{std::move(call), std::move(deferred)});
   pump(env);
@@ -264,6 +434,22 @@ void EngineQueue::pump(Napi::Env env) {
   Pending next = std::move(pending.front());
   pending.pop_front();
   inFlight = true;
+  if (next.call->dedicatedThread) {
+    try {
+      if (!thread) thread = CallThread::start(env, weak_from_this());
+    } catch (const NativeError& e) {
+      session->releaseStaging(std::move(next.call->staging));
+      next.deferred.Reject(makeError(env, e.code(), e.what()).Value());
+      inFlight = false;
+      pump(env);
+      return;
+    }
+    threadCall = std::make_unique<Pending>(std::move(next));
+    // Like an AsyncWorker's, this reference keeps the queue alive while its call runs, also after its JS wrapper is collected.
+    threadHold = shared_from_this();
+    thread->post(env, threadCall->call.get());
+    return;
+  }
   // The worker holds its own reference: the queue outlives a garbage-collected JS wrapper.
   auto* worker = new InferWorker(env, shared_from_this(), std::move(next.call), std::move(next.deferred));
   worker->Queue();

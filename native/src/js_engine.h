@@ -3,9 +3,13 @@
 
 #include <napi.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "session.h"
@@ -21,6 +25,58 @@ class SessionRegistry {
  private:
   std::mutex mutex_;
   std::vector<std::weak_ptr<Session>> sessions_;
+};
+
+struct EngineQueue;
+
+/**
+ * One engine's own call thread (request option `dedicatedThread`, default true): it polls for the
+ * next call for a short while before sleeping, runs it, and hands completion back to the main
+ * thread through a napi_threadsafe_function. This replaces the libuv thread pool's two hand-offs
+ * (queue a work item to a sleeping pool thread, then uv_after_work) with one uv_async wake-up.
+ *
+ * Lifetime: shared by the EngineQueue and by the thread-safe function's finalizer, both on the main
+ * thread; the thread itself holds only `this`, and every holder joins it (stop()) before letting go.
+ * The finalizer also runs at environment teardown (before the session registry's cleanup hook, as
+ * hooks run in reverse order), so the thread never touches a finalized thread-safe function.
+ */
+class CallThread : public std::enable_shared_from_this<CallThread> {
+ public:
+  /** Creates the thread-safe function (unreferenced: an idle engine keeps no loop alive) and starts the thread. Throws Napi::Error. */
+  static std::shared_ptr<CallThread> start(Napi::Env env, std::weak_ptr<EngineQueue> queue);
+  CallThread() = default;
+  ~CallThread();
+  CallThread(const CallThread&) = delete;
+  CallThread& operator=(const CallThread&) = delete;
+
+  /** Main thread: hands `call` to the thread (which must be idle) and keeps the loop alive until it completes. */
+  void post(Napi::Env env, Call* call);
+  /** Main thread: whether the last posted call failed, with its error (read once completion arrived). */
+  bool failed() const noexcept { return !errorCode_.empty(); }
+  const std::string& errorCode() const noexcept { return errorCode_; }
+  const std::string& errorMessage() const noexcept { return errorMessage_; }
+  /** Main thread: lets the loop exit again once the completion has been handled. */
+  void idle(Napi::Env env) noexcept;
+  /** Main thread, idempotent: stops and joins the thread, then releases the thread-safe function. */
+  void stop() noexcept;
+
+ private:
+  static void deliver(napi_env env, napi_value, void* context, void* data);
+  static void finalize(napi_env env, void* data, void* hint);
+  void loop() noexcept;
+  void join() noexcept;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool sleeping_ = false;   // under mutex_: the thread waits on wake_
+  bool stopping_ = false;   // under mutex_: no more calls, no more thread-safe function use
+  std::atomic<Call*> next_{nullptr};
+  Session* session_ = nullptr;  // kept alive by the EngineQueue, which outlives every posted call
+  std::string errorCode_, errorMessage_;  // written by the thread before it delivers, read after
+  napi_threadsafe_function tsfn_ = nullptr;
+  bool tsfnAlive_ = false;  // main thread: false once released or finalized
+  bool referenced_ = false; // main thread
+  std::thread thread_;
 };
 
 /**
@@ -39,11 +95,19 @@ struct EngineQueue : std::enable_shared_from_this<EngineQueue> {
   bool disposeQueued = false;
   bool disposed = false;
   std::vector<Napi::Promise::Deferred> disposeWaiters;
+  /** Started with the first call that asks for it; stopped at dispose or when the queue goes. */
+  std::shared_ptr<CallThread> thread;
+  /** The call on `thread`, and a reference that keeps this queue alive until it completes. */
+  std::unique_ptr<Pending> threadCall;
+  std::shared_ptr<EngineQueue> threadHold;
 
+  ~EngineQueue();
   void submit(Napi::Env env, std::unique_ptr<Call> call, Napi::Promise::Deferred deferred);
   void pump(Napi::Env env);
   void callDone(Napi::Env env);
   void dispose(Napi::Env env, Napi::Promise::Deferred deferred);
+  /** Main thread: the call on `thread` finished (or failed); settles its promise and pumps. */
+  void threadCallDone(Napi::Env env);
 };
 
 class EngineWrap : public Napi::ObjectWrap<EngineWrap> {

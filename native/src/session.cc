@@ -229,11 +229,13 @@ void Session::runLocked(Call& call) {
 
   cudaCheck(cudaEventRecord(events_[0]->get(), stream), "cudaEventRecord");
   if (!reuseInputs) {
+    const auto tSubmit = Clock::now();
     for (const CallInput& in : call.inputs) {
       if (desc_.tensors[in.tensor].onHost || in.bytes == 0) continue;
       check(cudaMemcpyAsync(slots_[in.tensor]->get(), hostData(in), in.bytes, cudaMemcpyHostToDevice, stream),
             [&] { return "cudaMemcpyAsync(H2D '" + desc_.tensors[in.tensor].name + "')"; });
     }
+    call.timing.h2dSubmitMs = msSince(tSubmit, Clock::now());
   }
   for (const CallInput& in : call.inputs) {
     if (in.staged) zeroCopyInputs_++;

@@ -21,6 +21,8 @@ namespace trtp {
 
 struct Timing {
   double h2dMs = 0, computeMs = 0, d2hMs = 0, enqueueMs = 0, nativeMs = 0;
+  /** Host time inside the H2D cudaMemcpyAsync calls, which the GPU waits out after e0 when it is idle. */
+  double h2dSubmitMs = 0;
 };
 
 /**
@@ -65,6 +67,8 @@ struct Call {
   bool spinWait = true;
   /** true: D2H into pooled pinned blocks handed to JS as they are; false: into the staging set, then copied. */
   bool pooledOutputs = true;
+  /** true: runs on the engine's own call thread (CallThread); false: on the libuv thread pool. */
+  bool dedicatedThread = true;
   std::vector<CallInput> inputs;
   std::unique_ptr<StagingSet> staging;
   std::vector<CallOutput> outputs;

@@ -7,6 +7,7 @@
 // which the bandwidth and event-timing checks are skipped (its copies are plain memcpy).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -641,5 +642,70 @@ describe('CUDA part of the native addon (echo engine)', { skip }, () => {
     } finally {
       await engine.dispose();
     }
+  });
+
+  test('dedicatedThread true, false and mixed give the same bytes in submission order; errors keep their code on either path', async () => {
+    const engine = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }], delayMs: 1 });
+    try {
+      // Queued concurrently, alternating paths: each call settles with its own input, in order.
+      const order: number[] = [];
+      const calls = Array.from({ length: 12 }, (_, i) =>
+        engine.infer({ ...one(2 + i, 100 + i), dedicatedThread: i % 3 !== 0 }).then((r) => {
+          order.push(i);
+          return r;
+        }),
+      );
+      const results = await Promise.all(calls);
+      assert.deepEqual(order, [...Array(12).keys()]);
+      for (const [i, r] of results.entries()) assert.deepEqual(outputBytes(r, 'x_echo'), one(2 + i, 100 + i).inputs[0]!.data, `call ${i}`);
+      const bad = await engine.infer({ ...one(1, 1), dedicatedThread: 'yes' as never }).then(() => 'resolved', (e: { code: string }) => e.code);
+      assert.equal(bad, 'ERR_INVALID_ARGUMENT');
+    } finally {
+      await engine.dispose();
+    }
+    const failing = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }], failEnqueue: true });
+    try {
+      for (const dedicatedThread of [true, false]) {
+        const err = await failing.infer({ ...one(2, 1), dedicatedThread }).then(() => null, (e: { code: string; message: string }) => e);
+        assert.ok(err, `dedicatedThread ${dedicatedThread}: resolved`);
+        assert.equal(err.code, 'ERR_TRT', `dedicatedThread ${dedicatedThread}: ${err.message}`);
+        assert.match(err.message, /failEnqueue/);
+      }
+      // A failed call does not wedge the thread: the engine still answers (and still fails the same way).
+      const again = await failing.infer(one(2, 1)).then(() => 'resolved', (e: { code: string }) => e.code);
+      assert.equal(again, 'ERR_TRT');
+    } finally {
+      await failing.dispose();
+    }
+  });
+
+  test('on the dedicated thread: dispose during a call, calls after dispose, and an engine dropped mid-call', async () => {
+    const engine = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }], delayMs: 20 });
+    const running = engine.infer(one(4, 7));
+    const queued = engine.infer(one(4, 8)).then(() => 'resolved', (e: { code: string }) => e.code);
+    const disposing = engine.dispose();
+    assert.deepEqual(outputBytes(await running, 'x_echo'), one(4, 7).inputs[0]!.data);
+    assert.equal(await queued, 'ERR_DISPOSED');
+    await disposing;
+    assert.equal(await engine.infer(one(1, 1)).then(() => 'resolved', (e: { code: string }) => e.code), 'ERR_DISPOSED');
+    // Its only reference gone while the call runs: the promise still settles, then the engine can be collected.
+    let dropped: NativeEngine | null = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }], delayMs: 20 });
+    const pending = dropped.infer(one(3, 9));
+    dropped = null;
+    await collect();
+    assert.deepEqual(outputBytes(await pending, 'x_echo'), one(3, 9).inputs[0]!.data);
+    await collect();
+  });
+
+  test('an idle engine on the dedicated thread does not keep the process alive', () => {
+    // A child that runs one call and then returns from its script must exit on its own (the thread-safe function is unreferenced when idle).
+    const script = `
+      const addon = require(${JSON.stringify(addonPath)});
+      addon._createEchoEngine({ inputs: [{ name: 'x', dtype: 'float32', shape: [2] }] })
+        .then((e) => e.infer({ inputs: [{ name: 'x', shape: [2], data: new Float32Array([1, 2]) }] }))
+        .then((r) => console.log('ok', new Float32Array(r.outputs[0].data).join(',')));`;
+    const p = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(p.status, 0, `exit ${p.status ?? p.signal}: ${p.stderr}`);
+    assert.equal(p.stdout.trim(), 'ok 1,2');
   });
 });

@@ -243,11 +243,12 @@ export class FakeEngine implements NativeEngine {
       if (input.data.byteLength > 0 && input.data.buffer === this.stagingBuffers.get(input.name)) this.zeroCopyInputs++;
     }
     for (const d of descs) if (d.mode === 'input' && !inputs.has(d.name)) throw invalid(`input '${d.name}' not set`);
-    const { transfers = true, cudaGraph = false, spinWait = true, pooledOutputs = true } = request;
+    const { transfers = true, cudaGraph = false, spinWait = true, pooledOutputs = true, dedicatedThread = true } = request;
     if (typeof transfers !== 'boolean') throw invalid('request.transfers must be a boolean');
     if (typeof cudaGraph !== 'boolean') throw invalid('request.cudaGraph must be a boolean');
     if (typeof spinWait !== 'boolean') throw invalid('request.spinWait must be a boolean');
     if (typeof pooledOutputs !== 'boolean') throw invalid('request.pooledOutputs must be a boolean');
+    if (typeof dedicatedThread !== 'boolean') throw invalid('request.dedicatedThread must be a boolean');
     const call: FakeInferCall = { profile, inputs, index, transfers, cudaGraph };
     const err = typeof this.spec.inferError === 'function' ? this.spec.inferError(call) : this.spec.inferError;
     if (err !== undefined) throw nativeError(err);

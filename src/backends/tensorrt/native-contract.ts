@@ -142,6 +142,13 @@ export interface NativeInferRequest {
    * with false. Either way the caller owns the memory.
    */
   readonly pooledOutputs?: boolean;
+  /**
+   * Defaults to true. True runs the call on the engine's own thread, which polls for the next call
+   * for up to 500 µs after each one before sleeping (one busy core meanwhile) and settles the
+   * promise through one uv_async wake-up; false runs it on libuv's thread pool, as addons before
+   * it did. Results are the same either way; only the per-call overhead differs.
+   */
+  readonly dedicatedThread?: boolean;
 }
 
 /**
@@ -176,6 +183,12 @@ export interface NativeTiming {
   readonly enqueueMs: number;
   /** steady_clock time of the whole native call inside the worker thread, milliseconds. */
   readonly nativeMs: number;
+  /**
+   * steady_clock time of the H2D cudaMemcpyAsync calls on the host, milliseconds (0 without an
+   * upload). An idle GPU runs the event that starts h2dMs at once, so this submission time is part
+   * of h2dMs. Absent from addons built before it existed.
+   */
+  readonly h2dSubmitMs?: number;
 }
 
 export interface NativeInferResult {
