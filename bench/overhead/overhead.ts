@@ -231,7 +231,7 @@ async function main(): Promise<void> {
 
   const pad = (label: string): string => label.padEnd(34);
   const lines = [
-    `overhead benchmark: ${result.device}, ${result.library}, ${result.input}, ${iterations} calls after ${warmup} warm-up${oldAddon ? ' (addon without staging buffers: plain path only; runStaged copies)' : ''}`,
+    `overhead benchmark: ${result.device}, ${result.library}, ${result.input}, ${iterations} calls after ${warmup} warm-up${oldAddon ? ' (addon without staging buffers: plain path only; runStaged copies)' : ''}${process.env['TRT_PARITY_ADDON'] ? `, addon ${process.env['TRT_PARITY_ADDON']}` : ''}`,
     raw === null
       ? `  raw pinned H2D: not measured: ${rawError}`
       : `  raw pinned H2D: clean ${fmt(raw.h2d)}, ${raw.h2d.gbPerS.toFixed(1)} GB/s; dirty (CPU wrote it first) ${raw.h2dDirty === undefined ? 'n/a' : `${fmt(raw.h2dDirty)}, ${raw.h2dDirty.gbPerS.toFixed(1)} GB/s`}; clean after 100 µs idle ${raw.h2dIdle100us === undefined ? 'n/a' : fmt(raw.h2dIdle100us)}; D2H ${raw.d2h.medianUs.toFixed(1)} µs`,

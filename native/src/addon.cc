@@ -11,7 +11,9 @@
 #include "echo_executor.h"
 #include "js_convert.h"
 #include "js_engine.h"
+#include "js_keys.h"
 #include "js_util.h"
+#include "loop_poll.h"
 #include "native_error.h"
 #include "session.h"
 #include "tensorrt.h"
@@ -24,7 +26,17 @@ constexpr int kAbiVersion = 1;  // NATIVE_ABI_VERSION in native-contract.ts
 struct AddonData {
   Napi::FunctionReference engineCtor;
   std::shared_ptr<SessionRegistry> registry;
+  /** Shared with every engine of this environment; the references inside are dropped at teardown. */
+  std::shared_ptr<JsKeys> keys;
+  /** Shared with every engine; may be null (then calls do not keep the loop polling). Closed at teardown. */
+  std::shared_ptr<LoopPoller> poller;
 };
+
+/** Environment teardown: the keys' references are deleted while the environment can still take them. */
+void finalizeAddonData(Napi::Env env, AddonData* data) {
+  if (data->keys) data->keys->release(env);
+  delete data;
+}
 
 Napi::Value nullable(Napi::Env env, const std::optional<std::string>& s) {
   return s ? Napi::String::New(env, *s).As<Napi::Value>() : env.Null();
@@ -92,7 +104,7 @@ class LoadWorker final : public PromiseWorker {
   Napi::Value result(Napi::Env env) override {
     AddonData* data = env.GetInstanceData<AddonData>();
     data->registry->add(session_);
-    return EngineWrap::create(env, data->engineCtor, std::move(session_));
+    return EngineWrap::create(env, data->engineCtor, data->keys, data->poller, std::move(session_));
   }
 
  private:
@@ -216,10 +228,14 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   data->registry = std::make_shared<SessionRegistry>();
   data->engineCtor = Napi::Persistent(EngineWrap::define(env));
-  env.SetInstanceData<AddonData>(data);
+  data->keys = std::make_shared<JsKeys>(env);
+  data->poller = LoopPoller::create(env);
+  env.SetInstanceData<AddonData, finalizeAddonData>(data);
   // Free GPU memory and TensorRT objects while the CUDA runtime is still fully alive, not in GC finalizers at exit.
   std::shared_ptr<SessionRegistry> registry = data->registry;
   env.AddCleanupHook([registry]() { registry->releaseAll(); });
+  // Registered last, so it runs first: the loop's handle is closed while the loop still runs.
+  if (std::shared_ptr<LoopPoller> poller = data->poller) env.AddCleanupHook([poller]() { poller->close(); });
 
   exports.Set("abiVersion", Napi::Number::New(env, kAbiVersion));
   exports.Set("getRuntimeInfo", Napi::Function::New<getRuntimeInfo>(env, "getRuntimeInfo"));

@@ -1,7 +1,5 @@
 #include "js_convert.h"
 
-#include <cmath>
-
 #include "native_error.h"
 
 namespace trtp {
@@ -70,17 +68,6 @@ Napi::Object engineInfoToJs(Napi::Env env, const EngineDesc& desc) {
   return o;
 }
 
-Napi::Object timingToJs(Napi::Env env, const Timing& t) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("h2dMs", t.h2dMs);
-  o.Set("computeMs", t.computeMs);
-  o.Set("d2hMs", t.d2hMs);
-  o.Set("enqueueMs", t.enqueueMs);
-  o.Set("nativeMs", t.nativeMs);
-  o.Set("h2dSubmitMs", t.h2dSubmitMs);
-  return o;
-}
-
 Napi::Object debugToJs(Napi::Env env, const DebugCounters& d) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("deviceAllocs", static_cast<double>(d.deviceAllocs));
@@ -100,21 +87,6 @@ Napi::Object debugToJs(Napi::Env env, const DebugCounters& d) {
   o.Set("outputBlockAllocs", static_cast<double>(d.outputPool.allocations));
   o.Set("outputPoolExhausted", static_cast<double>(d.outputPool.exhausted));
   return o;
-}
-
-Shape shapeFromJs(const Napi::Value& v, const std::string& what) {
-  if (!v.IsArray()) fail("ERR_INVALID_ARGUMENT", what + " must be an array of non-negative integers");
-  Napi::Array a = v.As<Napi::Array>();
-  Shape s;
-  for (uint32_t i = 0; i < a.Length(); ++i) {
-    Napi::Value d = a.Get(i);
-    const double x = d.IsNumber() ? d.As<Napi::Number>().DoubleValue() : -1;
-    if (!(x >= 0) || x != std::floor(x) || x > 9007199254740991.0) {
-      fail("ERR_INVALID_ARGUMENT", what + " must be an array of non-negative integers");
-    }
-    s.push_back(static_cast<int64_t>(x));
-  }
-  return s;
 }
 
 }  // namespace trtp

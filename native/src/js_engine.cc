@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <cmath>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "js_convert.h"
@@ -47,10 +49,49 @@ Napi::Value externalBuffer(Napi::Env env, void* data, std::size_t length, Owner&
   return Napi::Value(env, result);
 }
 
-/** The settled value of a successful call (main thread): outputs, timing, logs, graph state. */
-Napi::Value callResult(Napi::Env env, Session& session, Call& call) {
+/** Throws the pending JS exception (or a generic error) when an N-API call failed. */
+inline void check(napi_env env, napi_status status) {
+  if (status != napi_ok) throw Napi::Error::New(env);
+}
+
+inline void setKey(napi_env env, napi_value object, KeySet& keys, Key key, napi_value value) {
+  check(env, napi_set_property(env, object, keys[key], value));
+}
+
+inline napi_value number(napi_env env, double x) {
+  napi_value v = nullptr;
+  check(env, napi_create_double(env, x, &v));
+  return v;
+}
+
+/** A shape as a plain JS array of numbers. */
+napi_value shapeArray(napi_env env, const Shape& shape) {
+  napi_value a = nullptr;
+  check(env, napi_create_array_with_length(env, shape.size(), &a));
+  for (std::size_t d = 0; d < shape.size(); ++d) check(env, napi_set_element(env, a, static_cast<uint32_t>(d), number(env, static_cast<double>(shape[d]))));
+  return a;
+}
+
+Key graphKey(GraphState g) noexcept {
+  switch (g) {
+    case GraphState::kCaptured: return Key::captured;
+    case GraphState::kReplayed: return Key::replayed;
+    case GraphState::kFallback: return Key::fallback;
+    case GraphState::kOff: break;
+  }
+  return Key::off;
+}
+
+/**
+ * The settled value of a successful call (main thread): outputs, timing, logs, graph state. Built
+ * with raw N-API and the environment's cached keys: this runs once per call, between the worker's
+ * completion and the caller's continuation.
+ */
+Napi::Value callResult(Napi::Env env, JsKeys& cache, Session& session, Call& call) {
   const EngineDesc& desc = session.desc();
-  Napi::Array outputs = Napi::Array::New(env, call.outputs.size());
+  KeySet keys(env, cache);
+  napi_value outputs = nullptr;
+  check(env, napi_create_array_with_length(env, call.outputs.size(), &outputs));
   for (std::size_t i = 0; i < call.outputs.size(); ++i) {
     CallOutput& out = call.outputs[i];
     const TensorDesc& t = desc.tensors[out.tensor];
@@ -68,22 +109,47 @@ Napi::Value callResult(Napi::Env env, Session& session, Call& call) {
       data = copy;
       session.countCopiedOutput();
     }
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("name", t.name);
-    o.Set("dtype", t.dtype);
-    o.Set("shape", shapeToJs(env, out.shape));
-    o.Set("data", data);
-    outputs.Set(static_cast<uint32_t>(i), o);
+    napi_value o = nullptr;
+    check(env, napi_create_object(env, &o));
+    setKey(env, o, keys, Key::name, cache.interned(env, t.name));
+    setKey(env, o, keys, Key::dtype, cache.interned(env, t.dtype));
+    setKey(env, o, keys, Key::shape, shapeArray(env, out.shape));
+    setKey(env, o, keys, Key::data, data);
+    check(env, napi_set_element(env, outputs, static_cast<uint32_t>(i), o));
   }
-  Napi::Object r = Napi::Object::New(env);
-  r.Set("outputs", outputs);
-  r.Set("timing", timingToJs(env, call.timing));
-  r.Set("logs", stringsToJs(env, call.logs));
-  r.Set("graph", graphStateName(call.graph));
-  r.Set("graphFallbackReason", call.graph == GraphState::kFallback ? Napi::String::New(env, call.graphFallbackReason).As<Napi::Value>()
-                                                                   : env.Null());
-  r.Set("inputsUploaded", call.inputsUploaded);
-  return r;
+  napi_value timing = nullptr;
+  check(env, napi_create_object(env, &timing));
+  const Timing& tm = call.timing;
+  setKey(env, timing, keys, Key::h2dMs, number(env, tm.h2dMs));
+  setKey(env, timing, keys, Key::computeMs, number(env, tm.computeMs));
+  setKey(env, timing, keys, Key::d2hMs, number(env, tm.d2hMs));
+  setKey(env, timing, keys, Key::enqueueMs, number(env, tm.enqueueMs));
+  setKey(env, timing, keys, Key::nativeMs, number(env, tm.nativeMs));
+  setKey(env, timing, keys, Key::h2dSubmitMs, number(env, tm.h2dSubmitMs));
+  napi_value logs = nullptr;
+  check(env, napi_create_array_with_length(env, call.logs.size(), &logs));
+  for (std::size_t i = 0; i < call.logs.size(); ++i) {
+    napi_value line = nullptr;
+    check(env, napi_create_string_utf8(env, call.logs[i].data(), call.logs[i].size(), &line));
+    check(env, napi_set_element(env, logs, static_cast<uint32_t>(i), line));
+  }
+  napi_value reason = nullptr;
+  if (call.graph == GraphState::kFallback) {
+    check(env, napi_create_string_utf8(env, call.graphFallbackReason.data(), call.graphFallbackReason.size(), &reason));
+  } else {
+    check(env, napi_get_null(env, &reason));
+  }
+  napi_value uploaded = nullptr;
+  check(env, napi_get_boolean(env, call.inputsUploaded, &uploaded));
+  napi_value r = nullptr;
+  check(env, napi_create_object(env, &r));
+  setKey(env, r, keys, Key::outputs, outputs);
+  setKey(env, r, keys, Key::timing, timing);
+  setKey(env, r, keys, Key::logs, logs);
+  setKey(env, r, keys, Key::graph, keys[graphKey(call.graph)]);
+  setKey(env, r, keys, Key::graphFallbackReason, reason);
+  setKey(env, r, keys, Key::inputsUploaded, uploaded);
+  return Napi::Value(env, r);
 }
 
 class InferWorker final : public PromiseWorker {
@@ -94,10 +160,11 @@ class InferWorker final : public PromiseWorker {
  protected:
   void run() override { session_->run(*call_); }
 
-  Napi::Value result(Napi::Env env) override { return callResult(env, *session_, *call_); }
+  Napi::Value result(Napi::Env env) override { return callResult(env, *queue_->keys, *session_, *call_); }
 
   void settled(Napi::Env env) override {
     session_->releaseStaging(std::move(call_->staging));
+    queue_->recycle(std::move(call_));
     queue_->callDone(env);
   }
 
@@ -127,91 +194,196 @@ class DisposeWorker final : public PromiseWorker {
   std::shared_ptr<Session> session_;
 };
 
-/** Validates a request against the engine and copies its inputs into pinned staging (main thread). */
-std::unique_ptr<Call> stageRequest(Session& session, const Napi::Value& value) {
+/** Property `key` of `object`; a throwing getter's exception propagates as it did through Napi::Object::Get. */
+inline napi_value property(napi_env env, napi_value object, napi_value key) {
+  napi_value v = nullptr;
+  check(env, napi_get_property(env, object, key, &v));
+  return v;
+}
+
+inline napi_valuetype typeOf(napi_env env, napi_value v) {
+  napi_valuetype t = napi_undefined;
+  check(env, napi_typeof(env, v, &t));
+  return t;
+}
+
+/** Bytes per element of a typed array type; 0 for a type this table does not know (then asked through node-addon-api). */
+std::size_t typedArrayElementSize(napi_typedarray_type type) noexcept {
+  switch (type) {
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array: return 1;
+    case napi_int16_array:
+    case napi_uint16_array: return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array: return 4;
+    case napi_float64_array:
+    case napi_bigint64_array:
+    case napi_biguint64_array: return 8;
+    default: return 0;  // newer types (napi_float16_array) exist only in newer headers
+  }
+}
+
+/** A JS string's UTF-8 bytes, in a fixed buffer when they fit (tensor names do), else on the heap. */
+class Utf8Arg {
+ public:
+  Utf8Arg(napi_env env, napi_value v) {
+    std::size_t n = 0;
+    check(env, napi_get_value_string_utf8(env, v, small_, sizeof small_, &n));
+    // A string that did not fit filled all but at most one UTF-8 sequence (<= 4 bytes) of the buffer.
+    if (n + 4 < sizeof small_) {
+      view_ = std::string_view(small_, n);
+      return;
+    }
+    check(env, napi_get_value_string_utf8(env, v, nullptr, 0, &n));
+    large_.resize(n + 1);
+    check(env, napi_get_value_string_utf8(env, v, large_.data(), large_.size(), &n));
+    view_ = std::string_view(large_.data(), n);
+  }
+  std::string_view view() const noexcept { return view_; }
+  std::string str() const { return std::string(view_); }
+
+ private:
+  char small_[256];
+  std::string large_;
+  std::string_view view_;
+};
+
+/**
+ * Validates a request against the engine and copies its inputs into pinned staging (main thread).
+ * Raw N-API with cached keys, one typed-array query per input, reused Call and scratch: this runs
+ * once per call before the call can start. Error texts are built only on failure.
+ */
+std::unique_ptr<Call> stageRequest(napi_env env, EngineQueue& queue, napi_value value) {
+  Session& session = *queue.session;
+  KeySet keys(env, *queue.keys);
   const EngineDesc& desc = session.desc();
-  if (!value.IsObject()) fail("ERR_INVALID_ARGUMENT", "infer() needs a request object { profile?, inputs }");
-  Napi::Object req = value.As<Napi::Object>();
-  auto call = std::make_unique<Call>();
-  Napi::Value profile = req.Get("profile");
-  if (!profile.IsUndefined()) {
-    const double p = profile.IsNumber() ? profile.As<Napi::Number>().DoubleValue() : -1;
+  const napi_valuetype reqType = typeOf(env, value);
+  if (reqType != napi_object && reqType != napi_function) fail("ERR_INVALID_ARGUMENT", "infer() needs a request object { profile?, inputs }");
+  std::unique_ptr<Call> call = queue.takeCall();
+  napi_value profile = property(env, value, keys[Key::profile]);
+  call->profile = 0;
+  if (typeOf(env, profile) != napi_undefined) {
+    double p = -1;
+    if (napi_get_value_double(env, profile, &p) != napi_ok) p = -1;
     if (!(p >= 0) || p != static_cast<double>(static_cast<int>(p)) || p >= desc.numProfiles) {
       fail("ERR_INVALID_ARGUMENT", "request.profile must be an integer in 0.." + std::to_string(desc.numProfiles - 1));
     }
     call->profile = static_cast<int>(p);
   }
-  auto flag = [&req](const char* name, bool fallback) {
-    Napi::Value v = req.Get(name);
-    if (v.IsUndefined()) return fallback;
-    if (!v.IsBoolean()) fail("ERR_INVALID_ARGUMENT", std::string("request.") + name + " must be a boolean");
-    return v.As<Napi::Boolean>().Value();
+  auto flag = [&](Key key, const char* name, bool fallback) {
+    napi_value v = property(env, value, keys[key]);
+    const napi_valuetype t = typeOf(env, v);
+    if (t == napi_undefined) return fallback;
+    if (t != napi_boolean) fail("ERR_INVALID_ARGUMENT", std::string("request.") + name + " must be a boolean");
+    bool b = fallback;
+    check(env, napi_get_value_bool(env, v, &b));
+    return b;
   };
-  call->transfers = flag("transfers", true);
-  call->cudaGraph = flag("cudaGraph", false);
-  call->spinWait = flag("spinWait", true);
-  call->pooledOutputs = flag("pooledOutputs", true);
-  call->dedicatedThread = flag("dedicatedThread", true);
-  for (const TensorDesc& t : desc.tensors) {
-    if (runnableElementSize(t.dtype) == 0) {
+  call->transfers = flag(Key::transfers, "transfers", true);
+  call->cudaGraph = flag(Key::cudaGraph, "cudaGraph", false);
+  call->spinWait = flag(Key::spinWait, "spinWait", true);
+  call->pooledOutputs = flag(Key::pooledOutputs, "pooledOutputs", true);
+  call->dedicatedThread = flag(Key::dedicatedThread, "dedicatedThread", true);
+  for (std::size_t k = 0; k < desc.tensors.size(); ++k) {
+    if (queue.elementSizes[k] == 0) {
+      const TensorDesc& t = desc.tensors[k];
       fail("ERR_ENGINE_UNSUPPORTED", std::string(t.isInput ? "input" : "output") + " '" + t.name + "' has dtype " + t.dtype +
                                          ", which trt-parity describes but cannot run");
     }
   }
-  Napi::Value inputs = req.Get("inputs");
-  if (!inputs.IsArray()) fail("ERR_INVALID_ARGUMENT", "request.inputs must be an array of { name, shape, data }");
-  Napi::Array arr = inputs.As<Napi::Array>();
+  napi_value inputs = property(env, value, keys[Key::inputs]);
+  bool isArray = false;
+  check(env, napi_is_array(env, inputs, &isArray));
+  if (!isArray) fail("ERR_INVALID_ARGUMENT", "request.inputs must be an array of { name, shape, data }");
+  uint32_t count = 0;
+  check(env, napi_get_array_length(env, inputs, &count));
 
-  struct Source {
-    const uint8_t* bytes;
-    std::size_t length;
-  };
-  std::vector<Source> sources;
-  std::vector<bool> seen(desc.tensors.size(), false);
-  for (uint32_t i = 0; i < arr.Length(); ++i) {
-    Napi::Value item = arr.Get(i);
-    if (!item.IsObject()) fail("ERR_INVALID_ARGUMENT", "request.inputs[" + std::to_string(i) + "] must be an object");
-    Napi::Object in = item.As<Napi::Object>();
-    Napi::Value nameValue = in.Get("name");
-    if (!nameValue.IsString()) fail("ERR_INVALID_ARGUMENT", "request.inputs[" + std::to_string(i) + "].name must be a string");
-    const std::string name = nameValue.As<Napi::String>().Utf8Value();
+  auto& sources = queue.sources;
+  sources.clear();
+  queue.seen.assign(desc.tensors.size(), 0);
+  const napi_value nameKey = keys[Key::name], shapeKey = keys[Key::shape], dataKey = keys[Key::data];
+  for (uint32_t i = 0; i < count; ++i) {
+    napi_value in = nullptr;
+    check(env, napi_get_element(env, inputs, i, &in));
+    const napi_valuetype inType = typeOf(env, in);
+    if (inType != napi_object && inType != napi_function) fail("ERR_INVALID_ARGUMENT", "request.inputs[" + std::to_string(i) + "] must be an object");
+    napi_value nameValue = property(env, in, nameKey);
+    if (typeOf(env, nameValue) != napi_string) fail("ERR_INVALID_ARGUMENT", "request.inputs[" + std::to_string(i) + "].name must be a string");
+    const Utf8Arg nameArg(env, nameValue);
+    const std::string_view name = nameArg.view();
     std::size_t index = desc.tensors.size();
     for (std::size_t k = 0; k < desc.tensors.size(); ++k) {
       if (desc.tensors[k].isInput && desc.tensors[k].name == name) index = k;
     }
-    if (index == desc.tensors.size()) fail("ERR_INVALID_ARGUMENT", "the engine has no input named '" + name + "'");
-    if (seen[index]) fail("ERR_INVALID_ARGUMENT", "input '" + name + "' is given twice");
-    seen[index] = true;
+    if (index == desc.tensors.size()) fail("ERR_INVALID_ARGUMENT", "the engine has no input named '" + nameArg.str() + "'");
+    if (queue.seen[index]) fail("ERR_INVALID_ARGUMENT", "input '" + nameArg.str() + "' is given twice");
+    queue.seen[index] = 1;
     const TensorDesc& t = desc.tensors[index];
-    Shape shape = shapeFromJs(in.Get("shape"), "input '" + name + "' shape");
+    if (call->inputs.size() <= i) call->inputs.emplace_back();
+    CallInput& input = call->inputs[i];
+    input.tensor = index;
+    input.staged.reset();
+    input.stagedData = nullptr;
+    // Parsed into the reused call's own vector: no allocation once it has held a shape of this rank.
+    Shape& shape = input.shape;
+    shape.clear();
+    napi_value shapeValue = property(env, in, shapeKey);
+    bool shapeIsArray = false;
+    check(env, napi_is_array(env, shapeValue, &shapeIsArray));
+    const auto badShape = [&] { fail("ERR_INVALID_ARGUMENT", "input '" + nameArg.str() + "' shape must be an array of non-negative integers"); };
+    if (!shapeIsArray) badShape();
+    uint32_t rank = 0;
+    check(env, napi_get_array_length(env, shapeValue, &rank));
+    for (uint32_t d = 0; d < rank; ++d) {
+      napi_value dim = nullptr;
+      check(env, napi_get_element(env, shapeValue, d, &dim));
+      double x = -1;
+      if (napi_get_value_double(env, dim, &x) != napi_ok) x = -1;
+      if (!(x >= 0) || x != std::floor(x) || x > 9007199254740991.0) badShape();
+      shape.push_back(static_cast<int64_t>(x));
+    }
     if (shape.size() != t.shape.size()) {
-      fail("ERR_INVALID_ARGUMENT", "input '" + name + "' has rank " + std::to_string(t.shape.size()) + " (" + shapeText(t.shape) +
+      fail("ERR_INVALID_ARGUMENT", "input '" + nameArg.str() + "' has rank " + std::to_string(t.shape.size()) + " (" + shapeText(t.shape) +
                                        ") but the request gives shape " + shapeText(shape));
     }
     for (std::size_t d = 0; d < shape.size(); ++d) {
       if (t.shape[d] >= 0 && t.shape[d] != shape[d]) {
-        fail("ERR_INVALID_ARGUMENT", "input '" + name + "' shape " + shapeText(shape) + " does not match the engine's " + shapeText(t.shape));
+        fail("ERR_INVALID_ARGUMENT", "input '" + nameArg.str() + "' shape " + shapeText(shape) + " does not match the engine's " + shapeText(t.shape));
       }
     }
     auto volume = volumeOf(shape);
-    if (!volume) fail("ERR_INVALID_ARGUMENT", "input '" + name + "' shape " + shapeText(shape) + " is too large");
-    const uint64_t expected = *volume * runnableElementSize(t.dtype);
-    Napi::Value data = in.Get("data");
-    Source src{nullptr, 0};
-    if (data.IsTypedArray()) {
-      Napi::TypedArray ta = data.As<Napi::TypedArray>();
-      src = {static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset(), ta.ByteLength()};
-    } else if (data.IsDataView()) {
-      Napi::DataView dv = data.As<Napi::DataView>();
-      src = {static_cast<const uint8_t*>(dv.ArrayBuffer().Data()) + dv.ByteOffset(), dv.ByteLength()};
+    if (!volume) fail("ERR_INVALID_ARGUMENT", "input '" + nameArg.str() + "' shape " + shapeText(shape) + " is too large");
+    const uint64_t expected = *volume * queue.elementSizes[index];
+    napi_value data = property(env, in, dataKey);
+    EngineQueue::Source src{nullptr, 0};
+    bool isTyped = false, isView = false;
+    check(env, napi_is_typedarray(env, data, &isTyped));
+    if (isTyped) {
+      napi_typedarray_type type = napi_uint8_array;
+      std::size_t length = 0;
+      void* bytes = nullptr;
+      // One query: `bytes` is already offset by the view's byteOffset.
+      check(env, napi_get_typedarray_info(env, data, &type, &length, &bytes, nullptr, nullptr));
+      const std::size_t size = typedArrayElementSize(type);
+      if (size != 0) {
+        src = {static_cast<const uint8_t*>(bytes), length * size};
+      } else {
+        Napi::TypedArray ta = Napi::Value(env, data).As<Napi::TypedArray>();
+        src = {static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset(), ta.ByteLength()};
+      }
     } else {
-      fail("ERR_INVALID_ARGUMENT", "input '" + name + "' data must be a TypedArray or DataView");
+      check(env, napi_is_dataview(env, data, &isView));
+      if (!isView) fail("ERR_INVALID_ARGUMENT", "input '" + nameArg.str() + "' data must be a TypedArray or DataView");
+      Napi::DataView dv = Napi::Value(env, data).As<Napi::DataView>();
+      src = {static_cast<const uint8_t*>(dv.ArrayBuffer().Data()) + dv.ByteOffset(), dv.ByteLength()};
     }
     if (src.length != expected) {
-      fail("ERR_INVALID_ARGUMENT", "input '" + name + "' data has " + std::to_string(src.length) + " bytes but shape " +
+      fail("ERR_INVALID_ARGUMENT", "input '" + nameArg.str() + "' data has " + std::to_string(src.length) + " bytes but shape " +
                                        shapeText(shape) + " of " + t.dtype + " needs " + std::to_string(expected));
     }
-    CallInput input{index, std::move(shape), static_cast<std::size_t>(expected), nullptr, nullptr};
+    input.bytes = static_cast<std::size_t>(expected);
     // Data inside this input's current staging buffer is read in place by the worker: no copy here.
     if (src.length > 0) {
       if (auto block = session.stagingBlock(index); block && block->holds(src.bytes, src.length)) {
@@ -219,11 +391,11 @@ std::unique_ptr<Call> stageRequest(Session& session, const Napi::Value& value) {
         input.stagedData = src.bytes;
       }
     }
-    call->inputs.push_back(std::move(input));
     sources.push_back(src);
   }
+  call->inputs.resize(count);
   for (std::size_t k = 0; k < desc.tensors.size(); ++k) {
-    if (desc.tensors[k].isInput && !seen[k]) fail("ERR_INVALID_ARGUMENT", "input '" + desc.tensors[k].name + "' is missing");
+    if (desc.tensors[k].isInput && !queue.seen[k]) fail("ERR_INVALID_ARGUMENT", "input '" + desc.tensors[k].name + "' is missing");
   }
   // Copied now, on the main thread, so the caller's buffers need not outlive this call.
   call->staging = session.acquireStaging();
@@ -237,6 +409,9 @@ std::unique_ptr<Call> stageRequest(Session& session, const Napi::Value& value) {
     session.releaseStaging(std::move(call->staging));
     throw;
   }
+  call->timing = Timing{};
+  call->graph = GraphState::kOff;
+  call->inputsUploaded = false;
   return call;
 }
 
@@ -395,9 +570,10 @@ EngineQueue::~EngineQueue() {
 }
 
 void EngineQueue::threadCallDone(Napi::Env env) {
-  std::unique_ptr<Pending> done = std::move(threadCall);
+  if (!threadCall) return;
+  std::optional<Pending> done = std::move(threadCall);
+  threadCall.reset();
   std::shared_ptr<EngineQueue> hold = std::move(threadHold);  // this queue lives at least to the end of this function
-  if (!done) return;
   thread->idle(env);
   try {
     Napi::HandleScope scope(env);
@@ -405,7 +581,7 @@ void EngineQueue::threadCallDone(Napi::Env env) {
       done->deferred.Reject(makeError(env, thread->errorCode(), thread->errorMessage()).Value());
     } else {
       try {
-        done->deferred.Resolve(callResult(env, *session, *done->call));
+        done->deferred.Resolve(callResult(env, *keys, *session, *done->call));
       } catch (const NativeError& e) {
         done->deferred.Reject(makeError(env, e.code(), e.what()).Value());
       } catch (const Napi::Error& e) {
@@ -416,6 +592,7 @@ void EngineQueue::threadCallDone(Napi::Env env) {
     // Calls into JS fail while the environment is torn down; nothing can be reported then.
   }
   session->releaseStaging(std::move(done->call->staging));
+  recycle(std::move(done->call));
   done.reset();
   try {
     Napi::HandleScope scope(env);
@@ -424,7 +601,36 @@ void EngineQueue::threadCallDone(Napi::Env env) {
   }
 }
 
+std::unique_ptr<Call> EngineQueue::takeCall() {
+  if (spareCalls.empty()) return std::make_unique<Call>();
+  std::unique_ptr<Call> call = std::move(spareCalls.back());
+  spareCalls.pop_back();
+  return call;
+}
+
+void EngineQueue::recycle(std::unique_ptr<Call> call) noexcept {
+  // A few are enough: calls are recycled as they finish, and at most one runs at a time.
+  if (!call || spareCalls.size() >= 4) return;
+  for (CallInput& in : call->inputs) {
+    in.staged.reset();  // a staging block stays alive only as long as a call needs it
+    in.stagedData = nullptr;
+  }
+  call->staging.reset();
+  call->outputs.clear();  // returns any block the result did not take to its pool
+  call->logs.clear();
+  call->graphFallbackReason.clear();
+  try {
+    spareCalls.push_back(std::move(call));
+  } catch (...) {
+  }
+}
+
 void EngineQueue::submit(Napi::Env env, std::unique_ptr<Call> call, Napi::Promise::Deferred deferred) {
+  // The common case, an idle engine: straight to its thread, without a trip through the deque.
+  if (!inFlight && pending.empty()) {
+    start(env, Pending{std::move(call), std::move(deferred)});
+    return;
+  }
   pending.push_back(Pending{std::move(call), std::move(deferred)});
   pump(env);
 }
@@ -433,6 +639,10 @@ void EngineQueue::pump(Napi::Env env) {
   if (inFlight || pending.empty()) return;
   Pending next = std::move(pending.front());
   pending.pop_front();
+  start(env, std::move(next));
+}
+
+void EngineQueue::start(Napi::Env env, Pending next) {
   inFlight = true;
   if (next.call->dedicatedThread) {
     try {
@@ -444,19 +654,32 @@ void EngineQueue::pump(Napi::Env env) {
       pump(env);
       return;
     }
-    threadCall = std::make_unique<Pending>(std::move(next));
+    threadCall.emplace(std::move(next));
     // Like an AsyncWorker's, this reference keeps the queue alive while its call runs, also after its JS wrapper is collected.
     threadHold = shared_from_this();
+    startPolling(*threadCall->call);
     thread->post(env, threadCall->call.get());
     return;
   }
   // The worker holds its own reference: the queue outlives a garbage-collected JS wrapper.
+  startPolling(*next.call);
   auto* worker = new InferWorker(env, shared_from_this(), std::move(next.call), std::move(next.deferred));
   worker->Queue();
 }
 
+void EngineQueue::startPolling(const Call& call) noexcept {
+  if (call.spinWait && poller) {
+    poller->begin();
+    polling = true;
+  }
+}
+
 void EngineQueue::callDone(Napi::Env env) {
   inFlight = false;
+  if (polling) {
+    poller->end();
+    polling = false;
+  }
   if (disposeRequested) {
     if (!disposeQueued) {
       disposeQueued = true;
@@ -495,9 +718,14 @@ Napi::Function EngineWrap::define(Napi::Env env) {
                       InstanceMethod<&EngineWrap::debug>("_debug")});
 }
 
-Napi::Object EngineWrap::create(Napi::Env env, Napi::FunctionReference& ctor, std::shared_ptr<Session> session) {
+Napi::Object EngineWrap::create(Napi::Env env, Napi::FunctionReference& ctor, std::shared_ptr<JsKeys> keys, std::shared_ptr<LoopPoller> poller,
+                               std::shared_ptr<Session> session) {
   auto queue = std::make_shared<EngineQueue>();
   queue->session = std::move(session);
+  queue->keys = std::move(keys);
+  queue->poller = std::move(poller);
+  for (const TensorDesc& t : queue->session->desc().tensors) queue->elementSizes.push_back(runnableElementSize(t.dtype));
+  queue->spareCalls.reserve(4);
   return ctor.New({Napi::External<std::shared_ptr<EngineQueue>>::New(env, &queue)});
 }
 
@@ -514,7 +742,7 @@ Napi::Value EngineWrap::infer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (queue_->disposeRequested) return rejected(env, "ERR_DISPOSED", "infer() called on a disposed engine");
   try {
-    std::unique_ptr<Call> call = stageRequest(*queue_->session, info[0]);
+    std::unique_ptr<Call> call = stageRequest(env, *queue_, info[0]);
     auto deferred = Napi::Promise::Deferred::New(env);
     Napi::Promise promise = deferred.Promise();
     queue_->submit(env, std::move(call), std::move(deferred));

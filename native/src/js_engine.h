@@ -8,10 +8,13 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "js_keys.h"
+#include "loop_poll.h"
 #include "session.h"
 
 namespace trtp {
@@ -89,6 +92,22 @@ struct EngineQueue : std::enable_shared_from_this<EngineQueue> {
     Napi::Promise::Deferred deferred;
   };
   std::shared_ptr<Session> session;
+  /** The environment's cached keys (shared with the addon's instance data). */
+  std::shared_ptr<JsKeys> keys;
+  /** The environment's loop poller (may be null), and whether the call in flight asked it to poll. */
+  std::shared_ptr<LoopPoller> poller;
+  bool polling = false;
+  /** By tensor index: runnableElementSize of its dtype, computed once at load instead of per call. */
+  std::vector<std::size_t> elementSizes;
+  /** Per-call scratch of stageRequest, reused so that a call allocates nothing for it. */
+  struct Source {
+    const uint8_t* bytes;
+    std::size_t length;
+  };
+  std::vector<Source> sources;
+  std::vector<uint8_t> seen;
+  /** Finished calls kept for reuse (their vectors keep their capacity): fewer allocations per call. */
+  std::vector<std::unique_ptr<Call>> spareCalls;
   std::deque<Pending> pending;
   bool inFlight = false;
   bool disposeRequested = false;
@@ -98,12 +117,20 @@ struct EngineQueue : std::enable_shared_from_this<EngineQueue> {
   /** Started with the first call that asks for it; stopped at dispose or when the queue goes. */
   std::shared_ptr<CallThread> thread;
   /** The call on `thread`, and a reference that keeps this queue alive until it completes. */
-  std::unique_ptr<Pending> threadCall;
+  std::optional<Pending> threadCall;
   std::shared_ptr<EngineQueue> threadHold;
 
   ~EngineQueue();
+  /** A Call to fill: a finished one when there is one, else a new one. */
+  std::unique_ptr<Call> takeCall();
+  /** Keeps a finished call (staging already released, outputs already handed over) for takeCall. */
+  void recycle(std::unique_ptr<Call> call) noexcept;
   void submit(Napi::Env env, std::unique_ptr<Call> call, Napi::Promise::Deferred deferred);
   void pump(Napi::Env env);
+  /** Hands `next` to the call thread or the thread pool; inFlight must be false. */
+  void start(Napi::Env env, Pending next);
+  /** With `spinWait`, keeps the loop polling until callDone (LoopPoller). */
+  void startPolling(const Call& call) noexcept;
   void callDone(Napi::Env env);
   void dispose(Napi::Env env, Napi::Promise::Deferred deferred);
   /** Main thread: the call on `thread` finished (or failed); settles its promise and pumps. */
@@ -115,7 +142,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   /** Defines the class; the constructor is not meant to be called from JS. */
   static Napi::Function define(Napi::Env env);
   /** Wraps a freshly created session in a new JS engine object. */
-  static Napi::Object create(Napi::Env env, Napi::FunctionReference& ctor, std::shared_ptr<Session> session);
+  static Napi::Object create(Napi::Env env, Napi::FunctionReference& ctor, std::shared_ptr<JsKeys> keys, std::shared_ptr<LoopPoller> poller,
+                             std::shared_ptr<Session> session);
 
   explicit EngineWrap(const Napi::CallbackInfo& info);
 

@@ -87,16 +87,6 @@ class CallScope {
 
 }  // namespace
 
-const char* graphStateName(GraphState state) noexcept {
-  switch (state) {
-    case GraphState::kOff: return "off";
-    case GraphState::kCaptured: return "captured";
-    case GraphState::kReplayed: return "replayed";
-    case GraphState::kFallback: return "fallback";
-  }
-  return "off";
-}
-
 Session::Session(int device, std::unique_ptr<Executor> executor)
     : device_(device), desc_(executor->desc()), executor_(std::move(executor)) {
   stream_ = std::make_unique<CudaStream>();

@@ -52,9 +52,8 @@ struct CallOutput {
   OutputBlock block{nullptr, PoolReturn{}};
 };
 
-/** How a call's compute step ran, as NativeGraphState in native-contract.ts. */
+/** How a call's compute step ran, as NativeGraphState in native-contract.ts (its JS names: Key::off… in js_keys.h). */
 enum class GraphState { kOff, kCaptured, kReplayed, kFallback };
-const char* graphStateName(GraphState state) noexcept;
 
 /** Everything one infer() carries from the main thread to the worker and back. */
 struct Call {

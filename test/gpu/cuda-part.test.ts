@@ -708,4 +708,26 @@ describe('CUDA part of the native addon (echo engine)', { skip }, () => {
     assert.equal(p.status, 0, `exit ${p.status ?? p.signal}: ${p.stderr}`);
     assert.equal(p.stdout.trim(), 'ok 1,2');
   });
+
+  test('after the last call, neither the event loop nor the call thread keeps spinning', () => {
+    // spinWait makes the loop poll while a call is in flight (at most 2 ms) and the call thread
+    // poll for 500 µs after one; 300 ms after the last call the process must be idle again.
+    const script = `
+      const addon = require(${JSON.stringify(addonPath)});
+      (async () => {
+        const e = await addon._createEchoEngine({ inputs: [{ name: 'x', dtype: 'float32', shape: [1024] }] });
+        for (let i = 0; i < 50; i++) await e.infer({ inputs: [{ name: 'x', shape: [1024], data: new Float32Array(1024) }] });
+        await new Promise((r) => setTimeout(r, 20));
+        const before = process.cpuUsage();
+        await new Promise((r) => setTimeout(r, 300));
+        const d = process.cpuUsage(before);
+        console.log(JSON.stringify({ cpuMs: (d.user + d.system) / 1000 }));
+        await e.dispose();
+      })();`;
+    const p = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(p.status, 0, `exit ${p.status ?? p.signal}: ${p.stderr}`);
+    const { cpuMs } = JSON.parse(p.stdout.trim()) as { cpuMs: number };
+    // A spinning loop or thread would burn ~300 ms of CPU here; an idle process a few ms at most.
+    assert.ok(cpuMs < 30, `CPU time over 300 idle ms after the last call: ${cpuMs.toFixed(1)} ms`);
+  });
 });

@@ -131,7 +131,9 @@ export interface NativeInferRequest {
    * Defaults to true. True polls the call's last CUDA event for up to 2 ms before sleeping on it
    * (trtexec --useSpinWait), which saves the tens of microseconds a sleeping thread takes to wake,
    * at the price of one busy CPU core for the wait; calls whose GPU work takes longer sleep for the
-   * rest. False always sleeps (cudaEventBlockingSync).
+   * rest. With true the JS thread's event loop also polls (does not sleep) while the call is in
+   * flight, for at most 2 ms after the latest call started, so completion is seen without a wake-up.
+   * False turns off both: the worker always sleeps (cudaEventBlockingSync) and so does the loop.
    */
   readonly spinWait?: boolean;
   /**
