@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAddon, runtimeInfoOf } from '../../src/backends/tensorrt/load-addon.js';
-import type { NativeAddon, NativeEngine, NativeRuntimeInfo } from '../../src/backends/tensorrt/native-contract.js';
+import type { NativeAddon, NativeEngine, NativeEngineDebug, NativeRuntimeInfo } from '../../src/backends/tensorrt/native-contract.js';
 import { floatToHalf } from '../../src/tensor/dtype.js';
 import { writeDoubleEngine, type DoubleEngineSpec } from '../helpers/double-engine.js';
 import { cliPath, repoRoot } from '../helpers/paths.js';
@@ -24,17 +24,7 @@ export const CPU_ONLY_ENV = 'TRT_DOUBLE_CPU_ONLY';
 export const QUICK_ENV = 'TRT_GPU_QUICK';
 
 /** The allocation counters of one engine (test hook `_debug()`, docs/native.md). */
-export interface DebugCounters {
-  readonly deviceAllocs: number;
-  readonly deviceBytes: number;
-  readonly pinnedAllocs: number;
-  readonly pinnedBytes: number;
-  readonly stagingSets: number;
-  readonly calls: number;
-  /** cudaMemGetInfo on the engine's device; -1 when it failed. */
-  readonly deviceFreeBytes: number;
-  readonly deviceTotalBytes: number;
-}
+export type DebugCounters = NativeEngineDebug;
 export type DebugEngine = NativeEngine & { _debug(): DebugCounters };
 
 export interface DoubleSetup {
