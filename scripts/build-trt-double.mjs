@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the TensorRT test double (test/native/trt-double) into build/trt-double/:
+// Builds the TensorRT test double (test/doubles/trt-double) into build/trt-double/:
 //   libnvinfer.so.<major>, libnvinfer_plugin.so.<major>, and with --smoke the trt_double_smoke program.
 //
 // Needs TensorRT *headers* (TensorRT_INCLUDE_DIR=/path/include or TENSORRT_ROOT=/path), cmake and nvcc.
@@ -7,7 +7,7 @@
 //
 //   node scripts/build-trt-double.mjs [--smoke] [--engines] [--strict] [--out DIR]
 //
-// --engines  also writes the five preset engines with test/helpers/double-engine.ts (from dist/; run
+// --engines  also writes the five preset engines with test/doubles/double-engine.ts (from dist/; run
 //            `npx tsc -p .` first) into <out>/engines-<version>/, for `trt_double_smoke --engines`.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -54,7 +54,7 @@ if (!nvcc) skip('nvcc not found (set CUDACXX, put nvcc on PATH, or install the C
 const tag = createHash('sha1').update(resolve(includeDir)).digest('hex').slice(0, 10);
 const objDir = join(outDir, `obj-${tag}`);
 run(cmake, [
-  '-S', join(root, 'test', 'native', 'trt-double'), '-B', objDir,
+  '-S', join(root, 'test', 'doubles', 'trt-double'), '-B', objDir,
   `-DTensorRT_INCLUDE_DIR=${resolve(includeDir)}`, `-DTRT_DOUBLE_OUTPUT_DIR=${outDir}`,
   `-DTRT_DOUBLE_SMOKE=${flag('--smoke') ? 'ON' : 'OFF'}`, `-DCMAKE_CUDA_COMPILER=${nvcc}`, '-DCMAKE_BUILD_TYPE=Release',
 ]);

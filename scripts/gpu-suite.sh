@@ -7,8 +7,8 @@
 # 1. the GPU tests, dist/test/gpu/*.test.js, with TRT_PARITY_LIBNVINFER at the TensorRT double and
 #    TRT_DOUBLE_TRACE recording every TensorRT call;
 # 2. the trace check (test/gpu/tensorrt-trace.test.ts) on that finished trace;
-# 3. the overhead benchmark (bench/overhead/);
-# 4. `trt-parity bench` through the double, its GPU compute time against bench/gpu-compute's
+# 3. the overhead benchmark (benchmarks/overhead/);
+# 4. `trt-parity bench` through the double, its GPU compute time against benchmarks/gpu-compute's
 #    independent CUDA-event measurement of the same kernel (test/gpu/bench-double.test.ts), alone;
 # 5. the double's tests once more under compute-sanitizer memcheck, with TRT_GPU_QUICK=1.
 #
@@ -67,14 +67,14 @@ cat "$OUT/trace-check.log" >> "$OUT/trace-coverage.txt" && rm -f "$OUT/trace-che
 
 # Step 3. Overhead benchmark (one process: addon, backend, then the raw copy).
 t0=$(date +%s)
-node dist/bench/overhead/overhead.js --json "$OUT/overhead.json" > "$OUT/overhead.log" 2>&1
+node dist/benchmarks/overhead/overhead.js --json "$OUT/overhead.json" > "$OUT/overhead.log" 2>&1
 rc=$?
 [ $rc -eq 0 ] || status=1
 cat "$OUT/overhead.json" >> "$OUT/overhead.log" 2>/dev/null && rm -f "$OUT/overhead.json"
 say "step 3 overhead benchmark: $( [ $rc -eq 0 ] && echo done || echo "FAIL (rc $rc)" ) in $(( $(date +%s) - t0 )) s"
 grep -E 'overhead, |H2D' "$OUT/overhead.log" | head -8 | sed 's/^/    /' | tee -a "$summary"
 
-# Step 4. bench through the double, and the compute-time check against bench/gpu-compute.
+# Step 4. bench through the double, and the compute-time check against benchmarks/gpu-compute.
 # Alone (nothing else on the GPU) and without TRT_DOUBLE_TRACE: a file write per TensorRT call is host
 # time that the event-timed compute would partly enclose. The test writes its three bench reports and
 # the independent measurement to TRT_GPU_BENCH_REPORT; they are appended to the log (one file in $OUT).

@@ -1,10 +1,10 @@
 /**
  * compareOutputs (all statistics) against numpy over the same 10 M float32 pairs, in one run.
  *
- *   npx tsc -p . && node dist/bench/compare/compare-bench.js [--n 10000000] [--runs 5]
+ *   npx tsc -p . && node dist/benchmarks/compare/compare-bench.js [--n 10000000] [--runs 5]
  *
  * Writes the pairs to a temporary directory, times our side, then runs
- * bench/compare/numpy_baseline.py with /usr/bin/python3 (numpy 1.24) on the same files and
+ * benchmarks/compare/numpy_baseline.py with /usr/bin/python3 (numpy 1.24) on the same files and
  * prints the median of each and their ratio. Without that interpreter, prints our side only.
  */
 import { spawnSync } from 'node:child_process';

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""numpy side of bench/compare/compare-bench.ts: assert_allclose plus the same statistics.
+"""numpy side of benchmarks/compare/compare-bench.ts: assert_allclose plus the same statistics.
 
-    /usr/bin/python3 bench/compare/numpy_baseline.py DIR RUNS
+    /usr/bin/python3 benchmarks/compare/numpy_baseline.py DIR RUNS
 
 Reads DIR/first.f32 and DIR/second.f32 (raw little-endian float32) and prints JSON with the
 wall time of each run in milliseconds.

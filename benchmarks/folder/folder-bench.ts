@@ -2,7 +2,7 @@
  * Folder throughput: `trt-parity compare model.onnx <saved run> folder/` against ONNX Runtime
  * inference alone on the same model and the same preprocessed inputs, side by side in one run.
  *
- *   npx tsc -p . && node dist/bench/folder/folder-bench.js [--images 24] [--reps 5] [--threads 1,2]
+ *   npx tsc -p . && node dist/benchmarks/folder/folder-bench.js [--images 24] [--reps 5] [--threads 1,2]
  *        [--models resnet18,classifier] [--json results.json] [--keep] [--skip-experiments]
  *
  * What is timed, per model and ORT thread count, interleaved in each repetition:

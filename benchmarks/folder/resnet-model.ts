@@ -126,7 +126,7 @@ export function buildResnet(options: ResnetOptions = DEFAULT_RESNET): ResnetMode
     irVersion: 8,
     producerName: 'trt-parity-bench',
     producerVersion: '1',
-    docString: 'ResNet-18-shaped classifier with random weights, for bench/folder (not a real classifier)',
+    docString: 'ResNet-18-shaped classifier with random weights, for benchmarks/folder (not a real classifier)',
     opsetImport: [{ domain: '', version: 13 }],
     graph: {
       name: 'resnet-bench',

@@ -1,7 +1,7 @@
 // An independent CUDA-event measurement of the TensorRT double's affine kernel, to check the GPU
 // compute time that `trt-parity bench` reports for a double engine (test/gpu/bench-double.test.ts).
 //
-// It launches the double's own kernel through trtdouble::launchAffine (test/native/trt-double/src/
+// It launches the double's own kernel through trtdouble::launchAffine (test/doubles/trt-double/src/
 // kernels.h), linked from the very object the double was built from (build.sh), so the two
 // measurements time the same machine code on the same shape. Nothing of the addon, TensorRT or Node
 // is involved: cudaEventRecord, launch, cudaEventRecord, cudaEventSynchronize, cudaEventElapsedTime,

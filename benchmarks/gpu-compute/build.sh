@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# Builds bench/gpu-compute/affine_compute.cpp into build/bench/affine_compute with nvcc and the static
+# Builds benchmarks/gpu-compute/affine_compute.cpp into build/bench/affine_compute with nvcc and the static
 # CUDA runtime, so it runs on the GPU machine with nothing but the driver. Run it here, after
 # scripts/build-trt-double.mjs and before ../shared/device/pack.sh (which carries build/).
 #
 # The kernel is linked from the object the double itself was built from
 # (build/trt-double/obj-*/CMakeFiles/trt_double.dir/src/kernels.cu.o): same source, same nvcc flags,
 # same architectures, so both sides run the same machine code. Without a double build it compiles
-# test/native/trt-double/src/kernels.cu with the double's Release flags instead and says so.
+# test/doubles/trt-double/src/kernels.cu with the double's Release flags instead and says so.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 nvcc=${CUDACXX:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
 [ -x "$nvcc" ] || { echo "gpu-compute: no nvcc (set CUDACXX or install the CUDA toolkit)" >&2; exit 1; }
-src="$root/test/native/trt-double/src"
+src="$root/test/doubles/trt-double/src"
 mkdir -p "$root/build/bench"
 
 # The newest double object that is not older than its source (a stale object would time old code).
@@ -24,7 +24,7 @@ else
   echo "gpu-compute: no double build found; compiling kernels.cu with the double's Release flags (-O3 -DNDEBUG, nvcc's default architectures, as CMake uses)" >&2
   kernel="$root/build/bench/affine_kernels.o"
   "$nvcc" -O3 -DNDEBUG -std=c++17 -Xcompiler -Wall,-Wextra -c -o "$kernel" "$src/kernels.cu"
-  label="test/native/trt-double/src/kernels.cu (compiled by bench/gpu-compute/build.sh)"
+  label="test/doubles/trt-double/src/kernels.cu (compiled by benchmarks/gpu-compute/build.sh)"
 fi
 
 # -ffp-contract=off: the host check must round x·a and +b separately, as the kernel does.

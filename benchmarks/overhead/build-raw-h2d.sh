@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds bench/overhead/raw_h2d.cpp into build/bench/raw_h2d with nvcc and the static CUDA runtime
+# Builds benchmarks/overhead/raw_h2d.cpp into build/bench/raw_h2d with nvcc and the static CUDA runtime
 # (nvcc's default), so that it runs on the GPU machine with nothing but the driver. Run it here,
 # before ../shared/device/pack.sh, which carries build/.
 set -euo pipefail

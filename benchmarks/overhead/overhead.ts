@@ -18,7 +18,7 @@
  *    rewritten by the CPU before every copy ("dirty", as the plain path's staging is). Target: within
  *    1.2× of the clean copy.
  *
- *   TRT_PARITY_LIBNVINFER=build/trt-double/libnvinfer.so.10 node dist/bench/overhead/overhead.js \
+ *   TRT_PARITY_LIBNVINFER=build/trt-double/libnvinfer.so.10 node dist/benchmarks/overhead/overhead.js \
  *     [--iterations 2000] [--warmup 200] [--raw build/bench/raw_h2d] [--json out.json]
  *
  * Exit 0 when measured (whether or not targets are met: the verdict is printed), 2 on bad arguments,
@@ -32,7 +32,7 @@ import { parseArgs } from 'node:util';
 import { loadAddon, packageRoot, runtimeInfoOf } from '../../src/backends/tensorrt/load-addon.js';
 import { TensorRtBackend } from '../../src/backends/tensorrt/tensorrt-backend.js';
 import type { NativeEngine, NativeEngineDebug, NativeInferRequest, NativeInferResult } from '../../src/backends/tensorrt/native-contract.js';
-import { doublePresets, writeDoubleEngine } from '../../test/helpers/double-engine.js';
+import { doublePresets, writeDoubleEngine } from '../../test/doubles/double-engine.js';
 import { EngineDir, uniform } from '../../test/gpu/helpers.js';
 
 const SHAPE = [1, 3, 224, 224];
@@ -207,7 +207,7 @@ async function main(): Promise<void> {
   let raw: RawCopy | null = null;
   let rawError: string | null = null;
   if (!existsSync(values.raw)) {
-    rawError = `${values.raw} is missing (build it with bench/overhead/build-raw-h2d.sh)`;
+    rawError = `${values.raw} is missing (build it with benchmarks/overhead/build-raw-h2d.sh)`;
   } else {
     const p = spawnSync(values.raw, [String(BYTES), String(iterations), String(Math.max(warmup, 10))], { encoding: 'utf8', timeout: 120_000 });
     if (p.status !== 0) rawError = `${values.raw} exited ${p.status ?? p.signal}: ${p.stderr.trim()}`;

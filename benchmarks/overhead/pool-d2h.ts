@@ -5,7 +5,7 @@
  * into new pool blocks (results kept alive, so each call needs a new block), into reused blocks
  * (after a GC returned them), and through the staging set (pooledOutputs false).
  *
- *   node dist/bench/overhead/pool-d2h.js      (needs a GPU; prints one line per size)
+ *   node dist/benchmarks/overhead/pool-d2h.js      (needs a GPU; prints one line per size)
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';

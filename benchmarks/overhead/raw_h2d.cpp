@@ -17,7 +17,7 @@
 //
 //   raw_h2d [bytes=602112] [iterations=1000] [warmup=50] [device=0]
 //
-// Prints one JSON object on stdout. Built by bench/overhead/build-raw-h2d.sh (nvcc, static cudart).
+// Prints one JSON object on stdout. Built by benchmarks/overhead/build-raw-h2d.sh (nvcc, static cudart).
 #include <cuda_runtime_api.h>
 
 #include <algorithm>

@@ -3,7 +3,7 @@
  * reference, side by side in one run, on 1920x1080 JPEGs made by upscaling the fixture photos into a
  * temporary folder (nothing is committed).
  *
- * Run after `npx tsc -p .`: node dist/bench/preprocess/bench.js [--rounds 5] [--size 224] [--mode shorter-crop|stretch]
+ * Run after `npx tsc -p .`: node dist/benchmarks/preprocess/bench.js [--rounds 5] [--size 224] [--mode shorter-crop|stretch]
  * Needs /usr/bin/python3 with numpy and Pillow for the reference side (skipped with a message if absent).
  */
 import { spawnSync } from 'node:child_process';

@@ -3,7 +3,7 @@
  * docs/resize.md. Cases: the fixture photos downscaled mildly to 224 and strongly (made 1920x1080
  * first), and a small image upscaled.
  *
- * Run after `npx tsc -p .`: node dist/bench/preprocess/compare-resize.js   (needs /usr/bin/python3 with numpy + Pillow)
+ * Run after `npx tsc -p .`: node dist/benchmarks/preprocess/compare-resize.js   (needs /usr/bin/python3 with numpy + Pillow)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';

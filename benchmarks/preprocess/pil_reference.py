@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The Python side of bench/preprocess: Pillow decode + resize, then the numpy reference normalise.
+"""The Python side of benchmarks/preprocess: Pillow decode + resize, then the numpy reference normalise.
 
 Usage: /usr/bin/python3 pil_reference.py ROUNDS SIZE MODE FILE...
   MODE 'stretch' resizes to SIZE x SIZE; 'shorter-crop' is torchvision's Resize(SIZE) + CenterCrop(SIZE)

@@ -1,7 +1,7 @@
 /**
- * Writer of the TensorRT double's engine format (test/native/trt-double/FORMAT.md).
+ * Writer of the TensorRT double's engine format (test/doubles/trt-double/FORMAT.md).
  *
- * The double (a stand-in libnvinfer built from test/native/trt-double/) deserializes these bytes, so the
+ * The double (a stand-in libnvinfer built from test/doubles/trt-double/) deserializes these bytes, so the
  * addon's unchanged TensorRT code can be driven on a GPU with engines whose contents a test controls:
  * tensors, profiles, dtypes, formats, the "built by" version in bytes 24–26, and which small computation
  * enqueueV3 runs. Pure: takes a spec, returns bytes.
@@ -259,7 +259,7 @@ function indexType(o: IndexPresetOptions): 'int32' | 'int64' {
   return o.indexType ?? (o.trtVersion[0] >= 10 ? 'int64' : 'int32');
 }
 
-/** The five computations with the tensors, profiles and constants test/native/trt-double/smoke.cpp also writes. */
+/** The five computations with the tensors, profiles and constants test/doubles/trt-double/smoke.cpp also writes. */
 export const doublePresets = {
   /** y = x·a[c] + b[c] on float32 NCHW. */
   affine: (o: AffinePresetOptions): DoubleEngineSpec => affine(o, false),

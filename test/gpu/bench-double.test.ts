@@ -6,8 +6,8 @@
 // 1. both backends on 1×3×1024×1024 random data: both measured, the TensorRT block has every
 //    statistic, at least 10 iterations, a headline;
 // 2. the engine alone, --no-transfers, on 1×3×8192×8192: H2D and D2H are 0, and the event-timed
-//    compute median agrees within 3% with bench/gpu-compute's affine_compute, which times the double's
-//    own kernel object (build/bench/affine_compute, built by bench/gpu-compute/build.sh) on the same
+//    compute median agrees within 3% with benchmarks/gpu-compute's affine_compute, which times the double's
+//    own kernel object (build/bench/affine_compute, built by benchmarks/gpu-compute/build.sh) on the same
 //    shape and the same seeded data, at the same cadence, with nothing of the addon or Node around
 //    it. The shape is large (201M elements, 1.6 GB moved per launch) so that what bench's events also
 //    enclose, the host work of enqueueV3 before the launch, is a small share of the kernel;
@@ -22,7 +22,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { doublePresets, type DoubleEngineSpec } from '../helpers/double-engine.js';
+import { doublePresets, type DoubleEngineSpec } from '../doubles/double-engine.js';
 import { fixture, repoRoot } from '../helpers/paths.js';
 import { cliContext, computeSkip, doubleSetup, EngineDir, runCli, type CliRun } from './helpers.js';
 
@@ -64,7 +64,7 @@ interface BenchJson {
   results: BackendBench[];
   headline: { speedupEndToEnd: number; speedupCompute: number; tensorrtTransferShare: number; tensorrtOverheadShare: number } | null;
 }
-/** What bench/gpu-compute/affine_compute prints. */
+/** What benchmarks/gpu-compute/affine_compute prints. */
 interface Independent { device: string; kernelObject: string; shape: number[]; iterations: number; idleMs: number; medianMs: number; p90Ms: number; minMs: number; wrong: number }
 
 const dims = (shape: readonly number[]): string => shape.join('x');
@@ -98,7 +98,7 @@ function tensorrtOf(report: BenchJson, ctx: string): BackendBench & { gpu: NonNu
 
 const us = (ms: number): string => `${(ms * 1000).toFixed(1)} µs`;
 
-/** Runs bench/gpu-compute's program on the compute-check shape and seed; asserts it ran and its outputs were right. */
+/** Runs benchmarks/gpu-compute's program on the compute-check shape and seed; asserts it ran and its outputs were right. */
 function independentRun(extra: readonly string[]): Independent {
   const args = ['--shape', dims(COMPUTE_SHAPE), '--seed', String(SEED), ...extra];
   const p = spawnSync(computeProgram, args, { encoding: 'utf8', timeout: 120_000 });
@@ -159,7 +159,7 @@ describe('trt-parity bench with the TensorRT double', { skip: skip || noCompute 
   });
 
   test(`--no-transfers on ${dims(COMPUTE_SHAPE)}: no copies, compute median within ${COMPUTE_TOLERANCE * 100}% of an independent CUDA-event measurement`, async () => {
-    assert.ok(existsSync(computeProgram), `${computeProgram} is missing: build it on the CPU machine with bench/gpu-compute/build.sh (after the double) and carry build/`);
+    assert.ok(existsSync(computeProgram), `${computeProgram} is missing: build it on the CPU machine with benchmarks/gpu-compute/build.sh (after the double) and carry build/`);
     const jsonPath = join(dir.path, 'no-transfers.json');
     const { run, report } = await bench([engine, '--no-transfers', '--shape', `x=${dims(COMPUTE_SHAPE)}`, '--duration', '3'], jsonPath, 240_000);
     collected.noTransfers = report;

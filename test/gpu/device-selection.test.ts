@@ -8,7 +8,7 @@
 //   call: on device 0 the trace cannot tell "set to 0" from "never set" (0 is CUDA's default), on the
 //   last device it can, so this is the check that the worker threads select the engine's device.
 //
-// The double (test/native/trt-double) records the device fields in its trace: `cur-device=N`
+// The double (test/doubles/trt-double) records the device fields in its trace: `cur-device=N`
 // (cudaGetDevice on the calling thread) on deserializeCudaEngine, createExecutionContext and enqueueV3,
 // and `ptr-device=N` (cudaPointerGetAttributes) on set*TensorAddress. Each CLI run gets a trace file of
 // its own; the lines are then appended to the suite's $TRT_DOUBLE_TRACE so its coverage check sees them.
@@ -19,7 +19,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { doublePresets } from '../helpers/double-engine.js';
+import { doublePresets } from '../doubles/double-engine.js';
 import { fixture } from '../helpers/paths.js';
 import { cliContext, computeSkip, doubleSetup, EngineDir, runCli, type CliRun } from './helpers.js';
 

@@ -1,6 +1,6 @@
 /**
  * Shared by the GPU tests that drive the addon's real TensorRT code through the TensorRT test double
- * (test/native/trt-double): when to skip, where to write engines, deterministic inputs, hand-computed
+ * (test/doubles/trt-double): when to skip, where to write engines, deterministic inputs, hand-computed
  * references of the double's computations, running the CLI, and reading the double's trace.
  *
  * Nothing here needs a GPU; the test files decide what to skip from `doubleSetup()`.
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { loadAddon, runtimeInfoOf } from '../../src/backends/tensorrt/load-addon.js';
 import type { NativeAddon, NativeEngine, NativeEngineDebug, NativeRuntimeInfo } from '../../src/backends/tensorrt/native-contract.js';
 import { floatToHalf } from '../../src/tensor/dtype.js';
-import { writeDoubleEngine, type DoubleEngineSpec } from '../helpers/double-engine.js';
+import { writeDoubleEngine, type DoubleEngineSpec } from '../doubles/double-engine.js';
 import { cliPath, repoRoot } from '../helpers/paths.js';
 import { mulberry32 } from '../../src/bench/random-input.js';
 
@@ -100,7 +100,7 @@ export function uniform(n: number, seed: number, lo = -3, hi = 3): Float32Array 
   return out;
 }
 
-// ---- references: what the double's kernels compute (test/native/trt-double/src/kernels.cu) ----------
+// ---- references: what the double's kernels compute (test/doubles/trt-double/src/kernels.cu) ----------
 
 /**
  * y = x·a[c] + b[c] over axis 1 of an [N, C, ...] tensor, rounded like the kernel: __fmul_rn then

@@ -4,7 +4,7 @@
 // Oracles:
 // - results: each equals its own hand-computed reference, y = fround(fround(x·a) + b) (helpers.ts,
 //   affineReference; the double's kernel rounds the product and the sum separately);
-// - which device each call ran on: the double's trace (test/native/trt-double), whose deserializeCudaEngine,
+// - which device each call ran on: the double's trace (test/doubles/trt-double), whose deserializeCudaEngine,
 //   createExecutionContext and enqueueV3 lines carry `cur-device=N` (cudaGetDevice on the calling thread)
 //   and whose set*TensorAddress lines carry `ptr-device=N` (cudaPointerGetAttributes of the address).
 //   Engines are loaded one after another, so the createExecutionContext line that appears during load k
@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { TensorRtBackend } from '../../src/backends/tensorrt/tensorrt-backend.js';
 import type { NativeInferResult } from '../../src/backends/tensorrt/native-contract.js';
 import type { Tensor } from '../../src/tensor/types.js';
-import { doublePresets, writeDoubleEngine } from '../helpers/double-engine.js';
+import { doublePresets, writeDoubleEngine } from '../doubles/double-engine.js';
 import { affineReference, computeSkip, describeFloat32Difference, doubleSetup, EngineDir, uniform, type DebugEngine } from './helpers.js';
 
 const { setup, skip: setupSkip } = doubleSetup();

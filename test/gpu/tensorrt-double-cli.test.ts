@@ -15,7 +15,7 @@ import { inspectOnnx } from '../../src/backends/onnx/model-info.js';
 import { loadImageTensor } from '../../src/image/image-tensor.js';
 import { imageInputSpec } from '../../src/image/model-input.js';
 import type { TensorInfo } from '../../src/tensor/types.js';
-import { doublePresets, type DoubleEngineSpec } from '../helpers/double-engine.js';
+import { doublePresets, type DoubleEngineSpec } from '../doubles/double-engine.js';
 import { fixture, repoRoot } from '../helpers/paths.js';
 import { affineReference, cliContext, computeSkip, doubleSetup, EngineDir, runCli } from './helpers.js';
 

@@ -1,6 +1,6 @@
 // The addon's real TensorRT code (native/src/trt/) on a GPU, through the TensorRT test double: our own
-// libnvinfer (test/native/trt-double) selected with TRT_PARITY_LIBNVINFER, running engines whose
-// contents each test writes (test/helpers/double-engine.ts). The oracle of every computation is a
+// libnvinfer (test/doubles/trt-double) selected with TRT_PARITY_LIBNVINFER, running engines whose
+// contents each test writes (test/doubles/double-engine.ts). The oracle of every computation is a
 // hand computation of what the double's kernels do (kernels.cu: separate float32 multiply and add, no
 // FMA), so float32 results are compared bit for bit.
 //
@@ -18,7 +18,7 @@ import { TensorRtError } from '../../src/backends/tensorrt/tensorrt-error.js';
 import type { NativeInferResult } from '../../src/backends/tensorrt/native-contract.js';
 import { InputError, TrtParityError } from '../../src/errors.js';
 import type { Tensor, TensorMap } from '../../src/tensor/types.js';
-import { DEFAULT_AFFINE, DOUBLE_HEADER, doublePresets, writeDoubleEngine, type DoubleEngineSpec } from '../helpers/double-engine.js';
+import { DEFAULT_AFFINE, DOUBLE_HEADER, doublePresets, writeDoubleEngine, type DoubleEngineSpec } from '../doubles/double-engine.js';
 import {
   affineHalfReference, affineReference, argmaxReference, computeSkip, describeBitsDifference, describeFloat32Difference,
   doubleSetup, EngineDir, nonzeroReference, uniform, type DebugEngine,

@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
 import {
   DOUBLE_HEADER, doublePresets, fnv1a32, PRESET_FILES, writeDoubleEngine, type DoubleEngineSpec,
-} from '../helpers/double-engine.js';
+} from '../doubles/double-engine.js';
 
 const V10: [number, number, number] = [10, 16, 0];
 
-/** Golden engines written by the independent C++ writer in test/native/trt-double/smoke.cpp (`--write`). */
+/** Golden engines written by the independent C++ writer in test/doubles/trt-double/smoke.cpp (`--write`). */
 function golden(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(join(repoRoot, 'test', 'native', 'trt-double', 'golden', `${name}.engine`)));
+  return new Uint8Array(readFileSync(join(repoRoot, 'test', 'doubles', 'trt-double', 'golden', `${name}.engine`)));
 }
 
 function view(b: Uint8Array): DataView {

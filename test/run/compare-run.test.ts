@@ -5,7 +5,7 @@ import { BackendError, InputError, UsageError } from '../../src/errors.js';
 import { verdictLine } from '../../src/report/text.js';
 import { runCompare, type CompareRunOptions } from '../../src/run/compare-run.js';
 import type { Tensor, TensorInfo, TensorMap } from '../../src/tensor/types.js';
-import { f32, fakeBackend, fakeIO, outputs, recorder, type FakeBackend } from './fakes.js';
+import { f32, fakeBackend, fakeIO, outputs, recorder, type FakeBackend } from '../doubles/fake-backends.js';
 
 const IMAGE_INPUT: TensorInfo = { name: 'input', dtype: 'float32', shape: [1, 3] };
 

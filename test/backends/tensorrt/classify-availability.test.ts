@@ -5,7 +5,7 @@ import {
 } from '../../../src/backends/tensorrt/classify-availability.js';
 import type { NativeRuntimeInfo } from '../../../src/backends/tensorrt/native-contract.js';
 import { parseNativeStatus } from '../../../src/backends/tensorrt/native-status.js';
-import { FAKE_GPU } from '../../helpers/fake-native.js';
+import { FAKE_GPU } from '../../doubles/fake-native.js';
 
 const P = '/x/build/Release/trt_parity.node';
 

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyEngineError, type EngineErrorContext } from '../../../src/backends/tensorrt/classify-engine-error.js';
-import { createFakeAddon, nativeError } from '../../helpers/fake-native.js';
+import { createFakeAddon, nativeError } from '../../doubles/fake-native.js';
 
 const runtime = { ...createFakeAddon().getRuntimeInfo(), tensorrt: { builtIn: true, headerVersion: '10.16.0', libraryName: 'libnvinfer.so.10', libraryVersion: '10.16.0', libraryError: null } };
 const ctx: EngineErrorContext = { enginePath: 'model.engine', phase: 'load', planVersion: '10.3.0', runtime, device: 0 };

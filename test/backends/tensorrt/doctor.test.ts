@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { collectDoctorReport } from '../../../src/backends/tensorrt/doctor.js';
 import { setAddonForTesting } from '../../../src/backends/tensorrt/load-addon.js';
 import { NATIVE_ABI_VERSION } from '../../../src/backends/tensorrt/native-contract.js';
-import { createFakeAddon, FAKE_GPU } from '../../helpers/fake-native.js';
+import { createFakeAddon, FAKE_GPU } from '../../doubles/fake-native.js';
 
 afterEach(() => setAddonForTesting(undefined));
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describeEngine } from '../../../src/backends/tensorrt/engine-info.js';
 import { checkTensorRtAvailability, setAddonForTesting } from '../../../src/backends/tensorrt/load-addon.js';
 import { InputError } from '../../../src/errors.js';
-import { createFakeAddon, fakePlan, type FakeEngineSpec } from '../../helpers/fake-native.js';
+import { createFakeAddon, fakePlan, type FakeEngineSpec } from '../../doubles/fake-native.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'trt-parity-info-'));
 function engineFile(name: string, bytes: Uint8Array): string {

@@ -9,7 +9,7 @@ import {
 } from '../../../src/backends/tensorrt/load-addon.js';
 import { TensorRtError } from '../../../src/backends/tensorrt/tensorrt-error.js';
 import { ExitCode } from '../../../src/errors.js';
-import { createFakeAddon } from '../../helpers/fake-native.js';
+import { createFakeAddon } from '../../doubles/fake-native.js';
 import { repoRoot } from '../../helpers/paths.js';
 
 const UNAVAILABLE: readonly UnavailableReason[] = [

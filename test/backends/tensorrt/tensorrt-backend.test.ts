@@ -8,7 +8,7 @@ import { TensorRtBackend } from '../../../src/backends/tensorrt/tensorrt-backend
 import { TensorRtError } from '../../../src/backends/tensorrt/tensorrt-error.js';
 import { ExitCode, InputError, UsageError } from '../../../src/errors.js';
 import type { Tensor } from '../../../src/tensor/types.js';
-import { createFakeAddon, DEFAULT_TIMING, fakePlan, type FakeAddonOptions, type FakeEngineSpec } from '../../helpers/fake-native.js';
+import { createFakeAddon, DEFAULT_TIMING, fakePlan, type FakeAddonOptions, type FakeEngineSpec } from '../../doubles/fake-native.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'trt-parity-backend-'));
 function engineFile(name: string, bytes: Uint8Array = fakePlan()): string {

@@ -7,7 +7,7 @@
 //
 // --cpu-only   sets TRT_DOUBLE_CPU_ONLY=1 and runs only the checks that need no GPU.
 // --write DIR  only writes the presets to DIR/<preset>.engine (no library needed).
-// --engines    also compares DIR/<preset>.engine (written by test/helpers/double-engine.ts) with the
+// --engines    also compares DIR/<preset>.engine (written by test/doubles/double-engine.ts) with the
 //              bytes this program writes for the same preset: two independent writers of FORMAT.md.
 //
 // Prints one PASS/FAIL line per check; exits 1 when any check fails.
@@ -194,7 +194,7 @@ std::vector<uint8_t> writeEngine(ESpec const& s)
     return out;
 }
 
-// ---- presets (must match presets in test/helpers/double-engine.ts byte for byte) -------------
+// ---- presets (must match presets in test/doubles/double-engine.ts byte for byte) -------------
 
 constexpr uint8_t kIndexType = NV_TENSORRT_MAJOR >= 10 ? 8 : 3; // INT64 where it exists, else INT32
 
