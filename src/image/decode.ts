@@ -19,12 +19,9 @@ import { expected, InputError, UsageError } from '../errors.js';
 import { cropRgb, DEFAULT_LETTERBOX_PAD, padRgb, planResize } from './resize-plan.js';
 import type { ResizeMode, Size } from './resize-plan.js';
 
-/**
- * Default pixel limit (width × height of the stored image): 100 megapixels, i.e. 300 MB of RGB,
- * above any camera photo but far below what a decompression bomb asks for. sharp's own default,
- * 268 megapixels, would let one image take about 3.2 GB once made a float32 tensor.
- */
-export const DEFAULT_MAX_PIXELS = 100_000_000;
+import { DEFAULT_MAX_PIXELS } from './preprocess-spec.js';
+
+export { DEFAULT_MAX_PIXELS };
 
 /** Formats we decode, as sharp names them (AVIF is sharp's 'heif' with AV1 compression). */
 const SUPPORTED_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp', 'tiff', 'gif', 'avif']);
