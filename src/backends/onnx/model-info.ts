@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { InputError } from '../../errors.js';
 import { describeReadError } from '../../read-error.js';
 import type { Dim, TensorInfo } from '../../tensor/types.js';
+import { parseUltralyticsMetadata, type UltralyticsMetadata } from '../../tasks/ultralytics-metadata.js';
 import { ProtobufError, WireType, fields, text, type Field } from './protobuf.js';
 
 /** ONNX TensorProto.DataType → the type name used in TensorInfo (ours where we have one, else ORT's). */
@@ -48,7 +49,10 @@ export interface OnnxModelInfo {
   readonly outputs: readonly OnnxIoInfo[];
   readonly nodeCount: number;
   readonly initializerCount: number;
+  /** The model's metadata_props, key → value, as written. */
   readonly metadata: ReadonlyMap<string, string>;
+  /** task, names, imgsz, stride parsed from `metadata` when an Ultralytics exporter wrote them. */
+  readonly ultralytics?: UltralyticsMetadata;
 }
 
 /**
@@ -97,7 +101,8 @@ export function parseOnnxModel(bytes: Uint8Array, path: string): OnnxModelInfo {
     if (graph === undefined) throw notOnnx('it has no graph');
     if (m.irVersion <= 0) throw notOnnx('it has no ir_version');
     const g = parseGraph(graph.bytes);
-    return { path, fileBytes: bytes.byteLength, ...m, ...g };
+    const ultralytics = parseUltralyticsMetadata(m.metadata);
+    return { path, fileBytes: bytes.byteLength, ...m, ...g, ...(ultralytics === undefined ? {} : { ultralytics }) };
   } catch (err) {
     if (err instanceof ProtobufError) throw notOnnx(`protobuf parsing failed (${err.message})`, err);
     throw err;

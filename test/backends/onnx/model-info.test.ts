@@ -72,7 +72,24 @@ describe('parseOnnxModel edge cases (models built here with onnx-proto)', () => 
     assert.deepEqual(info.outputs, [{ name: 'y', dtype: 'float32', shape: [], rankKnown: false, kind: 'tensor' }]);
     assert.deepEqual(info.opsets, [{ domain: '', version: 9 }, { domain: 'com.microsoft', version: 1 }]);
     assert.equal(info.metadata.get('author'), 'me');
+    assert.equal(info.ultralytics, undefined);
     assert.equal(info.producerName, 'pytorch');
+  });
+
+  test('Ultralytics metadata_props: the string map as written and the parsed task, names, imgsz, stride', () => {
+    // Values as Ultralytics' exporter writes them: str() of Python values.
+    const props = { author: 'Ultralytics', task: 'detect', stride: '32', imgsz: '[640, 640]', names: "{0: 'person', 1: 'bicycle'}" };
+    const bytes = build({
+      name: 'g', node: [{ opType: 'Identity', input: ['x'], output: ['y'] }],
+      input: [{ name: 'x', type: { tensorType: { elemType: DT.FLOAT, shape: { dim: [{ dimValue: 2 }] } } } }],
+      output: [{ name: 'y', type: { tensorType: { elemType: DT.FLOAT, shape: { dim: [{ dimValue: 2 }] } } } }],
+    }, { metadataProps: Object.entries(props).map(([key, value]) => ({ key, value })) });
+    const info = parseOnnxModel(bytes, 'yolo.onnx');
+    assert.deepEqual(Object.fromEntries(info.metadata), props);
+    assert.equal(info.ultralytics?.task, 'detect');
+    assert.deepEqual(info.ultralytics?.names, new Map([[0, 'person'], [1, 'bicycle']]));
+    assert.deepEqual(info.ultralytics?.imgsz, [640, 640]);
+    assert.equal(info.ultralytics?.stride, 32);
   });
 
   test('unnamed dynamic dims and negative dim values are null; sequences are named as such', () => {
