@@ -10,14 +10,14 @@ import type { Operand } from './operand.js';
 import type { ClassAgreement } from './types.js';
 
 /** True when (v, i) ranks above (w, j). */
-function ranksAbove(v: number, i: number, w: number, j: number): boolean {
+export function ranksAbove(v: number, i: number, w: number, j: number): boolean {
   if (v !== v) return w === w || i < j;
   if (w !== w) return false;
   return v > w || (v === w && i < j);
 }
 
 /** Indices of the k best entries of row `r` (best first), written into `out`. */
-function topK(values: Float32Array | Float64Array, offset: number, classes: number, k: number, out: Int32Array): void {
+export function topK(values: Float32Array | Float64Array, offset: number, classes: number, k: number, out: Int32Array): void {
   let filled = 0;
   for (let c = 0; c < classes; c++) {
     const v = values[offset + c]!;
