@@ -121,14 +121,19 @@ function fullDesc(t: FakeTensorSpec): NativeTensorDesc {
   return { location: 'device', format: 'LINEAR', formatDesc: 'Row major linear format', isShapeTensor: false, profiles: [], ...t };
 }
 
-/** A 32-byte plan whose header bytes 24–26 say `version` ("10.3.0"), as plan-header.ts reads them. */
-export function fakePlan(version = '10.16.0', length = 32): Uint8Array {
+/**
+ * A plan header as real `ftrt` plans have it (issue 11): the magic at 0, the size as u64 LE at 16,
+ * `version` ("10.3.0.26") at bytes 24..27. The fake addon never parses it; plan-file.ts does.
+ */
+export function fakePlan(version = '10.16.0.32', length = 32): Uint8Array {
   const plan = new Uint8Array(length);
-  plan.set([0x66, 0x74, 0x72, 0x74], 0); // "ftrt": any tag will do; the fake never checks it
-  const [ma, mi, pa] = version.split('.').map(Number);
+  plan.set([0x66, 0x74, 0x72, 0x74], 0); // "ftrt"
+  new DataView(plan.buffer).setBigUint64(16, BigInt(length), true);
+  const [ma, mi, pa, bu] = version.split('.').map(Number);
   plan[24] = ma ?? 0;
   plan[25] = mi ?? 0;
   plan[26] = pa ?? 0;
+  plan[27] = bu ?? 0;
   return plan;
 }
 

@@ -22,6 +22,12 @@ export type UnavailableReason =
 /** Why one engine could not be loaded or run, although TensorRT itself is usable. */
 export type EngineFailureReason =
   | 'engine-incompatible'
+  /** The plan uses a plugin whose creator is not registered (no --plugins, or the wrong library). */
+  | 'engine-plugin-missing'
+  /** TensorRT found the plan truncated or its bytes damaged. */
+  | 'engine-damaged'
+  /** Not enough GPU memory to load or run it. */
+  | 'out-of-memory'
   | 'engine-needs-host-code'
   | 'engine-unsupported'
   | 'cuda-error'

@@ -6,13 +6,16 @@
 import { type TensorRtProblem } from './availability.js';
 import { classifyLibrary, classifyRuntimeInfo } from './classify-availability.js';
 import type { NativeErrorCode, NativeRuntimeInfo } from './native-contract.js';
+import { threePartVersion } from './plan-file.js';
 
 export interface EngineErrorContext {
   /** The engine file as the user gave it. */
   readonly enginePath: string;
   readonly phase: 'load' | 'run';
-  /** From the plan header (plan-header.ts); null when unknown. */
+  /** From the plan header (plan-file.ts), "10.0.1.6"; null when unknown. */
   readonly planVersion: string | null;
+  /** Whether the engine was loaded with host code allowed (phase "load"); a failure without it gets the host-code hint. */
+  readonly allowHostCode?: boolean;
   /** getRuntimeInfo() of the loaded addon, for the library version and the device; null when unknown. */
   readonly runtime: NativeRuntimeInfo | null;
   readonly device: number;
@@ -37,12 +40,32 @@ export function nativeErrorCode(error: unknown): NativeErrorCode | null {
   return typeof code === 'string' && (KNOWN_CODES as readonly string[]).includes(code) ? (code as NativeErrorCode) : null;
 }
 
-/** The line worth quoting: TensorRT's own error line when there is one, else the first. */
-function keyLine(lines: readonly string[]): string {
-  return lines.find((l) => /Error Code \d+|expecting|incompatible|not compatible|Version tag|Magic tag/i.test(l)) ?? lines[0] ?? 'unknown error';
+/** The line worth quoting: the first that matches `pattern`, else TensorRT's own error line, else the first. */
+function keyLine(lines: readonly string[], pattern?: RegExp): string {
+  return (pattern && lines.find((l) => pattern.test(l))) ?? lines.find((l) => /Error Code \d+|expecting|incompatible|not compatible|Version tag|Magic tag/i.test(l)) ?? lines[0] ?? 'unknown error';
 }
 
-const INCOMPATIBLE_TEXT = /not compatible with this version of TensorRT|incompatible device|Version tag does not match|Magic tag|Serialization assertion/i;
+/*
+ * What TensorRT says, by class (its closed-source wording, quoted from public reports; the tests cite each):
+ * - a plugin creator missing: "Cannot deserialize plugin since corresponding IPluginCreator not found in
+ *   Plugin Registry", often after "getPluginCreator could not find plugin X version 1" or
+ *   "Cannot find plugin: X, version: 1, namespace:.".
+ * - truncated or damaged: "Size specified in header does not match archive size" (8.x+), "Length in header
+ *   does not match remaining archive length" (7.x); "Magic tag does not match" for bytes that are no plan.
+ * - another TensorRT: "Version tag does not match" / "Serialization assertion stdVersionRead ==
+ *   serializationVersion failed" (8.x), "expecting library version X got Y" (8.0, 10.x).
+ * - out of memory: "Error Code 2: OutOfMemory", "Requested amount of GPU memory (N bytes) could not be
+ *   allocated", "Cuda Error in allocate: 2 (out of memory)".
+ * The plugin and size texts are also "Serialization assertion ... failed", so they are tested first.
+ */
+const PLUGIN_TEXT = /IPluginCreator not found in Plugin Registry|getPluginCreator could not find plugin|Cannot find plugin:/i;
+const PLUGIN_NAME = /could not find plugin (\S+) version (\S+)|Cannot find plugin: ([^,\s]+), version: ([^,\s]+)/i;
+const DAMAGED_TEXT = /Size specified in header does not match archive size|Length in header does not match remaining archive length|Magic tag does not match/i;
+const VERSION_TEXT = /Version tag does not match|Serialization assertion \w*VersionRead == \w*[sS]erializationVersion failed|expecting library version|not compatible with this version of TensorRT/i;
+const GPU_TEXT = /incompatible device/i;
+const OOM_TEXT = /out of memory|OutOfMemory|Requested amount of GPU memory|cudaErrorMemoryAllocation/i;
+const INCOMPATIBLE_TEXT = /not compatible with this version of TensorRT|incompatible device|Version tag does not match|Magic tag|Serialization assertion|IPluginCreator not found|Size specified in header/i;
+const HOST_CODE_HINT = 'if the engine was built with --versionCompatible (it then embeds a lean TensorRT runtime), pass --allow-engine-host-code: that runs code from the engine file, so only for engines you trust';
 const REBUILD_HINT = (enginePath: string): string => `rebuild the engine on this machine: trtexec --onnx=<model.onnx> --saveEngine=${enginePath}`;
 
 /**
@@ -62,10 +85,27 @@ export function classifyEngineError(error: unknown, ctx: EngineErrorContext): Cl
   if (code === null && /host code/i.test(text)) code = 'ERR_ENGINE_HOST_CODE';
 
   const done = (p: Omit<TensorRtProblem, 'detail'> & { detail?: readonly string[] }): ClassifiedEngineError => ({ problem: { detail, ...p }, logs });
+  // Deserialization failed (whatever the addon's code says): classify by TensorRT's own words.
+  const deserializing = ctx.phase === 'load' && (code === 'ERR_ENGINE_INCOMPATIBLE' || code === 'ERR_CUDA' || code === 'ERR_TRT' || code === 'ERR_ENGINE_HOST_CODE');
+  // Any load failure with host code not allowed may be a version-compatible plan: say how to allow it.
+  const hostHint = ctx.phase === 'load' && ctx.allowHostCode !== true && code !== 'ERR_ENGINE_HOST_CODE' && deserializing ? [HOST_CODE_HINT] : [];
+  if (deserializing && PLUGIN_TEXT.test(text)) {
+    const m = PLUGIN_NAME.exec(text);
+    const plugin = m ? ` (${m[1] ?? m[3]} version ${m[2] ?? m[4]})` : '';
+    return done({ reason: 'engine-plugin-missing', message: `${file}: the engine uses a TensorRT plugin${plugin} that no loaded library provides: ${keyLine(all, PLUGIN_TEXT)}`, hints: ['pass the plugin library the engine was built with: --plugins <lib.so>', "NVIDIA's own plugins (e.g. EfficientNMS_TRT) come from libnvinfer_plugin: install it next to libnvinfer", ...hostHint] });
+  }
+  if (deserializing && DAMAGED_TEXT.test(text)) {
+    const magic = /Magic tag/i.test(text);
+    return done({ reason: 'engine-damaged', message: `${file}: ${magic ? 'TensorRT found no valid plan in it (not a TensorRT plan, or damaged)' : 'the engine file is truncated or damaged'}: ${keyLine(all, DAMAGED_TEXT)}`, hints: ['copy the engine file again (a partial download or copy truncates it), or rebuild it: trtexec --onnx=<model.onnx> --saveEngine=' + file, ...hostHint] });
+  }
+  if (deserializing && (VERSION_TEXT.test(text) || GPU_TEXT.test(text))) code = 'ERR_ENGINE_INCOMPATIBLE';
+  else if (code !== 'ERR_ENGINE_HOST_CODE' && OOM_TEXT.test(text)) {
+    return done({ reason: 'out-of-memory', message: `${where}: not enough GPU memory to ${ctx.phase === 'load' ? 'load the engine' : 'run it'}: ${keyLine(all, OOM_TEXT)}`, hints: ['free GPU memory (see `nvidia-smi` for other processes), or use a smaller batch or optimization profile'] });
+  }
 
   switch (code) {
     case 'ERR_ENGINE_INCOMPATIBLE':
-      return done({ reason: 'engine-incompatible', message: `${file}: TensorRT cannot load this engine here: ${incompatibility(text, line, ctx)}`, hints: [REBUILD_HINT(file), 'an engine runs only with the TensorRT version and GPU model it was built with, unless built with --versionCompatible or --hardwareCompatibilityLevel=ampere+'] });
+      return done({ reason: 'engine-incompatible', message: `${file}: TensorRT cannot load this engine here: ${incompatibility(text, keyLine(all, VERSION_TEXT.test(text) ? VERSION_TEXT : GPU_TEXT.test(text) ? GPU_TEXT : undefined), ctx)}`, hints: [REBUILD_HINT(file), 'an engine runs only with the TensorRT version and GPU model it was built with, unless built with --versionCompatible or --hardwareCompatibilityLevel=ampere+', ...hostHint] });
     case 'ERR_ENGINE_HOST_CODE':
       return done({ reason: 'engine-needs-host-code', message: `${file}: this engine embeds TensorRT runtime code (a version-compatible plan), which trt-parity does not run unless allowed`, hints: ['pass --allow-engine-host-code to load it', 'that runs native code stored inside the engine file: only allow it for engines you built or trust', REBUILD_HINT(file) + ' (without --versionCompatible)'] });
     case 'ERR_ENGINE_UNSUPPORTED':
@@ -88,7 +128,7 @@ export function classifyEngineError(error: unknown, ctx: EngineErrorContext): Cl
       return done({
         reason: 'cuda-error',
         message: `${where}: a CUDA call failed while ${ctx.phase === 'load' ? 'loading the engine' : 'running it'}: ${line}`,
-        hints: oom ? ['free GPU memory (see `nvidia-smi` for other processes), or use a smaller batch or optimization profile'] : ['check the GPU with `nvidia-smi`; if it repeats, rerun with TensorRT logging at verbose and report the log'],
+        hints: hostHint.length > 0 ? ['check the GPU with `nvidia-smi`', ...hostHint] : oom ? ['free GPU memory (see `nvidia-smi` for other processes), or use a smaller batch or optimization profile'] : ['check the GPU with `nvidia-smi`; if it repeats, rerun with TensorRT logging at verbose and report the log'],
       });
     }
     case 'ERR_INVALID_ARGUMENT':
@@ -98,7 +138,7 @@ export function classifyEngineError(error: unknown, ctx: EngineErrorContext): Cl
     case 'ERR_DISPOSED':
       return done({ reason: 'disposed', message: `${file}: the TensorRT engine was already disposed`, hints: [] });
     default:
-      return done({ reason: 'tensorrt-error', message: `${where}: TensorRT failed while ${ctx.phase === 'load' ? 'loading the engine' : 'running it'}: ${line}`, hints: ['rerun with TensorRT logging at verbose for the full log'] });
+      return done({ reason: 'tensorrt-error', message: `${where}: TensorRT failed while ${ctx.phase === 'load' ? 'loading the engine' : 'running it'}: ${line}`, hints: ['rerun with --trt-log-level verbose for the full log', ...hostHint] });
   }
 }
 
@@ -114,7 +154,7 @@ function incompatibility(text: string, line: string, ctx: EngineErrorContext): s
   if (/Magic tag|got 0\.0\.0/i.test(text)) {
     return 'the file is not a TensorRT plan, or is damaged (TensorRT found no valid plan header)';
   }
-  if (ctx.planVersion !== null && library !== null && ctx.planVersion !== library) {
+  if (ctx.planVersion !== null && library !== null && threePartVersion(ctx.planVersion) !== library && /not compatible with this version|Version tag|expecting library version|serialization version|VersionRead/i.test(text)) {
     return `it was built by TensorRT ${ctx.planVersion} (per the plan header), and this is TensorRT ${library}`;
   }
   // Match TensorRT's own wording only: the addon's advice text also says "TensorRT version".

@@ -4,15 +4,15 @@
  * still carries what the plan bytes tell (the TensorRT version that built it) and why the rest is
  * missing.
  */
-import { open } from 'node:fs/promises';
 import type { Dim } from '../../tensor/types.js';
 import { majorOf, type TensorRtProblem } from './availability.js';
 import { classifyEngineError } from './classify-engine-error.js';
+import type { TensorRtError } from './tensorrt-error.js';
 import { dtypeFromNative } from './dtypes.js';
 import { checkTensorRtAvailability } from './load-addon.js';
 import type { NativeDeviceInfo, NativeProfileShapes, NativeTensorDesc } from './native-contract.js';
-import { PLAN_VERSION_BYTES, readPlanVersion } from './plan-header.js';
-import { checkEngineFile, freshRuntime, readEngineFile, validateTensorRtOptions, type TensorRtLogLevel } from './tensorrt-backend.js';
+import { readPlanFileInfo, threePartVersion, type UltralyticsMetadata } from './plan-file.js';
+import { checkEngineFile, freshRuntime, readEngineFile, refuseTensorRt7, resolvePlugins, validateTensorRtOptions, type TensorRtLogLevel } from './tensorrt-backend.js';
 
 export interface EngineTensorReport {
   readonly name: string;
@@ -41,8 +41,15 @@ export interface EngineSuitability {
 export interface EngineReport {
   readonly path: string;
   readonly fileBytes: number;
-  /** TensorRT version that built the plan, from its header bytes 24–26 (undocumented); null when unreadable. */
+  /** TensorRT version that built the plan, "10.0.1.6", from its header bytes 24..27 (undocumented); null for a TensorRT 7 plan. */
   readonly planVersion: string | null;
+  /** "ftrt" (TensorRT 8+) or "ptrt" (TensorRT 7). */
+  readonly planFormat: 'ftrt' | 'ptrt';
+  /** Where the plan starts in the file (after an Ultralytics header), and its size. */
+  readonly planOffset: number;
+  readonly planBytes: number;
+  /** The Ultralytics export metadata wrapped around the plan; null for a bare plan. */
+  readonly ultralytics: UltralyticsMetadata | null;
   /** True when TensorRT deserialized the engine here, so the fields below are filled. */
   readonly loaded: boolean;
   /** The TensorRT library that loaded (or would load) it; null when TensorRT is unavailable. */
@@ -86,17 +93,6 @@ function tensorReport(t: NativeTensorDesc): EngineTensorReport {
   };
 }
 
-async function readHead(path: string): Promise<Uint8Array> {
-  const file = await open(path, 'r');
-  try {
-    const head = new Uint8Array(PLAN_VERSION_BYTES);
-    const { bytesRead } = await file.read(head, 0, head.length, 0);
-    return head.subarray(0, bytesRead);
-  } finally {
-    await file.close();
-  }
-}
-
 function portability(level: string, device: NativeDeviceInfo | null): string {
   switch (level) {
     case 'ampere+': return 'built hardware-compatible: runs on any Ampere or newer GPU (compute capability 8.0+)';
@@ -115,15 +111,16 @@ export async function describeEngine(path: string, options: DescribeEngineOption
   validateTensorRtOptions(options);
   const { device = 0, allowHostCode = false, plugins = [], logLevel = 'warning' } = options;
   const fileBytes = await checkEngineFile(path);
+  // Before any TensorRT call: a file that is no plan is an input error (exit 2), TensorRT or not.
+  const planFile = await readPlanFileInfo(path);
+  const planVersion = planFile.version;
   const av = checkTensorRtAvailability({ device });
-  const empty = { path, fileBytes, loaded: false, tensors: null, numProfiles: null, deviceMemoryBytes: null, hardwareCompatibility: null, logs: [] as readonly string[] };
+  const empty = { path, fileBytes, planVersion, planFormat: planFile.format, planOffset: planFile.planOffset, planBytes: planFile.planBytes, ultralytics: planFile.ultralytics, loaded: false, tensors: null, numProfiles: null, deviceMemoryBytes: null, hardwareCompatibility: null, logs: [] as readonly string[] };
 
   if (!av.available) {
-    const planVersion = readPlanVersion(await readHead(path));
     const { reason, message, hints, detail } = av;
     return {
       ...empty,
-      planVersion,
       tensorrtVersion: null,
       device: null,
       suitability: { verdict: 'unknown', reason: `cannot try it here: ${message}` },
@@ -132,34 +129,40 @@ export async function describeEngine(path: string, options: DescribeEngineOption
     };
   }
 
-  const plan = await readEngineFile(path);
-  const planVersion = readPlanVersion(plan);
+  const runtime0 = av.runtime;
+  try {
+    refuseTensorRt7(path, planFile);
+  } catch (err) {
+    const problem = (err as TensorRtError).problem;
+    return { ...empty, tensorrtVersion: runtime0.tensorrt.libraryVersion, device: runtime0.devices.find((d) => d.index === device) ?? null, suitability: { verdict: 'unsuitable', reason: problem.message }, problem, notes: [] };
+  }
+  const bytes = await readEngineFile(path);
+  const plan = planFile.planOffset === 0 ? bytes : bytes.subarray(planFile.planOffset);
+  const pluginPaths = await resolvePlugins(plugins);
   const runtime = av.runtime;
   const gpu = runtime.devices.find((d) => d.index === device) ?? null;
   const library = runtime.tensorrt.libraryVersion;
   let engine;
   try {
-    engine = await av.addon.loadEngine(plan, { device, allowHostCode, plugins, logLevel });
+    engine = await av.addon.loadEngine(plan, { device, allowHostCode, plugins: pluginPaths, logLevel });
   } catch (err) {
     const later = freshRuntime(av.addon, runtime);
-    const { problem, logs } = classifyEngineError(err, { enginePath: path, phase: 'load', planVersion, runtime: later, device });
+    const { problem, logs } = classifyEngineError(err, { enginePath: path, phase: 'load', planVersion, runtime: later, device, allowHostCode });
     const verdict = problem.reason === 'engine-incompatible' ? 'unsuitable' : 'unknown';
-    return { ...empty, planVersion, tensorrtVersion: later.tensorrt.libraryVersion ?? library, device: gpu, suitability: { verdict, reason: problem.message }, problem, notes: [], logs };
+    return { ...empty, tensorrtVersion: later.tensorrt.libraryVersion ?? library, device: gpu, suitability: { verdict, reason: problem.message }, problem, notes: [], logs };
   }
   try {
     const info = engine.info();
     const notes: string[] = [];
     const after = freshRuntime(av.addon, runtime).tensorrt.libraryVersion ?? library;
-    if (planVersion !== null && after !== null && planVersion !== after) {
+    if (planVersion !== null && after !== null && threePartVersion(planVersion) !== after) {
       notes.push(`the plan header says TensorRT ${planVersion} built it and TensorRT ${after} loaded it${majorOf(planVersion) !== majorOf(after) ? ' (a version-compatible plan)' : ''}`);
     }
     const unsupported = info.tensors.filter((t) => dtypeFromNative(t.dtype) === null);
     if (unsupported.length > 0) notes.push(`trt-parity cannot run it: ${unsupported.map((t) => `'${t.name}' is ${t.dtype}`).join(', ')}`);
     const where = gpu ? `GPU ${gpu.index} (${gpu.name}, compute ${gpu.computeCapability})` : `GPU ${device}`;
     return {
-      path,
-      fileBytes,
-      planVersion,
+      ...empty,
       loaded: true,
       tensorrtVersion: after,
       device: gpu,

@@ -3,7 +3,7 @@
  * File reading and option checks happen here; every native failure becomes a classified
  * TensorRtError (exit 3) carrying TensorRT's log lines.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { expected, InputError, InternalError, UsageError } from '../../errors.js';
 import type { Dim, TensorInfo, TensorMap } from '../../tensor/types.js';
@@ -14,7 +14,7 @@ import { prepareInferInputs } from './feeds.js';
 import { requireTensorRt, runtimeInfoOf } from './load-addon.js';
 import type { NativeAddon, NativeEngine, NativeEngineInfo, NativeEngineOptions, NativeGraphState, NativeInferInput, NativeInferResult, NativeRuntimeInfo, NativeTensorDesc } from './native-contract.js';
 import { outputsToTensorMap } from './outputs.js';
-import { readPlanVersion } from './plan-header.js';
+import { type PlanFileInfo, readPlanFileInfo, type UltralyticsMetadata } from './plan-file.js';
 import { TensorRtError } from './tensorrt-error.js';
 
 export type TensorRtLogLevel = NonNullable<NativeEngineOptions['logLevel']>;
@@ -153,6 +153,34 @@ function definedOnly(options: TensorRtRunOptions): TensorRtRunOptions {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
 }
 
+/**
+ * TensorRT 8 and later cannot load a TensorRT 7 plan, so say so before asking it.
+ * @throws TensorRtError (exit 3)
+ */
+export function refuseTensorRt7(enginePath: string, planFile: PlanFileInfo): void {
+  if (planFile.format !== 'ptrt') return;
+  throw new TensorRtError({ reason: 'engine-incompatible', message: `${enginePath}: TensorRT cannot load this engine here: it is a TensorRT 7 plan (it starts with "ptrt"), which TensorRT 8 and later do not load`, hints: [`rebuild the engine on this machine: trtexec --onnx=<model.onnx> --saveEngine=${enginePath}`], detail: [] });
+}
+
+/**
+ * Plugin libraries as absolute real paths, each once: the addon loads a library once per process
+ * and recognises it by this path, so "./p.so" and "p.so" must not count as two.
+ * @throws InputError for a file that does not exist
+ */
+export async function resolvePlugins(plugins: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of plugins) {
+    let real: string;
+    try {
+      real = await realpath(p);
+    } catch (err) {
+      throw engineFileError(p, err);
+    }
+    if (!out.includes(real)) out.push(real);
+  }
+  return out;
+}
+
 /** Frees an engine on an error path; the error being thrown matters more than one from dispose. */
 async function disposeQuietly(engine: NativeEngine): Promise<void> {
   try {
@@ -201,8 +229,10 @@ export class TensorRtBackend implements Backend {
   readonly device: number;
   /** Run options used when `run` is given none. */
   readonly runOptions: Required<TensorRtRunOptions>;
-  /** TensorRT version that built the plan, per its header (undocumented; for messages only). */
+  /** TensorRT version that built the plan, "10.0.1.6", per its header (undocumented; for messages only). */
   readonly planVersion: string | null;
+  /** The engine file's layout: plan format, where the plan starts, any Ultralytics metadata. */
+  readonly planFile: PlanFileInfo;
   /** TensorRT log lines printed while the engine loaded. */
   readonly loadLogs: readonly string[];
   readonly #engine: NativeEngine;
@@ -215,7 +245,7 @@ export class TensorRtBackend implements Backend {
   #tail: Promise<unknown> = Promise.resolve();
   #disposal: Promise<void> | undefined;
 
-  private constructor(source: string, engine: NativeEngine, info: NativeEngineInfo, runtime: NativeRuntimeInfo, profile: number, device: number, planVersion: string | null, runOptions: Required<TensorRtRunOptions>) {
+  private constructor(source: string, engine: NativeEngine, info: NativeEngineInfo, runtime: NativeRuntimeInfo, profile: number, device: number, planFile: PlanFileInfo, runOptions: Required<TensorRtRunOptions>) {
     this.source = source;
     this.runOptions = runOptions;
     this.#engine = engine;
@@ -223,7 +253,8 @@ export class TensorRtBackend implements Backend {
     this.runtime = runtime;
     this.profile = profile;
     this.device = device;
-    this.planVersion = planVersion;
+    this.planFile = planFile;
+    this.planVersion = planFile.version;
     this.loadLogs = info.logs;
     this.#inputDescs = info.tensors.filter((t) => t.mode === 'input');
     const outputs = info.tensors.filter((t) => t.mode === 'output');
@@ -242,14 +273,19 @@ export class TensorRtBackend implements Backend {
     validateTensorRtOptions(options);
     const { device = 0, profile = 0, allowHostCode = false, plugins = [], logLevel = 'warning', transfers = true, cudaGraph = false } = options;
     await checkEngineFile(enginePath);
+    // Before any TensorRT call: a file that is no plan is an input error whether or not TensorRT is here.
+    const planFile = await readPlanFileInfo(enginePath);
+    const planVersion = planFile.version;
     const { addon, runtime } = requireTensorRt({ device });
-    const plan = await readEngineFile(enginePath);
-    const planVersion = readPlanVersion(plan);
+    refuseTensorRt7(enginePath, planFile);
+    const bytes = await readEngineFile(enginePath);
+    const plan = planFile.planOffset === 0 ? bytes : bytes.subarray(planFile.planOffset);
+    const pluginPaths = await resolvePlugins(plugins);
     let engine: NativeEngine;
     try {
-      engine = await addon.loadEngine(plan, { device, allowHostCode, plugins, logLevel });
+      engine = await addon.loadEngine(plan, { device, allowHostCode, plugins: pluginPaths, logLevel });
     } catch (err) {
-      const { problem, logs } = classifyEngineError(err, { enginePath, phase: 'load', planVersion, runtime: freshRuntime(addon, runtime), device });
+      const { problem, logs } = classifyEngineError(err, { enginePath, phase: 'load', planVersion, runtime: freshRuntime(addon, runtime), device, allowHostCode });
       throw new TensorRtError(problem, { logs, cause: err });
     }
     let info: NativeEngineInfo;
@@ -257,7 +293,7 @@ export class TensorRtBackend implements Backend {
       info = engine.info();
     } catch (err) {
       await disposeQuietly(engine);
-      const { problem, logs } = classifyEngineError(err, { enginePath, phase: 'load', planVersion, runtime, device });
+      const { problem, logs } = classifyEngineError(err, { enginePath, phase: 'load', planVersion, runtime, device, allowHostCode });
       throw new TensorRtError(problem, { logs, cause: err });
     }
     if (profile >= info.numProfiles) {
@@ -269,7 +305,17 @@ export class TensorRtBackend implements Backend {
       await disposeQuietly(engine);
       throw unsupported;
     }
-    return new TensorRtBackend(enginePath, engine, info, freshRuntime(addon, runtime), profile, device, planVersion, { transfers, cudaGraph });
+    return new TensorRtBackend(enginePath, engine, info, freshRuntime(addon, runtime), profile, device, planFile, { transfers, cudaGraph });
+  }
+
+  /** The Ultralytics export metadata wrapped around the plan (task, imgsz, class names, export args); null for a bare plan. */
+  get ultralytics(): UltralyticsMetadata | null {
+    return this.planFile.ultralytics;
+  }
+
+  /** Class names by index, from the engine file's metadata; null when it has none. */
+  get classNames(): readonly string[] | null {
+    return this.planFile.ultralytics?.classNames ?? null;
   }
 
   /** Dtype conversions made on inputs so far, e.g. "input 'ids': int64 → int32" (see feeds.ts). */
@@ -387,7 +433,8 @@ export class TensorRtBackend implements Backend {
       graph: result.graph ?? 'off',
       graphFallbackReason: result.graphFallbackReason ?? null,
     };
-    return { outputs, timing };
+    // The backend-neutral view of the same numbers (RunTiming.device), which bench reads.
+    return { outputs, timing: { ...timing, device: { h2dMs, d2hMs, enqueueMs, graph: timing.graph, graphFallbackReason: timing.graphFallbackReason } } };
   }
 
   /** Waits for queued runs, then frees the engine. Idempotent: later calls return the same promise. */

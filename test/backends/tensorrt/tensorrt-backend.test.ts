@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative as relativePath } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setAddonForTesting } from '../../../src/backends/tensorrt/load-addon.js';
@@ -49,16 +49,18 @@ afterEach(() => setAddonForTesting(undefined));
 describe('open', () => {
   test('describes I/O as TensorInfo and passes options to the addon', async () => {
     const fake = inject();
-    const path = engineFile('ok.engine', fakePlan('10.16.0'));
-    const trt = await TensorRtBackend.open(path, { device: 0, allowHostCode: true, plugins: ['/opt/libplug.so'], logLevel: 'info' });
+    const path = engineFile('ok.engine', fakePlan('10.16.0.32'));
+    const plugin = engineFile('libplug.so', new Uint8Array(8));
+    const trt = await TensorRtBackend.open(path, { device: 0, allowHostCode: true, plugins: [plugin], logLevel: 'info' });
     assert.equal(trt.name, 'tensorrt');
     assert.equal(trt.source, path);
     assert.deepEqual(trt.inputs, [{ name: 'image', dtype: 'float32', shape: [null, 3, 2, 2] }, { name: 'ids', dtype: 'int32', shape: [null, 2] }]);
     assert.deepEqual(trt.outputs, [{ name: 'logits', dtype: 'float16', shape: [null, 2] }]);
-    assert.equal(trt.planVersion, '10.16.0');
+    assert.equal(trt.planVersion, '10.16.0.32');
+    assert.equal(trt.ultralytics, null);
     assert.deepEqual(trt.loadLogs, classifier.loadLogs);
-    assert.deepEqual(fake.loadCalls[0]!.options, { device: 0, allowHostCode: true, plugins: ['/opt/libplug.so'], logLevel: 'info' });
-    assert.deepEqual([...fake.loadCalls[0]!.plan], [...fakePlan('10.16.0')]);
+    assert.deepEqual(fake.loadCalls[0]!.options, { device: 0, allowHostCode: true, plugins: [plugin], logLevel: 'info' });
+    assert.deepEqual([...fake.loadCalls[0]!.plan], [...fakePlan('10.16.0.32')]);
     await trt.dispose();
   });
 
@@ -92,11 +94,11 @@ describe('open', () => {
 
   test('an incompatible plan: engine-incompatible with the plan version from the file and the TRT log lines', async () => {
     inject({ loadError: { code: 'ERR_ENGINE_INCOMPATIBLE', message: 'deserializeCudaEngine returned null\nIRuntime::deserializeCudaEngine: Error Code 6: API Usage Error (The engine plan file is not compatible with this version of TensorRT, expecting library version 10.16.0.1 got 10.3.0.26, please rebuild.)' } });
-    const path = engineFile('old.engine', fakePlan('10.3.0'));
+    const path = engineFile('old.engine', fakePlan('10.3.0.26'));
     await assert.rejects(TensorRtBackend.open(path), (err: unknown) => {
       assert.ok(err instanceof TensorRtError);
       assert.equal(err.reason, 'engine-incompatible');
-      assert.equal(err.message, `${path}: TensorRT cannot load this engine here: it was built by TensorRT 10.3.0 (per the plan header), and this is TensorRT 10.16.0`);
+      assert.equal(err.message, `${path}: TensorRT cannot load this engine here: it was built by TensorRT 10.3.0.26 (per the plan header), and this is TensorRT 10.16.0`);
       assert.equal(err.hints[0], `rebuild the engine on this machine: trtexec --onnx=<model.onnx> --saveEngine=${path}`);
       assert.equal(err.logs.length, 1);
       assert.ok(err.cause instanceof Error);
@@ -400,7 +402,58 @@ describe('staged inputs (bench fast path)', () => {
     fake.engines[0]!.stagingBuffer = () => {
       throw Object.assign(new Error('cudaHostAlloc(4096 bytes) failed: cudaErrorMemoryAllocation (2): out of memory'), { code: 'ERR_CUDA' });
     };
-    assert.throws(() => trt.stage(feeds(1), 'a.jpg'), (err: unknown) => err instanceof TensorRtError && err.reason === 'cuda-error' && err.exitCode === ExitCode.backend);
+    assert.throws(() => trt.stage(feeds(1), 'a.jpg'), (err: unknown) => err instanceof TensorRtError && err.reason === 'out-of-memory' && err.exitCode === ExitCode.backend);
     await trt.dispose();
+  });
+});
+
+describe('engine files and plugins, before TensorRT is asked', () => {
+  test('random bytes: InputError "not a TensorRT plan" (exit 2) without calling loadEngine, with or without TensorRT', async () => {
+    const bytes = new Uint8Array(4096).map((_, i) => (i * 131 + 7) % 256);
+    const path = engineFile('random.engine', bytes);
+    for (const withAddon of [true, false]) {
+      const fake = withAddon ? inject() : null;
+      if (!withAddon) setAddonForTesting(undefined);
+      await assert.rejects(TensorRtBackend.open(path), (err: unknown) => err instanceof InputError && err.exitCode === ExitCode.usage && err.message.startsWith(`${path}: not a TensorRT plan`));
+      if (fake) assert.equal(fake.loadCalls.length, 0);
+    }
+  });
+
+  test('a TensorRT 7 plan is refused as incompatible without calling loadEngine', async () => {
+    const fake = inject();
+    const old = new Uint8Array(64);
+    old.set([0x70, 0x74, 0x72, 0x74]); // "ptrt"
+    await assert.rejects(TensorRtBackend.open(engineFile('trt7.engine', old)), (err: unknown) => err instanceof TensorRtError && err.reason === 'engine-incompatible' && /TensorRT 7 plan/.test(err.message));
+    assert.equal(fake.loadCalls.length, 0);
+  });
+
+  test('an Ultralytics file: TensorRT gets the plan after the metadata; class names and imgsz come through the backend', async () => {
+    const fake = inject();
+    const meta = new TextEncoder().encode(JSON.stringify({ task: 'classify', imgsz: [224, 224], names: { 0: 'cat', 1: 'dog' }, args: { half: true } }));
+    const plan = fakePlan('10.16.0.32', 48);
+    const file = new Uint8Array(4 + meta.length + plan.length);
+    new DataView(file.buffer).setInt32(0, meta.length, true);
+    file.set(meta, 4);
+    file.set(plan, 4 + meta.length);
+    const trt = await TensorRtBackend.open(engineFile('yolo-cls.engine', file));
+    assert.deepEqual([...fake.loadCalls[0]!.plan], [...plan]);
+    assert.deepEqual(trt.classNames, ['cat', 'dog']);
+    assert.deepEqual(trt.ultralytics?.imgsz, [224, 224]);
+    assert.equal(trt.ultralytics?.task, 'classify');
+    await trt.dispose();
+  });
+
+  test('plugins: one absolute path per library, however spelled; a missing one is an InputError naming it', async () => {
+    const fake = inject();
+    const plugin = engineFile('libdup.so', new Uint8Array(8));
+    const relative = relativePath(process.cwd(), plugin);
+    const a = await TensorRtBackend.open(engineFile('p1.engine'), { plugins: [plugin, relative, plugin] });
+    const b = await TensorRtBackend.open(engineFile('p2.engine'), { plugins: [relative] });
+    assert.deepEqual(fake.loadCalls.map((c) => c.options.plugins), [[plugin], [plugin]]);
+    await a.dispose();
+    await b.dispose();
+    const missing = join(dirname(plugin), 'nope.so');
+    await assert.rejects(TensorRtBackend.open(engineFile('p3.engine'), { plugins: [missing] }), (err: unknown) => err instanceof InputError && err.message === `${missing}: no such file`);
+    assert.equal(fake.loadCalls.length, 2);
   });
 });
