@@ -37,6 +37,13 @@ export interface DecodeOptions {
   readonly resize?: ResizeOptions | null;
   /** Refuse images whose stored width × height exceeds this. Defaults to {@link DEFAULT_MAX_PIXELS}; Infinity disables. */
   readonly maxPixels?: number;
+  /** Apply the EXIF orientation (default true, as cv2.imread does; PIL's Image.open does not). */
+  readonly autoOrient?: boolean;
+  /**
+   * Keep the decoded values of an image with an embedded ICC profile instead of converting them to
+   * sRGB through it (default false: sharp converts). PIL, torchvision and OpenCV never convert.
+   */
+  readonly ignoreIcc?: boolean;
 }
 
 export interface DecodedImage {
@@ -49,6 +56,12 @@ export interface DecodedImage {
   readonly sourceHeight: number;
   /** 'jpeg' | 'png' | 'webp' | 'tiff' | 'gif' | 'avif'. */
   readonly format: string;
+  /** The stored colour space as libvips names it ('srgb', 'b-w', 'cmyk', ...). */
+  readonly space: string;
+  /** Bits per stored sample: 8 or 16 (others as libvips reports them). */
+  readonly bitsPerSample: number;
+  /** Whether the file embeds an ICC profile. */
+  readonly hasIcc: boolean;
 }
 
 /** Read and decode an image file; every failure is an {@link InputError} naming `path`. */
@@ -107,7 +120,8 @@ export async function decodeImageBuffer(bytes: Uint8Array, name: string, options
   let decoded: { data: Buffer; info: OutputInfo };
   try {
     decoded = await sharp(bytes, {
-      autoOrient: true,
+      autoOrient: options.autoOrient ?? true,
+      ignoreIcc: options.ignoreIcc ?? false,
       failOn: 'error',
       // Infinity is not a valid sharp limit; false means none. Re-checked here because sharp reads the
       // size again while decoding (multi-page files, say).
@@ -128,11 +142,12 @@ export async function decodeImageBuffer(bytes: Uint8Array, name: string, options
   }
   const pixels = new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength);
   const source = { data: pixels, width: info.width, height: info.height };
+  const stored = { format, space: String(meta.space ?? 'srgb'), bitsPerSample: bitsOf(meta.depth), hasIcc: meta.hasProfile === true };
   if (resize === null) {
-    return { ...source, sourceWidth: info.width, sourceHeight: info.height, format };
+    return { ...source, sourceWidth: info.width, sourceHeight: info.height, ...stored };
   }
   const data = await resizeRgb(source, resize, name);
-  return { data, width: resize.width, height: resize.height, sourceWidth: info.width, sourceHeight: info.height, format };
+  return { data, width: resize.width, height: resize.height, sourceWidth: info.width, sourceHeight: info.height, ...stored };
 }
 
 async function resizeRgb(source: { data: Uint8Array; width: number; height: number }, resize: ResizeOptions, name: string): Promise<Uint8Array> {
@@ -169,6 +184,17 @@ function validateResize(r: ResizeOptions): void {
   }
   if (r.padValue !== undefined && !(Number.isInteger(r.padValue) && r.padValue >= 0 && r.padValue <= 255)) {
     throw new UsageError(expected('an integer 0..255', 'letterbox pad value', r.padValue));
+  }
+}
+
+/** libvips band formats → bits per sample. */
+function bitsOf(depth: string | undefined): number {
+  switch (depth) {
+    case 'uchar': case 'char': return 8;
+    case 'ushort': case 'short': return 16;
+    case 'uint': case 'int': case 'float': return 32;
+    case 'double': return 64;
+    default: return 8;
   }
 }
 

@@ -1,42 +1,48 @@
 /**
  * One image file → the tensor for one model input: the glue between model-input.ts (what the model
- * asks for), decode.ts (pixels at that size) and preprocess.ts (numbers in that layout and dtype).
+ * asks for), decode.ts (pixels), pipeline.ts (each pipeline's conventions and resize) and
+ * preprocess.ts (numbers in that layout and dtype).
  */
 import { decodeImage } from './decode.js';
 import type { DecodedImage } from './decode.js';
 import type { ImageInputSpec } from './model-input.js';
+import { decodeConventions, exactnessNotes, normalizeArithmetic, resizeForPipeline } from './pipeline.js';
 import { preprocess } from './preprocess.js';
-import type { PreprocessOptions } from './preprocess.js';
-import type { ResizeMode } from './resize-plan.js';
+import { resolvePreprocessSpec } from './preprocess-spec.js';
+import type { PipelineName, PreprocessSpec, PreprocessSpecInput } from './preprocess-spec.js';
 import type { Tensor } from '../tensor/types.js';
-
-export interface ImageTensorOptions {
-  /** How to reach the model's fixed H×W. Defaults to 'shorter-crop' (the torchvision eval transform the ImageNet defaults come from). */
-  readonly resizeMode?: ResizeMode;
-  /** Letterbox pad value; defaults to 114. */
-  readonly padValue?: number;
-  /** Pixel limit; defaults to DEFAULT_MAX_PIXELS. */
-  readonly maxPixels?: number;
-  /** Normalisation; layout and dtype always come from the model's input. */
-  readonly normalize?: Partial<Pick<PreprocessOptions, 'mean' | 'std' | 'scale' | 'channelOrder'>>;
-}
 
 export interface ImageTensor {
   readonly tensor: Tensor;
-  /** What was decoded, without the pixels: format, source size, size fed. */
+  /** What was decoded, without the pixels: format, stored colour space and depth, source size, size fed. */
   readonly image: Omit<DecodedImage, 'data'>;
+  /** The pipeline that made the tensor. */
+  readonly pipeline: PipelineName;
+  /** Why the tensor may not be bit-exact to the pipeline's Python code for this file (CMYK, 16-bit, ...); empty when it is. */
+  readonly notes: readonly string[];
 }
 
 /**
- * Decode `path`, bring it to the size `spec` fixes (or keep its own for dynamic H/W), and normalise it
- * into `spec`'s layout and dtype. Errors: InputError for the file, UsageError for bad options.
+ * Decode `path`, bring it to the size `input` fixes (or keep its own for dynamic H/W) the way
+ * `spec.pipeline` does, and normalise it into `input`'s layout and dtype. `spec` is resolved with
+ * {@link resolvePreprocessSpec} (callers with many images resolve once and pass the result).
+ * Errors: InputError for the file, UsageError for bad options.
  */
-export async function loadImageTensor(path: string, spec: ImageInputSpec, options: ImageTensorOptions = {}): Promise<ImageTensor> {
-  const resize = spec.size === null
-    ? null
-    : { ...spec.size, mode: options.resizeMode ?? 'shorter-crop', ...(options.padValue === undefined ? {} : { padValue: options.padValue }) };
-  const decoded = await decodeImage(path, { resize, ...(options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels }) });
-  const tensor = preprocess(decoded, { ...options.normalize, layout: spec.layout, dtype: spec.dtype });
+export async function loadImageTensor(path: string, input: ImageInputSpec, spec: PreprocessSpec | PreprocessSpecInput = {}): Promise<ImageTensor> {
+  const s = resolvePreprocessSpec(spec);
+  const conventions = decodeConventions(s.pipeline);
+  const sharpResize = s.pipeline === 'sharp' && input.size !== null ? { ...input.size, mode: s.resizeMode, padValue: s.padValue } : null;
+  const decoded = await decodeImage(path, { resize: sharpResize, maxPixels: s.maxPixels, ...conventions });
+  const pixels = s.pipeline === 'sharp' ? decoded : resizeForPipeline(decoded, s, input.size);
+  const tensor = preprocess(pixels, {
+    mean: s.mean,
+    std: s.std,
+    scale: s.scale,
+    channelOrder: s.channelOrder,
+    layout: input.layout,
+    dtype: input.dtype,
+    arithmetic: normalizeArithmetic(s.pipeline),
+  });
   const { data: _pixels, ...image } = decoded;
-  return { tensor, image };
+  return { tensor, image: { ...image, width: pixels.width, height: pixels.height }, pipeline: s.pipeline, notes: exactnessNotes(s.pipeline, decoded) };
 }

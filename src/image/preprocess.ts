@@ -49,6 +49,12 @@ export interface PreprocessOptions {
    * that take uint8 images normalise inside the graph.
    */
   readonly dtype: ImageDType;
+  /**
+   * `'float32'` (default): the reference above, every operand float32 (torchvision, OpenCV code).
+   * `'float64'`: the article's `x /= 255.0; x -= MEAN; x /= STD` with MEAN/STD Python tuples: the
+   * mean and std stay float64, each step is done in float64 and rounded to float32 when stored.
+   */
+  readonly arithmetic?: 'float32' | 'float64';
 }
 
 /** ImageNet channel means in RGB order, as torchvision uses them. */
@@ -77,13 +83,17 @@ export interface RgbPixels {
  * The float32 value of every (output channel, byte value) pair: `table[c * 256 + v]`, exactly what the
  * reference numpy code yields for a pixel of value `v` landing in output channel `c`.
  */
-export function normalizationTable(options: Pick<PreprocessOptions, 'mean' | 'std' | 'scale'>): Float32Array {
+export function normalizationTable(options: Pick<PreprocessOptions, 'mean' | 'std' | 'scale' | 'arithmetic'>): Float32Array {
   validateNormalization(options);
   const table = new Float32Array(3 * 256);
+  // `x /= 255.0` or `x *= s` with a Python float: numpy 2 treats the scalar as float32 (NEP 50), so
+  // this step is float32 in both arithmetics.
   const scale = options.scale === 'div255' ? null : Math.fround(options.scale);
+  // float64: the constants are not rounded to float32; each result is (Math.fround on store).
+  const constant = options.arithmetic === 'float64' ? (v: number) => v : Math.fround;
   for (let c = 0; c < 3; c++) {
-    const mean = Math.fround(options.mean[c]!);
-    const std = Math.fround(options.std[c]!);
+    const mean = constant(options.mean[c]!);
+    const std = constant(options.std[c]!);
     for (let v = 0; v < 256; v++) {
       const scaled = scale === null ? Math.fround(v / 255) : Math.fround(v * scale);
       table[c * 256 + v] = Math.fround(Math.fround(scaled - mean) / std);

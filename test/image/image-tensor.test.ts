@@ -10,25 +10,27 @@ import { fixture } from '../helpers/paths.js';
 
 const photo = fixture('images', 'photos', 'rocket.jpg');
 
-test('a static NCHW float32 input: shorter-crop to its H×W, ImageNet normalised', async () => {
+test('sharp pipeline, static NCHW float32 input: shorter-crop to its H×W, ImageNet normalised', async () => {
   const spec = imageInputSpec({ name: 'input', dtype: 'float32', shape: [1, 3, 24, 32] });
-  const { tensor, image } = await loadImageTensor(photo, spec);
+  const { tensor, image, pipeline, notes } = await loadImageTensor(photo, spec, { pipeline: 'sharp', resizeMode: 'shorter-crop' });
   assert.deepEqual(tensor.shape, [1, 3, 24, 32]);
-  assert.deepEqual(image, { width: 32, height: 24, sourceWidth: 240, sourceHeight: 360, format: 'jpeg' });
+  assert.deepEqual(image, { width: 32, height: 24, sourceWidth: 240, sourceHeight: 360, format: 'jpeg', space: 'srgb', bitsPerSample: 8, hasIcc: false });
+  assert.equal(pipeline, 'sharp');
+  assert.deepEqual(notes, []);
   const expected = preprocess(await decodeImage(photo, { resize: { height: 24, width: 32, mode: 'shorter-crop' } }));
   assert.deepEqual(tensor, expected);
 });
 
 test('a dynamic NHWC uint8 input keeps the image size and raw bytes', async () => {
   const spec = imageInputSpec({ name: 'images', dtype: 'uint8', shape: ['N', 'H', 'W', 3] });
-  const { tensor } = await loadImageTensor(photo, spec, { normalize: { mean: [1, 2, 3] } });
+  const { tensor } = await loadImageTensor(photo, spec, { mean: [1, 2, 3] });
   assert.deepEqual(tensor.shape, [1, 360, 240, 3]);
   assert.deepEqual(tensor.data, (await decodeImage(photo)).data);
 });
 
-test('resize mode, pad value and normalisation options reach the pipeline', async () => {
+test('resize mode, pad value and normalisation options reach the sharp pipeline', async () => {
   const spec = imageInputSpec({ name: 'x', dtype: 'float16', shape: [1, 3, 16, 16] });
-  const { tensor } = await loadImageTensor(photo, spec, { resizeMode: 'letterbox', padValue: 0, normalize: { scale: 1, mean: [0, 0, 0], std: [1, 1, 1] } });
+  const { tensor } = await loadImageTensor(photo, spec, { pipeline: 'sharp', resizeMode: 'letterbox', padValue: 0, scale: 1, mean: [0, 0, 0], std: [1, 1, 1] });
   assert.equal(tensor.dtype, 'float16');
   // Portrait 240x360 into 16x16: width round(240*16/360) = round(10.67) = 11, left floor(5/2) = 2: column 0 is padding 0 (half 0x0000).
   assert.equal((tensor.data as Uint16Array)[0], 0);
@@ -38,4 +40,18 @@ test('resize mode, pad value and normalisation options reach the pipeline', asyn
 test('pixel limit option is honoured', async () => {
   const spec = imageInputSpec({ name: 'x', dtype: 'float32', shape: [1, 3, 8, 8] });
   await assert.rejects(loadImageTensor(photo, spec, { maxPixels: 1000 }), InputError);
+});
+
+test('a CMYK JPEG under an exact pipeline carries a note that it is not bit-exact', async () => {
+  const spec = imageInputSpec({ name: 'x', dtype: 'float32', shape: [1, 3, 8, 8] });
+  const { notes, pipeline } = await loadImageTensor(fixture('images', 'edge', 'cmyk.jpg'), spec, { pipeline: 'pil' });
+  assert.equal(pipeline, 'pil');
+  assert.equal(notes.length, 1);
+  assert.match(notes[0]!, /CMYK jpeg.*not bit-exact/);
+});
+
+test('a 16-bit PNG under the opencv pipeline says cv2 rounds differently', async () => {
+  const spec = imageInputSpec({ name: 'x', dtype: 'float32', shape: [1, 3, 8, 8] });
+  const { notes } = await loadImageTensor(fixture('images', 'edge', 'rgb16.png'), spec, { pipeline: 'opencv' });
+  assert.match(notes.join('\n'), /16-bit png.*cv2\.imread rounds v\/256/);
 });
