@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// Builds the native addon (build/Release/trt_parity.node) with cmake-js, as the package's
-// `install` script. It must never break `npm install`: without a CUDA toolkit it explains and skips,
-// and a failed compile is reported loudly but exits 0 unless --strict (`npm run build:native`).
+// Builds the native addon from source (build/Release/trt_parity.node) with cmake-js: for development
+// and for platforms without a prebuilt addon. `npm run build:native` runs it with --strict; `npm
+// install` does NOT run it (an install uses the prebuilt addons in prebuilds/, see scripts/prebuild.mjs,
+// and a clone that never loads the addon compiles nothing). Without a CUDA toolkit it explains and
+// skips; a failed compile is reported loudly and exits 1 with --strict (0 without).
 // Either way it writes build/native-status.json, which `trt-parity doctor` reads.
+// scripts/prebuild.mjs reuses findCuda, findCmake, cmakeJsBuild and probeAddon from here.
 //
 // Environment: CUDA_PATH / CUDA_HOME (toolkit root), TENSORRT_ROOT or TensorRT_INCLUDE_DIR
 // (TensorRT headers; otherwise CMake looks in /usr/include/x86_64-linux-gnu and /usr/local/TensorRT),
@@ -10,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = join(root, 'build');
@@ -30,7 +33,7 @@ function which(name) {
   return null;
 }
 
-function findCmake() {
+export function findCmake() {
   const path = which('cmake');
   if (!path) return { found: false, reason: 'cmake is not on PATH' };
   const r = spawnSync(path, ['--version'], { encoding: 'utf8' });
@@ -55,7 +58,7 @@ function cudaCandidates() {
   return out;
 }
 
-function findCuda() {
+export function findCuda() {
   const tried = [];
   for (const { root: cudaRoot, from } of cudaCandidates()) {
     const header = [join(cudaRoot, 'include', 'cuda_runtime_api.h'), join(cudaRoot, 'targets', 'x86_64-linux', 'include', 'cuda_runtime_api.h')].find(existsSync);
@@ -95,9 +98,26 @@ function writeStatus(status) {
   writeFileSync(statusPath, `${JSON.stringify(status, null, 2)}\n`);
 }
 
-/** Loads the fresh addon in a child process, so a bad build cannot take this script down. */
-function probeAddon() {
-  const code = `const a = require(${JSON.stringify(addonPath)}); process.stdout.write(JSON.stringify({ abiVersion: a.abiVersion }));`;
+/**
+ * Runs cmake-js configure + build of the repo root into `outDir` with `settings` (-D values as
+ * --CDNAME=value); returns the exit status and the whole output.
+ */
+export function cmakeJsBuild(outDir, settings) {
+  const cmakeJs = join(root, 'node_modules', '.bin', 'cmake-js');
+  const run = (verb, extra) =>
+    spawnSync(cmakeJs, [verb, '-d', root, '-O', outDir, ...extra], { cwd: root, encoding: 'utf8', env: process.env, maxBuffer: 64 * 1024 * 1024 });
+  let r = run('configure', settings);
+  let output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  if (r.status === 0) {
+    r = run('build', []);
+    output += `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  }
+  return { status: r.status, error: r.error ?? null, output };
+}
+
+/** Loads an addon in a child process (so a bad build cannot take this script down); reports its ABI and runtime info. */
+export function probeAddon(path = addonPath) {
+  const code = `const a = require(${JSON.stringify(path)}); let t = null; try { t = a.getRuntimeInfo().tensorrt; } catch {} process.stdout.write(JSON.stringify({ abiVersion: a.abiVersion, tensorrt: t }));`;
   const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
   if (r.status !== 0) return { loads: false, error: (r.stderr || `exit ${r.status}`).trim().split('\n').slice(-3).join(' ') };
   try {
@@ -163,14 +183,8 @@ function main() {
   writeFileSync(stampPath, stamp);
   say(`cmake-js configure ${settings.join(' ')}`);
   status.build.attempted = true;
-  const run = (verb, extra) =>
-    spawnSync(cmakeJs, [verb, '-d', root, '-O', buildDir, ...extra], { cwd: root, encoding: 'utf8', env: process.env, maxBuffer: 64 * 1024 * 1024 });
-  let r = run('configure', settings);
-  let output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-  if (r.status === 0) {
-    r = run('build', []);
-    output += `${r.stdout ?? ''}${r.stderr ?? ''}`;
-  }
+  const r = cmakeJsBuild(buildDir, settings);
+  const output = r.output;
   const lines = output.split('\n');
   status.build.durationMs = Date.now() - started;
   status.build.logTail = lines.filter((l) => l.trim() !== '').slice(-30);
@@ -199,7 +213,8 @@ function main() {
     return strict ? 1 : 0;
   }
 
-  status.addon = { error: null, abiVersion: null, ...probeAddon() };
+  const { tensorrt: _probedTrt, ...probed } = probeAddon();
+  status.addon = { error: null, abiVersion: null, ...probed };
   status.build.ok = status.addon.loads;
   status.build.reason = status.addon.loads ? null : `built, but the addon does not load: ${status.addon.error}`;
   status.build.durationMs = Date.now() - started;
@@ -212,4 +227,5 @@ function main() {
   return 0;
 }
 
-process.exitCode = main();
+// Run only as a program, not when prebuild.mjs imports the helpers above.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) process.exitCode = main();

@@ -506,3 +506,71 @@ export function systemHost(env: Readonly<Record<string, string | undefined>> = p
     },
   };
 }
+
+// ---------------------------------------------------------------- which addon, which library
+
+/** Where the addon comes from: a prebuilt one shipped in the package, one built from source, or none. */
+export type AddonSource = 'prebuilt' | 'built' | 'none';
+
+export interface AddonResolution {
+  /** The addon file to load (for 'none', where a build from source would put it). */
+  readonly path: string;
+  readonly source: AddonSource;
+  /** One line: why this addon (or why none). */
+  readonly why: string;
+  /** The prebuild manifest, when the package has one for this platform. */
+  readonly manifest: PrebuildManifest | null;
+  /** The manifest entry in use, when source is 'prebuilt'. */
+  readonly prebuild: PrebuildEntry | null;
+  readonly discovery: Discovery;
+  readonly library: LibraryChoice;
+}
+
+export interface ResolveOptions {
+  /** The package root (holding build/ and prebuilds/). */
+  readonly root: string;
+  /** Where the addon built from source would be, relative to root. */
+  readonly builtPath: string;
+  /** TensorRT header version of the addon built from source (from its build status); null when not built in or unknown. */
+  readonly builtHeaderVersion?: string | null;
+  /** The --trt-lib value. */
+  readonly trtLib?: string | undefined;
+  /** TensorRT version in the plan header of the engine about to be loaded. */
+  readonly planVersion?: string | null;
+  readonly host?: DiscoveryHost;
+}
+
+/**
+ * Decides which addon to load and which TensorRT library it should open:
+ * TRT_PARITY_ADDON, else the addon built from source (build/Release, `npm run build:native`), else the
+ * prebuilt addon for the major of the library found (prebuilds/<platform>/).
+ */
+export function resolveAddon(options: ResolveOptions): AddonResolution {
+  const host = options.host ?? systemHost();
+  const discovery = discoverTensorRt(host, { trtLib: options.trtLib });
+  const { manifest, dir, error } = readPrebuildManifest(options.root);
+  const cudaMajor = manifest ? Number(manifest.cudaVersion.split('.')[0]) || null : null;
+  const request = { planVersion: options.planVersion ?? null, cudaMajor };
+  const fromEnv = host.env['TRT_PARITY_ADDON'];
+  const builtPath = join(options.root, options.builtPath);
+  const base = { manifest, prebuild: null, discovery };
+  if (fromEnv) {
+    return { ...base, path: resolve(fromEnv), source: 'built', why: `TRT_PARITY_ADDON names ${resolve(fromEnv)}`, library: chooseLibrary(discovery, request) };
+  }
+  if (host.isFile(builtPath)) {
+    const major = options.builtHeaderVersion ? Number(options.builtHeaderVersion.split('.')[0]) : null;
+    const library = chooseLibrary(discovery, { ...request, addonMajors: major === null ? null : [major] });
+    return { ...base, path: builtPath, source: 'built', why: `built from source (npm run build:native)${major === null ? ', without TensorRT' : ` against TensorRT ${options.builtHeaderVersion} headers`}; a build from source wins over the prebuilt addons`, library };
+  }
+  if (manifest !== null) {
+    const majors = manifest.addons.map((a) => a.tensorrtMajor).filter((m): m is number => m !== null);
+    const library = chooseLibrary(discovery, { ...request, addonMajors: majors });
+    // The library decides the addon; without one, the plan's major (so the message names the right library).
+    const planMajor = options.planVersion ? Number(options.planVersion.split('.')[0]) : null;
+    const { entry, why } = selectPrebuild(manifest, library.selected?.major ?? planMajor);
+    if (entry !== null) return { ...base, path: join(dir, entry.file), source: 'prebuilt', why, prebuild: entry, library };
+    return { ...base, path: builtPath, source: 'none', why: `${join(dir, 'manifest.json')}: ${why}`, library };
+  }
+  const none = error ?? `no prebuilt addon for ${basename(dir)} in this package, and none built from source (npm run build:native)`;
+  return { ...base, path: builtPath, source: 'none', why: none, library: chooseLibrary(discovery, request) };
+}

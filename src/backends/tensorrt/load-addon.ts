@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Availability, TensorRtProblem } from './availability.js';
 import { classifyRuntimeInfo, explainAbiMismatch, explainAddonLoadError, explainAddonNotBuilt, explainUnreadableStatus } from './classify-availability.js';
+import { type AddonResolution, resolveAddon, systemHost } from './library-discovery.js';
 import { NATIVE_ABI_VERSION, type NativeAddon, type NativeRuntimeInfo } from './native-contract.js';
 import { NATIVE_STATUS_FILE, parseNativeStatus, type NativeBuildStatus } from './native-status.js';
 import { TensorRtError } from './tensorrt-error.js';
@@ -25,6 +26,10 @@ export interface LoadAddonOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Package root holding build/. Defaults to the trt-parity package this file belongs to. */
   readonly root?: string;
+  /** --trt-lib: the TensorRT library (or its folder) to load; wins over TRT_PARITY_LIBNVINFER and the search. */
+  readonly trtLib?: string;
+  /** TensorRT version in the plan header of the engine about to be loaded: picks the library's major. */
+  readonly planVersion?: string | null;
 }
 
 export type AddonLoad =
@@ -61,12 +66,41 @@ export function packageRoot(): string {
   }
 }
 
+const resolutionCache = new Map<string, AddonResolution>();
+
+/**
+ * Which addon (prebuilt, built from source, $TRT_PARITY_ADDON) and which TensorRT library it should
+ * open: library-discovery.ts decides; cached per process, as the search runs python3 and ldconfig.
+ */
+export function addonResolution(options: LoadAddonOptions = {}): AddonResolution {
+  const root = options.root ?? packageRoot();
+  const env = options.env ?? process.env;
+  const key = JSON.stringify([root, env[ADDON_ENV], env['TRT_PARITY_LIBNVINFER'], options.trtLib, options.planVersion ?? null, options.env === undefined]);
+  let r = resolutionCache.get(key);
+  if (r === undefined) {
+    const status = readNativeStatus(root).status;
+    r = resolveAddon({ root, builtPath: DEFAULT_ADDON_PATH, builtHeaderVersion: status?.tensorrt.headerVersion ?? null, trtLib: options.trtLib, planVersion: options.planVersion ?? null, host: options.env === undefined ? undefined : systemHost(options.env) });
+    resolutionCache.set(key, r);
+  }
+  return r;
+}
+
 /** Where the addon is looked for, and whether that came from $TRT_PARITY_ADDON. */
 export function addonLocation(options: LoadAddonOptions = {}): { path: string; fromEnv: boolean; defaultPath: string } {
   const root = options.root ?? packageRoot();
   const defaultPath = join(root, DEFAULT_ADDON_PATH);
   const fromEnv = (options.env ?? process.env)[ADDON_ENV];
-  return fromEnv ? { path: resolve(fromEnv), fromEnv: true, defaultPath } : { path: defaultPath, fromEnv: false, defaultPath };
+  return { path: fromEnv ? resolve(fromEnv) : addonResolution(options).path, fromEnv: Boolean(fromEnv), defaultPath };
+}
+
+/**
+ * Tells the addon which libnvinfer to dlopen: it reads TRT_PARITY_LIBNVINFER once, on its first
+ * TensorRT call, so this runs before the addon is loaded. Only for this process's own environment.
+ */
+function applyLibraryChoice(options: LoadAddonOptions): void {
+  if (options.env !== undefined && options.env !== process.env) return;
+  const selected = addonResolution(options).library.selected;
+  if (selected !== null && process.env['TRT_PARITY_LIBNVINFER'] !== selected.path) process.env['TRT_PARITY_LIBNVINFER'] = selected.path;
 }
 
 /** build/native-status.json, parsed tolerantly; status null when absent or unreadable (error says why when unreadable). */
@@ -106,6 +140,7 @@ export function loadAddon(options: LoadAddonOptions = {}): AddonLoad {
     result = { ok: false, path, problem };
   } else {
     try {
+      applyLibraryChoice(options);
       result = validateModule(createRequire(import.meta.url)(path), path);
     } catch (err) {
       result = { ok: false, path, problem: explainAddonLoadError(path, err) };
