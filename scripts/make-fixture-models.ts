@@ -368,9 +368,199 @@ function slowMatmulGraph(steps: number): GraphSpec {
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Tiny detectors for task mode (--task detect): one backbone, three output layouts
+
+const DET_SIZE = 128;
+const DET_GRID = 16;
+const DET_STRIDE = DET_SIZE / DET_GRID;
+const DET_CLASSES = 3;
+const DET_ANCHORS = DET_GRID * DET_GRID;
+/** Boxes of the EfficientNMS-style model (its K). */
+const DET_MAX_DETS = 100;
+
+interface DetectorWeights {
+  readonly w1: Float32Array; readonly b1: Float32Array; // [8,3,3,3]
+  readonly w2: Float32Array; readonly b2: Float32Array; // [16,8,3,3]
+  readonly w3: Float32Array; readonly b3: Float32Array; // [16,16,3,3]
+  /** 1×1 head: 4 box + 1 objectness + DET_CLASSES class channels; the Ultralytics head drops objectness. */
+  readonly wh: Float32Array; readonly bh: Float32Array;
+}
+
+function detectorWeights(): DetectorWeights {
+  const rng = new Rng(SEED + 3);
+  const hc = 5 + DET_CLASSES;
+  const w1 = rng.normals(8 * 27, Math.sqrt(2 / 27));
+  const b1 = rng.normals(8, 0.05);
+  const w2 = rng.normals(16 * 8 * 9, Math.sqrt(2 / 72));
+  const b2 = rng.normals(16, 0.05);
+  const w3 = rng.normals(16 * 16 * 9, Math.sqrt(2 / 144));
+  const b3 = rng.normals(16, 0.05);
+  const wh = rng.normals(hc * 16, 1);
+  // Box rows vary little (boxes of about 50 px that overlap their neighbours, so NMS has work);
+  // class rows vary a lot (different cells favour different classes).
+  for (let r = 0; r < hc; r++) {
+    const row = wh.subarray(r * 16, r * 16 + 16);
+    for (let j = 0; j < 16; j++) row[j]! *= r < 4 ? 0.12 : r === 4 ? 0.5 : 0.9;
+    // ReLU features are all positive with one big common part: centring a class row removes
+    // it, so that no class wins every cell.
+    const mean = row.reduce((a, v) => a + v, 0) / 16;
+    if (r >= 5) for (let j = 0; j < 16; j++) row[j]! -= mean;
+  }
+  // Class (and objectness) logits start well below 0, so that only some cells of a photo pass
+  // conf 0.25: a few to a few dozen boxes per image, overlapping enough to exercise NMS.
+  const bh = Float32Array.from({ length: hc }, (_, c) => (c < 4 ? 0 : c === 4 ? 0.5 : -3.6) + rng.normal(0.1));
+  return { w1, b1, w2, b2, w3, b3, wh, bh };
+}
+
+/** Cell coordinates [1,2,G,G]: channel 0 = x, channel 1 = y. */
+function detGrid(): Float32Array {
+  const g = new Float32Array(2 * DET_ANCHORS);
+  for (let y = 0; y < DET_GRID; y++) {
+    for (let x = 0; x < DET_GRID; x++) {
+      g[y * DET_GRID + x] = x;
+      g[DET_ANCHORS + y * DET_GRID + x] = y;
+    }
+  }
+  return g;
+}
+
+const i64Init = (name: string, dims: readonly number[], values: readonly number[]): OnnxT.ITensorProto =>
+  ({ name, dims: [...dims], dataType: DT.INT64, int64Data: [...values] });
+
+/**
+ * The shared part: backbone, head, sigmoid, and box decoding in the model (as Ultralytics'
+ * exported graphs do): cx, cy = (sigmoid + cell) · stride; w, h = sigmoid · 80 + 8 pixels.
+ * Leaves `xy` [1,2,G,G], `wh` [1,2,G,G] and `cls` [1,nc,G,G] (plus `obj` [1,1,G,G] with objectness).
+ */
+function detectorTrunk(wt: DetectorWeights, withObjectness: boolean) {
+  const hc = withObjectness ? 5 + DET_CLASSES : 4 + DET_CLASSES;
+  // The Ultralytics head is the YOLOv5 head without its objectness row.
+  const rows = withObjectness ? [0, 1, 2, 3, 4, 5, 6, 7] : [0, 1, 2, 3, 5, 6, 7];
+  const wh = new Float32Array(hc * 16);
+  const bh = new Float32Array(hc);
+  rows.forEach((r, i) => { wh.set(wt.wh.subarray(r * 16, r * 16 + 16), i * 16); bh[i] = wt.bh[r]!; });
+  const split = withObjectness ? [2, 2, 1, DET_CLASSES] : [2, 2, DET_CLASSES];
+  const nodes = [
+    node('Conv', ['images', 'conv1.weight', 'conv1.bias'], ['c1'], conv3x3s2), node('Relu', ['c1'], ['r1']),
+    node('Conv', ['r1', 'conv2.weight', 'conv2.bias'], ['c2'], conv3x3s2), node('Relu', ['c2'], ['r2']),
+    node('Conv', ['r2', 'conv3.weight', 'conv3.bias'], ['c3'], conv3x3s2), node('Relu', ['c3'], ['r3']),
+    node('Conv', ['r3', 'head.weight', 'head.bias'], ['head'], [ints('kernel_shape', [1, 1])]),
+    node('Sigmoid', ['head'], ['act']),
+    node('Split', ['act', 'split'], withObjectness ? ['txy', 'twh', 'obj', 'cls'] : ['txy', 'twh', 'cls'], [int('axis', 1)]),
+    node('Add', ['txy', 'grid'], ['cell']), node('Mul', ['cell', 'stride'], ['xy']),
+    node('Mul', ['twh', 'wh_scale'], ['wh_scaled']), node('Add', ['wh_scaled', 'wh_min'], ['wh']),
+  ];
+  const initializers = [
+    f32Init('conv1.weight', [8, 3, 3, 3], wt.w1), f32Init('conv1.bias', [8], wt.b1),
+    f32Init('conv2.weight', [16, 8, 3, 3], wt.w2), f32Init('conv2.bias', [16], wt.b2),
+    f32Init('conv3.weight', [16, 16, 3, 3], wt.w3), f32Init('conv3.bias', [16], wt.b3),
+    f32Init('head.weight', [hc, 16, 1, 1], wh), f32Init('head.bias', [hc], bh),
+    i64Init('split', [split.length], split),
+    f32Init('grid', [1, 2, DET_GRID, DET_GRID], detGrid()),
+    f32Init('stride', [], new Float32Array([DET_STRIDE])),
+    f32Init('wh_scale', [], new Float32Array([80])), f32Init('wh_min', [], new Float32Array([8])),
+  ];
+  return { nodes, initializers, hc };
+}
+
+const detInput = () => [valueInfo('images', DT.FLOAT, [1, 3, DET_SIZE, DET_SIZE])];
+
+/** Ultralytics YOLOv8/11 layout: output0 [1, 4+nc, N] = cx, cy, w, h, class scores. */
+function detectorUltralyticsGraph(wt: DetectorWeights): GraphSpec {
+  const t = detectorTrunk(wt, false);
+  return {
+    name: 'detector_ultralytics',
+    doc: `Tiny detector, Ultralytics YOLOv8/11 output layout [1, 4+${DET_CLASSES}, ${DET_ANCHORS}] (xywh pixels, class scores); random weights.`,
+    nodes: [...t.nodes, node('Concat', ['xy', 'wh', 'cls'], ['grid_out'], [int('axis', 1)]), node('Reshape', ['grid_out', 'out_shape'], ['output0'])],
+    initializers: [...t.initializers, i64Init('out_shape', [3], [1, t.hc, DET_ANCHORS])],
+    inputs: detInput(),
+    outputs: [valueInfo('output0', DT.FLOAT, [1, t.hc, DET_ANCHORS])],
+  };
+}
+
+/** YOLOv5 layout: output0 [1, N, 5+nc] = cx, cy, w, h, objectness, class scores. */
+function detectorYolov5Graph(wt: DetectorWeights): GraphSpec {
+  const t = detectorTrunk(wt, true);
+  return {
+    name: 'detector_yolov5',
+    doc: `Tiny detector, YOLOv5 output layout [1, ${DET_ANCHORS}, 5+${DET_CLASSES}] (xywh pixels, objectness, class scores); random weights.`,
+    nodes: [
+      ...t.nodes,
+      node('Concat', ['xy', 'wh', 'obj', 'cls'], ['grid_out'], [int('axis', 1)]),
+      node('Reshape', ['grid_out', 'out_shape'], ['rows']),
+      node('Transpose', ['rows'], ['output0'], [ints('perm', [0, 2, 1])]),
+    ],
+    initializers: [...t.initializers, i64Init('out_shape', [3], [1, t.hc, DET_ANCHORS])],
+    inputs: detInput(),
+    outputs: [valueInfo('output0', DT.FLOAT, [1, DET_ANCHORS, t.hc])],
+  };
+}
+
+/**
+ * The EfficientNMS_TRT plugin's outputs, built from standard ops so ONNX Runtime runs it:
+ * NonMaxSuppression (per class, IoU 0.7, score 0.25), the survivors ordered by score and padded
+ * to K = 100 (zeros), num_dets = how many are real.
+ */
+function detectorNmsGraph(wt: DetectorWeights): GraphSpec {
+  const t = detectorTrunk(wt, false);
+  const K = DET_MAX_DETS;
+  return {
+    name: 'detector_efficient_nms',
+    doc: `Tiny detector with EfficientNMS-style outputs num_dets [1,1], det_boxes [1,${K},4] (x1,y1,x2,y2), det_scores [1,${K}], det_classes [1,${K}]; random weights.`,
+    nodes: [
+      ...t.nodes,
+      node('Mul', ['wh', 'half'], ['half_wh']),
+      node('Sub', ['xy', 'half_wh'], ['p1']), node('Add', ['xy', 'half_wh'], ['p2']),
+      node('Concat', ['p1', 'p2'], ['corners'], [int('axis', 1)]),
+      node('Reshape', ['corners', 'box_shape'], ['corners_flat']),
+      node('Transpose', ['corners_flat'], ['boxes'], [ints('perm', [0, 2, 1])]),
+      node('Reshape', ['cls', 'score_shape'], ['scores']),
+      node('NonMaxSuppression', ['boxes', 'scores', 'max_per_class', 'iou_thr', 'score_thr'], ['sel']),
+      node('Gather', ['sel', 'one'], ['sel_cls'], [int('axis', 1)]),
+      node('Gather', ['sel', 'two'], ['sel_box'], [int('axis', 1)]),
+      node('GatherND', ['scores', 'sel'], ['sel_scores']),
+      node('Squeeze', ['boxes', 'axis0'], ['boxes0']),
+      node('Gather', ['boxes0', 'sel_box'], ['sel_boxes'], [int('axis', 0)]),
+      node('Concat', ['sel_scores', 'pad_scores'], ['all_scores'], [int('axis', 0)]),
+      node('TopK', ['all_scores', 'k'], ['top_scores', 'top_idx'], [int('axis', 0)]),
+      node('Concat', ['sel_boxes', 'pad_boxes'], ['all_boxes'], [int('axis', 0)]),
+      node('Gather', ['all_boxes', 'top_idx'], ['top_boxes'], [int('axis', 0)]),
+      node('Concat', ['sel_cls', 'pad_cls'], ['all_cls'], [int('axis', 0)]),
+      node('Gather', ['all_cls', 'top_idx'], ['top_cls'], [int('axis', 0)]),
+      node('Max', ['top_scores', 'zero_f'], ['top_scores0']),
+      node('Unsqueeze', ['top_boxes', 'axis0'], ['det_boxes']),
+      node('Unsqueeze', ['top_scores0', 'axis0'], ['det_scores']),
+      node('Cast', ['top_cls'], ['top_cls32'], [int('to', DT.INT32)]),
+      node('Unsqueeze', ['top_cls32', 'axis0'], ['det_classes']),
+      node('Shape', ['sel'], ['sel_shape']),
+      node('Gather', ['sel_shape', 'zero_i'], ['count'], [int('axis', 0)]),
+      node('Min', ['count', 'k_scalar'], ['count_k']),
+      node('Cast', ['count_k'], ['count32'], [int('to', DT.INT32)]),
+      node('Reshape', ['count32', 'one_one'], ['num_dets']),
+    ],
+    initializers: [
+      ...t.initializers,
+      f32Init('half', [], new Float32Array([0.5])),
+      i64Init('box_shape', [3], [1, 4, DET_ANCHORS]), i64Init('score_shape', [3], [1, DET_CLASSES, DET_ANCHORS]),
+      i64Init('max_per_class', [1], [K]), f32Init('iou_thr', [1], new Float32Array([0.7])), f32Init('score_thr', [1], new Float32Array([0.25])),
+      i64Init('one', [], [1]), i64Init('two', [], [2]), i64Init('zero_i', [], [0]), i64Init('axis0', [1], [0]),
+      f32Init('pad_scores', [K], new Float32Array(K).fill(-1)), f32Init('pad_boxes', [K, 4], new Float32Array(4 * K)),
+      i64Init('pad_cls', [K], new Array<number>(K).fill(0)), i64Init('k', [1], [K]), i64Init('k_scalar', [], [K]),
+      f32Init('zero_f', [], new Float32Array([0])), i64Init('one_one', [2], [1, 1]),
+    ],
+    inputs: detInput(),
+    outputs: [
+      valueInfo('num_dets', DT.INT32, [1, 1]), valueInfo('det_boxes', DT.FLOAT, [1, K, 4]),
+      valueInfo('det_scores', DT.FLOAT, [1, K]), valueInfo('det_classes', DT.INT32, [1, K]),
+    ],
+  };
+}
+
 /** All fixture models, file name → bytes. */
 function buildFixtureModels(): Map<string, Uint8Array> {
   const wt = classifierWeights();
+  const dw = detectorWeights();
   return new Map<string, Uint8Array>([
     ['classifier.onnx', encodeModel(classifierGraph('classifier', [1, 3, 224, 224], wt,
       'Tiny ImageNet-shaped classifier: 2 strided 3x3 convs, ReLU, global average pool, Gemm to 1000 logits.'))],
@@ -382,6 +572,9 @@ function buildFixtureModels(): Map<string, Uint8Array> {
     ['dtypes.onnx', encodeModel(dtypesGraph())],
     ['bfloat16-output.onnx', encodeModel(bfloat16Graph())],
     ['slow-matmul.onnx', encodeModel(slowMatmulGraph(8))],
+    ['detector-ultralytics.onnx', encodeModel(detectorUltralyticsGraph(dw))],
+    ['detector-yolov5.onnx', encodeModel(detectorYolov5Graph(dw))],
+    ['detector-nms.onnx', encodeModel(detectorNmsGraph(dw))],
   ]);
 }
 
