@@ -64,8 +64,8 @@ export function exactnessNotes(pipeline: PipelineName, stored: StoredImage): str
   if (stored.bitsPerSample > 8) {
     notes.push(`${stored.bitsPerSample}-bit ${stored.format}: reduced to 8 bits by keeping the high byte; ${pipeline === 'opencv' || pipeline === 'ultralytics' ? 'cv2.imread rounds v/256 instead, so' : 'Pillow may not do the same, so'} the --pipeline ${pipeline} tensor is not guaranteed bit-exact for this file`);
   }
-  if (stored.format !== 'jpeg' && stored.format !== 'png') {
-    notes.push(`${stored.format}: only JPEG and PNG decoding is checked against Pillow and OpenCV; the --pipeline ${pipeline} tensor may differ for this file`);
+  if (stored.format !== 'jpeg' && stored.format !== 'png' && stored.format !== 'tiff') {
+    notes.push(`${stored.format}: only JPEG, PNG and TIFF decoding is checked against Pillow and OpenCV; the --pipeline ${pipeline} tensor may differ for this file`);
   }
   return notes;
 }
