@@ -397,7 +397,7 @@ function detectorWeights(): DetectorWeights {
   const w3 = rng.normals(16 * 16 * 9, Math.sqrt(2 / 144));
   const b3 = rng.normals(16, 0.05);
   const wh = rng.normals(hc * 16, 1);
-  // Box rows vary little (boxes of about 50 px that overlap their neighbours, so NMS has work);
+  // Box rows vary little (boxes of about 60 px that overlap their neighbours, so NMS has work);
   // class rows vary a lot (different cells favour different classes).
   for (let r = 0; r < hc; r++) {
     const row = wh.subarray(r * 16, r * 16 + 16);
@@ -430,7 +430,7 @@ const i64Init = (name: string, dims: readonly number[], values: readonly number[
 
 /**
  * The shared part: backbone, head, sigmoid, and box decoding in the model (as Ultralytics'
- * exported graphs do): cx, cy = (sigmoid + cell) · stride; w, h = sigmoid · 80 + 8 pixels.
+ * exported graphs do): cx, cy = (sigmoid + cell) · stride; w, h = sigmoid · 120 + 8 pixels.
  * Leaves `xy` [1,2,G,G], `wh` [1,2,G,G] and `cls` [1,nc,G,G] (plus `obj` [1,1,G,G] with objectness).
  */
 function detectorTrunk(wt: DetectorWeights, withObjectness: boolean) {
@@ -459,7 +459,7 @@ function detectorTrunk(wt: DetectorWeights, withObjectness: boolean) {
     i64Init('split', [split.length], split),
     f32Init('grid', [1, 2, DET_GRID, DET_GRID], detGrid()),
     f32Init('stride', [], new Float32Array([DET_STRIDE])),
-    f32Init('wh_scale', [], new Float32Array([80])), f32Init('wh_min', [], new Float32Array([8])),
+    f32Init('wh_scale', [], new Float32Array([120])), f32Init('wh_min', [], new Float32Array([8])),
   ];
   return { nodes, initializers, hc };
 }
