@@ -4,7 +4,8 @@
 Usage (repository root), with a Python that has numpy, Pillow and opencv-python-headless:
     python scripts/oracle/make_preprocess_goldens.py
 Writes fixtures/golden/pipelines/<case>.npy (float32, NCHW, batch 1), cases.json (what each case is,
-plus the SHA-256 of the RGB bytes PIL and OpenCV decode from each file) and versions.json.
+plus the SHA-256 of the RGB bytes PIL and OpenCV decode from each file) and versions.json; and
+fixtures/golden/resize/ (seeded random images resized by Pillow BILINEAR and cv2 INTER_LINEAR).
 
 Each pipeline is the Python code of issue 10, verbatim where the issue gives it. torchvision is not
 installed here (no CPU wheel without CUDA deps); its arithmetic is emulated in numpy exactly:
@@ -164,6 +165,31 @@ def run(pipeline, path, H, W, extra):
     raise ValueError(pipeline)
 
 
+# Resize-only goldens on seeded random RGB images: (name, h, w, H, W). They exercise the kernels alone,
+# including the corners the photos do not reach (1-pixel sides, exact 2x, Pillow 13's vertical-first order).
+RESIZE_CASES = [
+    ('down-mild', 29, 31, 23, 17), ('up', 7, 9, 19, 25), ('one-pixel-up', 1, 1, 3, 4), ('column-down', 40, 1, 9, 2),
+    ('row-up', 1, 13, 3, 29), ('half', 18, 26, 9, 13), ('vertical-first', 60, 20, 7, 24), ('mixed', 21, 33, 35, 12),
+    ('big-down', 64, 57, 5, 6), ('same-width', 17, 23, 9, 23),
+]
+
+
+def resize_goldens():
+    rng = np.random.default_rng(20261202)
+    out = os.path.join('fixtures', 'golden', 'resize')
+    os.makedirs(out, exist_ok=True)
+    listed = []
+    for name, h, w, H, W in RESIZE_CASES:
+        src = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        np.save(os.path.join(out, f'{name}.src.npy'), src)
+        np.save(os.path.join(out, f'{name}.pil.npy'), np.asarray(Image.fromarray(src).resize((W, H), Image.BILINEAR)))
+        np.save(os.path.join(out, f'{name}.cv.npy'), cv2.resize(src, (W, H), interpolation=cv2.INTER_LINEAR))
+        listed.append({'name': name, 'size': [H, W]})
+    with open(os.path.join(out, 'cases.json'), 'w') as f:
+        json.dump({'cases': listed}, f, indent=1)
+        f.write('\n')
+
+
 def sha256(a):
     return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
 
@@ -191,6 +217,7 @@ def main():
         json.dump({'script': 'scripts/oracle/make_preprocess_goldens.py', 'python': sys.version.split()[0],
                    'numpy': np.__version__, 'Pillow': PIL.__version__, 'opencv-python-headless': cv2.__version__}, f, indent=1)
         f.write('\n')
+    resize_goldens()
 
 
 if __name__ == '__main__':

@@ -76,7 +76,7 @@ export const DEFAULT_MAX_PIXELS = 100_000_000;
 
 /** The defaults, in one place. `mean`/`std` here are the RGB ImageNet values (see PreprocessSpecInput). */
 export const DEFAULT_PREPROCESS_SPEC: PreprocessSpec = {
-  pipeline: 'sharp',
+  pipeline: 'pil',
   mean: IMAGENET_MEAN,
   std: IMAGENET_STD,
   scale: 'div255',
