@@ -1,15 +1,20 @@
 /**
- * The reason part of "FILE: reason" for a file that could not be read.
+ * The wording of file errors, in one place: every "FILE: reason" for a file or directory that could
+ * not be read or used says the same thing for the same case.
  *
  * Node's own messages already carry the path ("ENOENT: no such file or directory, open 'x'"),
  * so wrapping them in an InputError that names the file printed the path twice.
  */
 
-/** One short reason for a failed read: "file not found", "is a directory, expected a file", … */
+/** The reason for a path that does not exist, whether a file or a directory was expected. */
+export const NOT_FOUND = 'no such file or directory';
+
+/** One short reason for a failed read or stat: "no such file or directory", "is a directory, expected a file", … */
 export function describeReadError(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return 'file not found';
+  if (code === 'ENOENT') return NOT_FOUND;
   if (code === 'EISDIR') return 'is a directory, expected a file';
+  if (code === 'ENOTDIR') return 'is not a directory';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   return `cannot read: ${err instanceof Error ? err.message : String(err)}`;
 }

@@ -18,7 +18,7 @@ async function readError(path: string): Promise<unknown> {
 describe('describeReadError', () => {
   test('a missing file and a directory get a short reason without the path (the InputError names it)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'trt-parity-read-error-'));
-    assert.equal(describeReadError(await readError(join(dir, 'missing.npy'))), 'file not found');
+    assert.equal(describeReadError(await readError(join(dir, 'missing.npy'))), 'no such file or directory');
     assert.equal(describeReadError(await readError(dir)), 'is a directory, expected a file');
   });
 

@@ -32,9 +32,10 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { inspectOnnx } from '../../src/backends/onnx/model-info.js';
 import { latencyStats } from '../../src/bench/stats.js';
-import { loadImageForModel } from '../../src/cli/compare-io.js';
+import { loadImageForModel } from '../../src/app/image-input.js';
+import { resolvePreprocessSpec } from '../../src/image/preprocess-spec.js';
 import { main } from '../../src/cli/main.js';
-import type { CompareReport } from '../../src/report/model.js';
+import type { CompareReport } from '../../src/report/model/compare.js';
 import type { Tensor, TensorInfo } from '../../src/tensor/types.js';
 import { fixture } from '../../test/helpers/paths.js';
 import { DEFAULT_PHOTOS, makePhotoFolder } from './make-photos.js';
@@ -169,7 +170,7 @@ try {
     const decodeAlone: number[] = [];
     for (const p of photos) {
       const t0 = performance.now();
-      tensors.push((await loadImageForModel(p, input, {})).tensor);
+      tensors.push((await loadImageForModel(p, input, resolvePreprocessSpec())).tensor);
       decodeAlone.push(performance.now() - t0);
     }
     const byKey = new Map(photos.map((p, i) => [p.slice(folder.length + 1), tensors[i]!] as const));

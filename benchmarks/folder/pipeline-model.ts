@@ -9,7 +9,8 @@ import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { latencyStats } from '../../src/bench/stats.js';
-import { loadImageForModel } from '../../src/cli/compare-io.js';
+import { loadImageForModel } from '../../src/app/image-input.js';
+import { resolvePreprocessSpec } from '../../src/image/preprocess-spec.js';
 import { preprocess } from '../../src/image/preprocess.js';
 import type { Tensor, TensorInfo } from '../../src/tensor/types.js';
 import type { ExperimentWorkerData } from './experiment-worker.js';
@@ -93,7 +94,7 @@ export async function runPipelineVariant(model: string, input: TensorInfo, photo
   const decode = (i: number): Promise<Tensor> => {
     switch (variant.decode) {
       case 'none': return Promise.resolve(tensors[i]!);
-      case 'tool': return loadImageForModel(photos[i]!, input, {}).then((r) => r.tensor);
+      case 'tool': return loadImageForModel(photos[i]!, input, resolvePreprocessSpec()).then((r) => r.tensor);
       case 'one-pipeline': return onePipelineTensor(photos[i]!, input);
     }
   };

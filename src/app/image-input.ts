@@ -11,7 +11,7 @@ import type { Tensor, TensorInfo } from '../tensor/types.js';
 export async function loadImageForModel(path: string, input: TensorInfo, spec: PreprocessSpec): Promise<{ tensor: Tensor; preprocess: PreprocessRecord }> {
   const modelSpec = imageInputSpec(input);
   const inputSpec = spec.layout ? { ...modelSpec, layout: spec.layout } : modelSpec;
-  const { tensor, image } = await loadImageTensor(path, inputSpec, spec);
+  const { tensor, image, notes } = await loadImageTensor(path, inputSpec, spec);
   return {
     tensor,
     preprocess: {
@@ -26,6 +26,7 @@ export async function loadImageForModel(path: string, input: TensorInfo, spec: P
       scale: spec.scale === 'div255' ? '1/255 (division)' : spec.scale,
       channelOrder: spec.channelOrder,
       example: { key: path, sourceSize: `${image.sourceWidth}x${image.sourceHeight}`, format: image.format },
+      ...(notes.length > 0 ? { notes } : {}),
     },
   };
 }

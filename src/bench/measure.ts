@@ -3,16 +3,10 @@
  * `iterations` runs AND at least `durationMs` of wall time. Takes the clock and the run function
  * as arguments, so the rules can be tested without real time passing.
  */
-export interface MeasureOptions {
-  /** Warm-up wall time in ms, not counted (trtexec --warmUp, default 200). */
-  readonly warmupMs: number;
-  /** Minimum number of measured runs (trtexec --iterations, default 10). */
-  readonly iterations: number;
-  /** Minimum measured wall time in ms (trtexec --duration, default 3 s). */
-  readonly durationMs: number;
-  /** Hard cap on measured runs, so a very fast model cannot fill memory with samples. */
-  readonly maxIterations?: number;
-}
+import type { MeasureSettings } from '../report/model/bench.js';
+
+/** trtexec's measurement settings; the report records them as they were. */
+export type MeasureOptions = MeasureSettings;
 
 export const DEFAULT_MEASURE: MeasureOptions = { warmupMs: 200, iterations: 10, durationMs: 3000 };
 

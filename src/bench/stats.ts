@@ -7,19 +7,9 @@
  * - median: the middle sample, or the mean of the two middle ones;
  * - standard deviation: population (divide by n); coefficient of variation = std / mean, in percent.
  */
-export interface LatencyStats {
-  readonly count: number;
-  readonly min: number;
-  readonly mean: number;
-  readonly median: number;
-  readonly p90: number;
-  readonly p95: number;
-  readonly p99: number;
-  readonly max: number;
-  readonly std: number;
-  /** std / mean × 100; Infinity when the mean is 0. */
-  readonly cvPercent: number;
-}
+import type { LatencyStats } from '../report/model/bench.js';
+
+export type { LatencyStats };
 
 /** trtexec's rule for "unstable" (coefficient of variation above 2.5%). */
 export const UNSTABLE_CV_PERCENT = 2.5;

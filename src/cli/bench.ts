@@ -1,13 +1,13 @@
 import { Command } from 'commander';
-import { writeFile } from 'node:fs/promises';
-import { extname } from 'node:path';
-import { runBench } from '../bench/bench-run.js';
-import { ExitCode, InputError, UsageError } from '../errors.js';
+import { bench, splitBenchArguments } from '../app/bench.js';
+import { UsageError } from '../errors.js';
 import { renderBenchText } from '../report/bench-text.js';
 import { toJson } from '../report/json.js';
-import { MODEL_EXTENSIONS, addBackendOptions, backendKindOf, openModelBackend, type BackendCliOptions } from './backends.js';
-import { loadImageForModel } from './compare-io.js';
+import { addBackendOptions, backendOptionsOf } from './backend-options.js';
+import type { Finish } from './command.js';
 import { collect, parseNonNegativeInt, parsePositiveInt, parsePositiveNumber, useColor } from './options.js';
+import { addOutputOptions, textStream, writeOutputs, type OutputOptions } from './output.js';
+import { addPreprocessOptions, preprocessSpecOf, type PreprocessCliOptions } from './preprocess-options.js';
 
 const HELP_AFTER = `
 Measurement (trtexec's model): a time-based warm-up (--warmup ms, not counted), then at least
@@ -22,7 +22,16 @@ Examples:
   trt-parity bench model.engine --duration 10 --json bench.json --export-times
 `;
 
-export function benchCommand(setCode: (code: number) => void): Command {
+interface BenchCliOptions extends PreprocessCliOptions, OutputOptions {
+  readonly warmup: number;
+  readonly iterations: number;
+  readonly duration: number;
+  readonly seed: number;
+  readonly shape?: string[];
+  readonly exportTimes: boolean;
+}
+
+export function benchCommand(finish: Finish): Command {
   const cmd = new Command('bench')
     .summary('measure ONNX Runtime and TensorRT side by side on the same input')
     .description('Benchmark one or both backends on identical input: an image, or seeded random data when none is given.')
@@ -32,48 +41,28 @@ export function benchCommand(setCode: (code: number) => void): Command {
     .option('--iterations <n>', 'at least this many measured runs', parsePositiveInt('--iterations'), 10)
     .option('--duration <s>', 'at least this many seconds of measured runs', parsePositiveNumber('--duration'), 3)
     .option('--seed <n>', 'seed of the random input when no image is given', parseNonNegativeInt('--seed'), 1)
-    .option('--shape <name=dims>', 'shape of a dynamic input for random data, e.g. x=1x3x224x224 (repeatable)', collect)
-  addBackendOptions(cmd);
+    .option('--shape <name=dims>', 'shape of a dynamic input for random data, e.g. x=1x3x224x224 (repeatable)', collect);
+  addPreprocessOptions(cmd);
+  addOutputOptions(cmd, { junit: false })
+    .option('--export-times', 'include every sample in the JSON', false);
+  addBackendOptions(cmd, 'bench');
   return cmd
-    .option('--no-transfers', 'TensorRT: no H2D/D2H copies; times compute alone (trtexec --noDataTransfers)')
-    .option('--cuda-graph', 'TensorRT: capture the enqueue into a CUDA graph and replay it (falls back, with a warning, when the engine cannot be captured)', false)
-    .option('--json <file>', 'write the report as JSON')
-    .option('--export-times', 'include every sample in the JSON', false)
     .addHelpText('after', HELP_AFTER)
-    .action(async (model: string, more: string[], opts: BackendCliOptions & {
-      warmup: number; iterations: number; duration: number; seed: number; shape?: string[]; json?: string; exportTimes: boolean;
-    }) => {
-      const models = [model];
-      let image: string | null = null;
-      for (const arg of more) {
-        if (MODEL_EXTENSIONS.includes(extname(arg).toLowerCase())) models.push(arg);
-        else if (image === null) image = arg;
-        else throw new UsageError(`bench takes at most one image; got ${image} and ${arg}`);
-      }
-      if (models.length > 2) throw new UsageError('bench takes at most two models (one per backend)');
-      const kinds = await Promise.all(models.map((m) => backendKindOf(m)));
-      if (kinds.length === 2 && kinds[0] === kinds[1]) throw new UsageError(`bench compares two backends; ${models.join(' and ')} are both ${kinds[0]}`);
-      const report = await runBench({
+    .action(async (model: string, more: string[], opts: BenchCliOptions) => {
+      const { models, image } = splitBenchArguments([model, ...more]);
+      const text = textStream(opts);
+      const report = await bench({
         models, image, seed: opts.seed, shapes: parseShapes(opts.shape ?? []),
         measure: { warmupMs: opts.warmup, iterations: opts.iterations, durationMs: opts.duration * 1000 },
         exportTimes: opts.exportTimes,
-        tensorrt: { transfers: opts.transfers ?? true, cudaGraph: opts.cudaGraph ?? false },
-        onPhase: (t) => { if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${t}…`); },
+        preprocess: preprocessSpecOf(opts),
+        backend: backendOptionsOf(opts as unknown as Record<string, unknown>, 'bench'),
       }, {
-        // The kinds are known already: no second stat() per model.
-        openBackend: (p) => openModelBackend(p, opts, kinds[models.indexOf(p)]),
-        loadImage: (p, input) => loadImageForModel(p, input, {}),
+        onPhase: (t) => { if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${t}…`); },
       });
       if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
-      process.stdout.write(renderBenchText(report, { color: useColor(process.stdout) }));
-      if (opts.json) {
-        try {
-          await writeFile(opts.json, toJson(report));
-        } catch (e) {
-          throw new InputError(opts.json, `cannot write report: ${(e as Error).message}`);
-        }
-      }
-      setCode(ExitCode.ok);
+      const written = await writeOutputs(opts, renderBenchText(report, { color: useColor(text) }), { json: () => toJson(report) });
+      finish({ report, outputsWritten: written });
     });
 }
 

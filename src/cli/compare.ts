@@ -1,17 +1,15 @@
-import { Command, Option } from 'commander';
-import { writeFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import { compare } from '../app/compare.js';
 import { parseToleranceSpec } from '../compare/tolerance.js';
-import { DEFAULT_MAX_PIXELS } from '../image/decode.js';
-import { RESIZE_MODES } from '../image/resize-plan.js';
-import { ExitCode, InputError } from '../errors.js';
+import { ExitCode } from '../errors.js';
 import { toJson } from '../report/json.js';
 import { toJUnit } from '../report/junit.js';
-import { EXIT_INTERRUPTED } from '../report/model.js';
 import { RULE_TEXT, renderCompareText } from '../report/text.js';
-import { runCompare } from '../run/compare-run.js';
-import { addBackendOptions } from './backends.js';
-import { createCompareIO, type CompareCliOptions } from './compare-io.js';
-import { collect, collectNamedFile, oneOf, parsePositiveInt, parsePositiveNumber, parseTriple, useColor } from './options.js';
+import { addBackendOptions, backendOptionsOf } from './backend-options.js';
+import type { Finish } from './command.js';
+import { collect, collectNamedFile, useColor } from './options.js';
+import { addOutputOptions, textStream, writeOutputs, type OutputOptions } from './output.js';
+import { addPreprocessOptions, preprocessSpecOf, type PreprocessCliOptions } from './preprocess-options.js';
 import { progressBar } from './progress.js';
 
 const HELP_AFTER = `
@@ -36,7 +34,19 @@ Examples:
   trt-parity compare engine-run/ model.onnx images/                               # later, on CPU-only CI
 `;
 
-export function compareCommand(setCode: (code: number) => void): Command {
+interface CompareCliOptions extends PreprocessCliOptions, OutputOptions {
+  readonly rtol?: string[];
+  readonly atol?: string[];
+  readonly allowNonfinite: boolean;
+  readonly failFast: boolean;
+  readonly input?: Map<string, string>;
+  readonly saveInputs?: string;
+  readonly saveOutputs?: string;
+  readonly progress: boolean;
+  readonly verbose: boolean;
+}
+
+export function compareCommand(finish: Finish): Command {
   const cmd = new Command('compare')
     .summary('compare the outputs of two backends on the same inputs')
     .description('Run the same preprocessed inputs through <first> and <second> and compare every output.\nThe second is the reference (numpy\'s "desired").')
@@ -46,65 +56,49 @@ export function compareCommand(setCode: (code: number) => void): Command {
     .option('--rtol <[output:]value>', 'relative tolerance; repeat with output:value for one output (default 1e-3)', collect)
     .option('--atol <[output:]value>', 'absolute tolerance; repeat with output:value for one output (default 1e-5)', collect)
     .option('--allow-nonfinite', 'do not fail outputs that contain NaN or Inf (allclose still applies)', false)
-    .option('--fail-fast', 'stop at the first input with a mismatch', false)
-    .option('--mean <r,g,b>', 'per-channel mean subtracted after scaling (default ImageNet 0.485,0.456,0.406)', parseTriple('--mean'))
-    .option('--std <r,g,b>', 'per-channel std divided by (default ImageNet 0.229,0.224,0.225)', parseTriple('--std'))
-    .option('--scale <s>', 'multiply pixels by s instead of dividing by 255', parsePositiveNumber('--scale'))
-    .option('--bgr', 'feed channels in BGR order', false)
-    .addOption(new Option('--layout <layout>', 'tensor layout (default: read from the model input shape)').argParser(oneOf('--layout', ['nchw', 'nhwc'] as const)))
-    .addOption(new Option('--resize <mode>', 'how to reach a static model H×W (bilinear)').argParser(oneOf('--resize', RESIZE_MODES)).default('stretch'))
-    .option('--max-pixels <n>', 'refuse images with more pixels than this (decompression bombs)', parsePositiveInt('--max-pixels'), DEFAULT_MAX_PIXELS)
+    .option('--fail-fast', 'stop at the first input with a mismatch', false);
+  addPreprocessOptions(cmd)
     .option('--input <name=file.npy>', 'feed a raw tensor to an input instead of an image (repeatable)', collectNamedFile)
     .option('--save-inputs <dir>', 'write the preprocessed input tensors as .npy files')
-    .option('--save-outputs <dir>', 'write every output of <first> as .npy files plus a manifest (replayable as a backend)')
-    .option('--json <file|->', 'write the report as JSON (schema in the README); - for stdout')
-    .option('--junit <file>', 'write a JUnit XML report, one test case per input × output')
-  addBackendOptions(cmd);
-  return cmd
+    .option('--save-outputs <dir>', 'write every output of <first> as .npy files plus a manifest (replayable as a backend)');
+  addOutputOptions(cmd, { junit: true })
     .option('--no-progress', 'no progress bar on stderr')
-    .option('-v, --verbose', 'details for passing outputs too', false)
+    .option('-v, --verbose', 'details for passing outputs too, and the backends\' log lines', false);
+  addBackendOptions(cmd, 'compare');
+  return cmd
     .addHelpText('after', HELP_AFTER)
-    .action(async (first: string, second: string, inputs: string[], opts: CompareCliOptions & {
-      rtol?: string[]; atol?: string[]; json?: string; junit?: string; progress: boolean; verbose: boolean; failFast: boolean; allowNonfinite: boolean; input?: Map<string, string>;
-    }) => {
-      const tolerance = parseToleranceSpec({ rtol: opts.rtol ?? [], atol: opts.atol ?? [] });
-      const io = await createCompareIO(opts);
-      const toStdout = opts.json === '-';
-      const textStream = toStdout ? process.stderr : process.stdout;
+    .action(async (first: string, second: string, inputs: string[], opts: CompareCliOptions) => {
+      const text = textStream(opts);
       const bar = progressBar(process.stderr, opts.progress);
       const abort = new AbortController();
       const onSigint = (): void => {
-        if (abort.signal.aborted) process.exit(EXIT_INTERRUPTED);
+        if (abort.signal.aborted) process.exit(ExitCode.interrupted);
         abort.abort();
         process.stderr.write('\ntrt-parity: interrupted; finishing the current input (Ctrl-C again to quit now)\n');
       };
       process.on('SIGINT', onSigint);
       let report;
       try {
-        report = await runCompare({
-          first, second, images: inputs, rawInputs: opts.input ?? new Map(), tolerance,
-          allowNonFinite: opts.allowNonfinite, failFast: opts.failFast, signal: abort.signal,
+        report = await compare({
+          first, second, inputs, rawInputs: opts.input ?? new Map(),
+          tolerance: parseToleranceSpec({ rtol: opts.rtol ?? [], atol: opts.atol ?? [] }),
+          allowNonFinite: opts.allowNonfinite, failFast: opts.failFast,
+          preprocess: preprocessSpecOf(opts),
+          backend: backendOptionsOf(opts as unknown as Record<string, unknown>, 'compare'),
+          ...(opts.saveInputs ? { saveInputs: opts.saveInputs } : {}),
+          ...(opts.saveOutputs ? { saveOutputs: opts.saveOutputs } : {}),
+        }, {
+          signal: abort.signal,
           onItem: (done, total, item) => bar.update(done, total, item.key),
-        }, io);
+        });
       } finally {
         bar.done();
         process.off('SIGINT', onSigint);
       }
-      textStream.write(renderCompareText(report, { color: useColor(textStream), verbose: opts.verbose }));
-      let code = report.summary.exitCode;
-      const writes: [string | undefined, () => string][] = [[toStdout ? undefined : opts.json, () => toJson(report)], [opts.junit, () => toJUnit(report)]];
-      if (toStdout) process.stdout.write(toJson(report));
-      for (const [file, render] of writes) {
-        if (!file) continue;
-        try {
-          await writeFile(file, render());
-        } catch (e) {
-          // The text report is already out; say what could not be written and fail the run.
-          process.stderr.write(`trt-parity: ${new InputError(file, `cannot write report: ${(e as Error).message}`).message}\n`);
-          code = Math.max(code, ExitCode.usage);
-        }
-      }
-      if (abort.signal.aborted) code = EXIT_INTERRUPTED;
-      setCode(code);
+      const written = await writeOutputs(opts, renderCompareText(report, { color: useColor(text), verbose: opts.verbose }), {
+        json: () => toJson(report),
+        junit: () => toJUnit(report),
+      });
+      finish({ report, outputsWritten: written });
     });
 }

@@ -1,19 +1,22 @@
 import { Command } from 'commander';
-import { collectDoctorReport } from '../backends/tensorrt/doctor.js';
-import { ExitCode } from '../errors.js';
+import { doctor } from '../app/doctor.js';
 import { renderDoctorText } from '../report/doctor-text.js';
 import { toJson } from '../report/json.js';
-import { parseNonNegativeInt, useColor } from './options.js';
+import { addBackendOptions, backendOptionsOf } from './backend-options.js';
+import type { Finish } from './command.js';
+import { useColor } from './options.js';
+import { addOutputOptions, textStream, writeOutputs, type OutputOptions } from './output.js';
 
-export function doctorCommand(setCode: (code: number) => void): Command {
-  return new Command('doctor')
+export function doctorCommand(finish: Finish): Command {
+  const cmd = new Command('doctor')
     .summary('what is available here for each backend, and why not')
-    .description('Checks Node, onnxruntime-node, sharp, the native addon, the CUDA driver and runtime, the GPUs and libnvinfer,\nand for everything missing says why and how to fix it. Exit 0 when TensorRT engines can run here, 3 otherwise.')
-    .option('--device <n>', 'GPU to judge TensorRT usability for', parseNonNegativeInt('--device'), 0)
-    .option('--json', 'print the report as JSON', false)
-    .action(async (opts: { device: number; json: boolean }) => {
-      const report = await collectDoctorReport({ device: opts.device });
-      process.stdout.write(opts.json ? toJson(report) : renderDoctorText(report, { color: useColor(process.stdout) }));
-      setCode(report.tensorrtUsable.usable ? ExitCode.ok : ExitCode.backend);
-    });
+    .description('Checks Node, onnxruntime-node, sharp, the native addon, the CUDA driver and runtime, the GPUs and libnvinfer,\nand for everything missing says why and how to fix it. Exit 0 when TensorRT engines can run here, 3 otherwise.');
+  addOutputOptions(cmd, { junit: false });
+  addBackendOptions(cmd, 'doctor');
+  return cmd.action(async (opts: OutputOptions) => {
+    const text = textStream(opts);
+    const report = await doctor(backendOptionsOf(opts as unknown as Record<string, unknown>, 'doctor'));
+    const written = await writeOutputs(opts, renderDoctorText(report, { color: useColor(text) }), { json: () => toJson(report) });
+    finish({ report, outputsWritten: written });
+  });
 }

@@ -1,17 +1,19 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { ExitCode, InternalError, TrtParityError } from '../errors.js';
+import { exitCodeOf } from '../exit-code.js';
 import { TOOL_VERSION } from '../version.js';
-import { compareCommand } from './compare.js';
-import { inspectCommand } from './inspect.js';
-import { doctorCommand } from './doctor.js';
 import { benchCommand } from './bench.js';
+import type { CommandResult } from './command.js';
+import { compareCommand } from './compare.js';
+import { doctorCommand } from './doctor.js';
+import { inspectCommand } from './inspect.js';
 
 const OUTPUT = { outputError: (str: string, write: (s: string) => void): void => write(`trt-parity: ${str.replace(/^error: /, '')}`) };
 
 /**
- * Entry point. The only place that turns errors into exit codes: each command returns its code
- * or throws; a TrtParityError becomes one line plus hints, anything else is an internal error (4).
+ * Entry point: parse, let the command call the app and render, then turn what happened into an
+ * exit status in one place (`exitStatus`).
  */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command()
@@ -21,38 +23,58 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput(OUTPUT);
-  let code: number = ExitCode.ok;
-  const setCode = (c: number): void => { code = c; };
-  program.addCommand(compareCommand(setCode));
-  program.addCommand(inspectCommand(setCode));
-  program.addCommand(benchCommand(setCode));
-  program.addCommand(doctorCommand(setCode));
+  let result: CommandResult | null = null;
+  const finish = (r: CommandResult): void => { result = r; };
+  program.addCommand(compareCommand(finish));
+  program.addCommand(inspectCommand(finish));
+  program.addCommand(benchCommand(finish));
+  program.addCommand(doctorCommand(finish));
   // addCommand() does not pass settings down (only .command() does): without this, a bad option of a
   // subcommand printed commander's bare "error: …" with no prefix and no pointer to --help.
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(OUTPUT).showHelpAfterError(`(run trt-parity ${cmd.name()} --help for usage)`);
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return code;
+    return exitStatus(result);
   } catch (err) {
-    return reportError(err);
+    printError(err, argv.includes('-v') || argv.includes('--verbose'));
+    return exitStatus(err);
   }
 }
 
-function reportError(err: unknown): number {
-  if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
-    return ExitCode.usage; // commander already printed its one-line message
+/** The one mapping from what a command produced (its result, an error, or nothing: help) to the exit status. */
+export function exitStatus(outcome: CommandResult | null | unknown): number {
+  if (outcome === null || outcome === undefined) return ExitCode.ok;
+  if (outcome instanceof CommanderError) {
+    return outcome.code === 'commander.helpDisplayed' || outcome.code === 'commander.version' || outcome.code === 'commander.help' ? ExitCode.ok : ExitCode.usage;
   }
+  if (isCommandResult(outcome)) {
+    const code = exitCodeOf(outcome.report);
+    // A report file that could not be written fails the run, but never hides a worse verdict or an interruption.
+    return outcome.outputsWritten || code === ExitCode.interrupted ? code : Math.max(code, ExitCode.usage);
+  }
+  return exitCodeOf(outcome);
+}
+
+function isCommandResult(x: unknown): x is CommandResult {
+  return typeof x === 'object' && x !== null && 'report' in x && 'outputsWritten' in x;
+}
+
+/** One line plus hints for our errors; commander already printed its own; anything else is a bug. */
+function printError(err: unknown, verbose: boolean): void {
+  if (err instanceof CommanderError) return;
   if (err instanceof TrtParityError) {
     process.stderr.write(`trt-parity: ${err.message}\n`);
     for (const hint of err.hints) process.stderr.write(`  hint: ${hint}\n`);
+    if (err.logs.length > 0) {
+      if (verbose) for (const line of err.logs) process.stderr.write(`  log: ${line}\n`);
+      else process.stderr.write(`  (${err.logs.length} backend log line${err.logs.length === 1 ? '' : 's'}; -v shows them)\n`);
+    }
     if (process.env.TRT_PARITY_DEBUG && err.cause) process.stderr.write(`  cause: ${String((err.cause as Error)?.stack ?? err.cause)}\n`);
-    return err.exitCode;
+    return;
   }
   const e = err instanceof Error ? err : new InternalError(String(err));
   process.stderr.write(`trt-parity: internal error: ${e.message}\n  This is a bug in trt-parity; please report it with the command you ran${process.env.TRT_PARITY_DEBUG ? '' : ' (TRT_PARITY_DEBUG=1 shows the stack)'}.\n`);
   if (process.env.TRT_PARITY_DEBUG) process.stderr.write(`${e.stack}\n`);
-  return ExitCode.internal;
 }
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${(await import('node:fs')).realpathSync(process.argv[1])}`).href;

@@ -1,5 +1,4 @@
-import type { BenchReport } from '../bench/bench-run.js';
-import type { LatencyStats } from '../bench/stats.js';
+import type { BenchReport, LatencyStats } from './model/bench.js';
 import { formatShape } from '../tensor/shape.js';
 import { colors, fmtMs, table } from './format.js';
 

@@ -1,4 +1,4 @@
-import type { DoctorReport } from '../backends/tensorrt/doctor.js';
+import type { DoctorReport } from './model/doctor.js';
 import { colors, table } from './format.js';
 
 /** `trt-parity doctor`: one line per component, then every problem with its fix. */

@@ -1,5 +1,4 @@
-import type { OnnxModelInfo } from '../backends/onnx/model-info.js';
-import type { EngineReport } from '../backends/tensorrt/engine-info.js';
+import type { EngineReport, InspectReport, OnnxModelInfo } from './model/inspect.js';
 import { formatShape } from '../tensor/shape.js';
 import { colors, table } from './format.js';
 
@@ -7,7 +6,12 @@ import { colors, table } from './format.js';
 export function renderEngineText(r: EngineReport, options: { color: boolean }): string {
   const c = colors(options.color);
   const out: string[] = [c.bold(`TensorRT engine ${r.path}`) + c.dim(`  (${r.fileBytes} bytes)`)];
-  out.push(`  built by TensorRT ${r.planVersion ?? 'unknown'} (plan header)${r.tensorrtVersion ? `; this machine has ${r.tensorrtVersion}` : ''}`);
+  out.push(`  built by TensorRT ${r.planFormat === 'ptrt' ? '7 ("ptrt" plan)' : (r.planVersion ?? 'unknown')} (plan header)${r.tensorrtVersion ? `; this machine has ${r.tensorrtVersion}` : ''}`);
+  if (r.ultralytics) {
+    const u = r.ultralytics;
+    const args = Object.entries(u.exportArgs).filter(([k]) => ['half', 'int8', 'dynamic', 'nms', 'batch', 'simplify', 'workspace'].includes(k)).map(([k, v]) => `${k}=${String(v)}`);
+    out.push(`  Ultralytics export${u.version ? ` (ultralytics ${u.version})` : ''}: task ${u.task ?? '?'}, imgsz ${u.imgsz ? u.imgsz.join('x') : '?'}, stride ${u.stride ?? '?'}, ${u.classNames ? `${u.classNames.length} classes` : 'no class names'}${args.length ? `; export args ${args.join(' ')}` : ''}; plan at byte ${r.planOffset}`);
+  }
   if (r.device) out.push(`  device ${r.device.index}: ${r.device.name}, compute ${r.device.computeCapability}`);
   const verdict = r.suitability.verdict === 'suitable' ? c.green('suits this GPU') : r.suitability.verdict === 'unsuitable' ? c.red('does not suit this machine') : c.yellow('suitability unknown');
   out.push(`  ${verdict}: ${r.suitability.reason}`);
@@ -56,4 +60,9 @@ export function renderOnnxText(m: OnnxModelInfo, options: { color: boolean }): s
   if (dynamic.length) out.push('', c.dim(`  dynamic dims: ${dynamic.map((d) => d ?? '? (unnamed)').join(', ')}`));
   for (const [k, v] of m.metadata) out.push(c.dim(`  metadata ${k}: ${v}`));
   return out.join('\n') + '\n';
+}
+
+/** Either inspect report, by its schema. */
+export function renderInspectText(r: InspectReport, options: { color: boolean }): string {
+  return r.schema === 'trt-parity/inspect-engine' ? renderEngineText(r, options) : renderOnnxText(r, options);
 }

@@ -1,4 +1,4 @@
-import type { CompareReport } from './model.js';
+import type { CompareReport } from './model/compare.js';
 import { describeFailure } from './text.js';
 
 /** JUnit XML for CI dashboards: one test case per input × output; an input that could not be run is one errored case. */
@@ -12,7 +12,7 @@ export function toJUnit(report: CompareReport): string {
     if (item.status === 'error' || item.outputs.length === 0) {
       errors += 1;
       const message = item.error?.message ?? 'no outputs were compared';
-      cases.push(`    <testcase classname="${cls}" name="(input)" time="${seconds}">\n      <error message="${xml(message)}">${xml([message, ...(item.error?.hints ?? [])].join('\n'))}</error>\n    </testcase>`);
+      cases.push(`    <testcase classname="${cls}" name="(input)" time="${seconds}">\n      <error message="${xml(message)}">${xml([message, ...(item.error?.hints ?? []), ...(item.error?.logs ?? []).map((l) => `log: ${l}`)].join('\n'))}</error>\n    </testcase>`);
       continue;
     }
     for (const o of item.outputs) {

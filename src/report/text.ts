@@ -1,5 +1,6 @@
 import type { OutputComparison } from '../compare/types.js';
-import { EXIT_INTERRUPTED, type CompareReport, type ItemResult } from './model.js';
+import { ExitCode } from '../errors.js';
+import type { CompareReport, ItemResult } from './model/compare.js';
 import { colors, fmtMs, fmtNum, fmtPercent, fmtTol, fmtValue, table, type Colors } from './format.js';
 import { formatShape } from '../tensor/shape.js';
 
@@ -32,7 +33,10 @@ export function renderCompareText(report: CompareReport, options: TextOptions): 
   for (const item of report.items) {
     if (item.status === 'error') {
       rows.push([item.key, '-', c.red('ERROR'), '', '', '', '', '', '', '']);
-      details.push({ at: rows.length - 1, lines: [c.red(item.error?.message ?? 'failed'), ...(item.error?.hints ?? []).map((h) => c.dim(`hint: ${h}`))] });
+      const logs = item.error?.logs ?? [];
+      // The backend's own log lines explain most failures; -v shows them, and says they exist otherwise.
+      const logLines = options.verbose ? logs.map((l) => c.dim(`log: ${l}`)) : logs.length > 0 ? [c.dim(`(${logs.length} backend log line${logs.length === 1 ? '' : 's'}; -v shows them)`)] : [];
+      details.push({ at: rows.length - 1, lines: [c.red(item.error?.message ?? 'failed'), ...(item.error?.hints ?? []).map((h) => c.dim(`hint: ${h}`)), ...logLines] });
       continue;
     }
     item.outputs.forEach((o, i) => {
@@ -159,9 +163,9 @@ export function verdictLine(report: CompareReport, c: Colors = colors(false)): s
     tail.push(`${s.skipped} not run (${why})`);
   }
   const extra = tail.length ? `; ${tail.join('; ')}` : '';
-  if (s.exitCode === EXIT_INTERRUPTED) {
+  if (s.exitCode === ExitCode.interrupted) {
     const so = s.failed > 0 ? `${s.failed} mismatched (${failingOutputs.join(', ')})` : s.errors > 0 ? `${s.passed} passed` : 'all passed';
-    return c.yellow(c.bold('INTERRUPTED')) + `  ${noun(s.items, 'input')} compared, ${so}${extra} [exit ${EXIT_INTERRUPTED}]`;
+    return c.yellow(c.bold('INTERRUPTED')) + `  ${noun(s.items, 'input')} compared, ${so}${extra} [exit ${ExitCode.interrupted}]`;
   }
   if (s.exitCode === 0) return c.green(c.bold('PASS')) + `  ${noun(compared, 'input')}, every output within tolerance${extra} [exit 0]`;
   if (s.failed > 0) {

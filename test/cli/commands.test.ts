@@ -44,14 +44,14 @@ before(async () => {
     version: cli(['--version']),
     inspectText: cli(['inspect', models('dtypes.onnx')]),
     inspectEngine: cli(['inspect', join(dir, 'v10.engine')]),
-    inspectShort: cli(['inspect', join(dir, 'short.plan'), '--json']),
+    inspectShort: cli(['inspect', join(dir, 'short.plan'), '--json', '-']),
     inspectMissing: cli(['inspect', join(dir, 'missing.onnx')]),
     doctor: cli(['doctor']),
-    doctorJson: cli(['doctor', '--json']),
+    doctorJson: cli(['doctor', '--json', '-']),
     bench: cli(['bench', models('classifier.onnx'), '--duration', '0.2', '--warmup', '20', '--iterations', '5', '--json', join(dir, 'bench.json')], { NO_COLOR: '1' }),
     benchTwoOnnx: cli(['bench', models('classifier.onnx'), models('affine.onnx')]),
     benchTwoImages: cli(['bench', models('classifier.onnx'), 'a.jpg', 'b.jpg']),
-    ...Object.fromEntries(Object.keys(MODELS).map((m) => [`inspect:${m}`, cli(['inspect', models(m), '--json'])])),
+    ...Object.fromEntries(Object.keys(MODELS).map((m) => [`inspect:${m}`, cli(['inspect', models(m), '--json', '-'])])),
   };
   const done = await Promise.all(Object.values(runs));
   Object.keys(runs).forEach((k, i) => { r[k] = done[i]!; });

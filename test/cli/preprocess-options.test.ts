@@ -161,6 +161,6 @@ describe('compare: unusable normalization constants', () => {
     const x = await cli(['compare', affine, affine, photos, '--std', '0,0.2,0.2']);
     assert.equal(x.code, 2, shown(x));
     assert.equal(x.stdout, '', shown(x));
-    assert.equal(x.stderr, "trt-parity: Expected non-zero values for std but received '[0,0.2,0.2]'\n");
+    assert.equal(x.stderr, "trt-parity: Expected non-zero values for --std but received '0,0.2,0.2'\n");
   });
 });

@@ -2,15 +2,24 @@
  * In-memory stand-ins for the orchestrator's outside world: backends that answer from a table and
  * an IO that serves "images" from a map, recording every call so tests can check what ran.
  */
-import type { Backend, RunResult } from '../../src/backends/backend.js';
-import type { BackendName } from '../../src/errors.js';
-import type { CompareIO, ImageRef, Recorder } from '../../src/run/compare-run.js';
+import type { Backend, Replay, RunResult } from '../../src/backends/backend.js';
+import type { CompareIO, Recorder } from '../../src/app/compare-run.js';
+import type { DiscoveredImage } from '../../src/image/discover.js';
+import type { PreprocessRecord } from '../../src/report/model/compare.js';
 import type { Tensor, TensorInfo, TensorMap } from '../../src/tensor/types.js';
 
 export const f32 = (values: readonly number[], shape: readonly number[] = [values.length]): Tensor =>
   ({ dtype: 'float32', shape, data: Float32Array.from(values) });
 
 export const outputs = (entries: Record<string, Tensor>): TensorMap => new Map(Object.entries(entries));
+
+/** A preprocessing record as the real loader writes one, naming the input and the image. */
+export function preprocessRecord(input: string, key: string): PreprocessRecord {
+  return {
+    input, layout: 'nchw', dtype: 'float32', size: '1x3', resize: 'stretch', pipeline: 'fake', mean: [0, 0, 0], std: [1, 1, 1],
+    scale: '1/255 (division)', channelOrder: 'rgb', example: { key, sourceSize: '3x1', format: 'fake' },
+  };
+}
 
 export interface FakeBackend extends Backend {
   /** Every run call: the key and the feed names it received. */
@@ -25,7 +34,7 @@ export function fakeBackend(
   source: string,
   inputs: readonly TensorInfo[] | null,
   answer: (key: string, feeds: TensorMap) => TensorMap,
-  name: BackendName = 'onnxruntime',
+  name = 'fake-runtime',
 ): FakeBackend {
   const calls: { key: string; feeds: TensorMap }[] = [];
   return {
@@ -36,6 +45,19 @@ export function fakeBackend(
     },
     async dispose() { this.disposed = true; },
   };
+}
+
+export interface FakeReplay extends FakeBackend, Replay {}
+
+/**
+ * A replay of saved outputs: answers by key like `fakeBackend`, lists `keys`, and reports the input
+ * digest recorded for each key in `digests` (undefined for the others).
+ */
+export function fakeReplay(source: string, keys: readonly string[], answer: (key: string, feeds: TensorMap) => TensorMap, digests: Record<string, string> = {}, inputs: readonly TensorInfo[] | null = null): FakeReplay {
+  return Object.assign(fakeBackend(source, inputs, answer, 'fake-replay'), {
+    listKeys: () => keys,
+    inputDigest: (key: string) => digests[key],
+  });
 }
 
 export interface RecordingRecorder extends Recorder {
@@ -55,12 +77,10 @@ export function recorder(): RecordingRecorder {
 export interface FakeIOSpec {
   readonly backends: Record<string, Backend>;
   /** Discovered images, in order. */
-  readonly images?: readonly ImageRef[];
+  readonly images?: readonly DiscoveredImage[];
   /** path → tensor, or an Error to throw when loading it. */
   readonly pixels?: Record<string, Tensor | Error>;
   readonly tensors?: Record<string, Tensor>;
-  readonly savedKeys?: Map<Backend, readonly string[]>;
-  readonly digests?: Map<Backend, Record<string, string>>;
   readonly outputsRecorder?: Recorder | null;
   readonly inputsRecorder?: Recorder | null;
 }
@@ -87,7 +107,7 @@ export function fakeIO(spec: FakeIOSpec): FakeIO {
       const t = spec.pixels?.[path];
       if (t === undefined) throw new Error(`test bug: no pixels for ${path}`);
       if (t instanceof Error) throw t;
-      return { tensor: t, preprocess: { input: input.name, example: { key: path } } };
+      return { tensor: t, preprocess: preprocessRecord(input.name, path) };
     },
     async readTensor(path) {
       readTensors.push(path);
@@ -95,8 +115,6 @@ export function fakeIO(spec: FakeIOSpec): FakeIO {
       if (!t) throw new Error(`test bug: no tensor for ${path}`);
       return t;
     },
-    savedKeys: (b) => spec.savedKeys?.get(b) ?? null,
-    savedInputDigest: (b, key) => spec.digests?.get(b)?.[key] ?? null,
     outputsRecorder: spec.outputsRecorder ?? null,
     inputsRecorder: spec.inputsRecorder ?? null,
     async prepareRecorders(first) { io.preparedWith = first; },

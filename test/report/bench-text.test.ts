@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { BackendBench, BenchReport } from '../../src/bench/bench-run.js';
+import type { BackendBench, BenchReport } from '../../src/report/model/bench.js';
 import type { LatencyStats } from '../../src/bench/stats.js';
 import { renderBenchText } from '../../src/report/bench-text.js';
 

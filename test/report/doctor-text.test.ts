@@ -1,8 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DoctorReport } from '../../src/backends/tensorrt/doctor.js';
+import type { DoctorReport } from '../../src/report/model/doctor.js';
 import { renderDoctorText } from '../../src/report/doctor-text.js';
 
+const HEADER = { schema: 'trt-parity/doctor', schemaVersion: 1, tool: { name: 'trt-parity', version: '0.0.0' } } as const;
 const node: DoctorReport['node'] = { version: 'v20.20.2', platform: 'linux', arch: 'x64', napiVersion: '9', glibc: '2.36' };
 const onnxruntime: DoctorReport['onnxruntime'] = { version: '1.30.0', backends: [{ name: 'cpu', bundled: true }, { name: 'cuda', bundled: false }], error: null, hints: [] };
 const sharp: DoctorReport['sharp'] = { version: '0.35.5', libvips: '8.18.7', error: null, hints: [] };
@@ -10,7 +11,7 @@ const sharp: DoctorReport['sharp'] = { version: '0.35.5', libvips: '8.18.7', err
 describe('renderDoctorText', () => {
   test('addon not built: the component lines, the verdict and each problem with its fix', () => {
     const r: DoctorReport = {
-      node, onnxruntime, sharp,
+      ...HEADER, node, onnxruntime, sharp,
       addon: {
         path: '/pkg/build/Release/trt_parity.node', loaded: false, expectedAbiVersion: 3, build: null,
         problem: { reason: 'addon-not-built', message: 'The native addon was not built', hints: ['install the CUDA toolkit and run npm run build:native'], detail: ['cmake not found'] },
@@ -36,7 +37,7 @@ describe('renderDoctorText', () => {
 
   test('everything present: GPUs listed and the usable verdict, in colour', () => {
     const r: DoctorReport = {
-      node, onnxruntime, sharp,
+      ...HEADER, node, onnxruntime, sharp,
       addon: { path: '/a.node', loaded: true, expectedAbiVersion: 3, build: null, problem: null },
       cuda: { driverVersion: '13.0', runtimeVersion: '13.0', error: null },
       gpus: [{ index: 0, name: 'NVIDIA H100', computeCapability: '9.0', totalMemoryBytes: 80 * 2 ** 30, pciBusId: '0000:18:00.0' }],

@@ -31,7 +31,7 @@ describe('toJson', () => {
     assert.deepEqual(nan.nonFinite.first, { nan: 1, posInf: 0, negInf: 0 });
     assert.equal(nan.mismatched, 1);
     assert.deepEqual(nan.firstShape, [1, 3]);
-    assert.deepEqual(back.items[2].error, { exitCode: 2, message: 'bad.jpg: not an image', hints: ['hint'] });
+    assert.deepEqual(back.items[2].error, { reason: 'input', exitCode: 2, message: 'bad.jpg: not an image', hints: ['hint'], logs: [] });
     assert.deepEqual(back.summary.outputs[0].minAtol, 'Infinity', 'aggregated too');
     assert.deepEqual([back.summary.items, back.summary.passed, back.summary.failed, back.summary.errors, back.summary.skipped, back.summary.exitCode], [3, 1, 1, 1, 0, 2]);
     // Every number in the file is finite JSON: nothing was written as a bare NaN/Infinity token.

@@ -5,7 +5,7 @@
 import { compareOutputs } from '../../src/compare/compare-outputs.js';
 import { parseToleranceSpec } from '../../src/compare/tolerance.js';
 import type { ToleranceSpec } from '../../src/compare/types.js';
-import { COMPARE_SCHEMA_VERSION, summarize, type CompareReport, type ItemResult } from '../../src/report/model.js';
+import { COMPARE_SCHEMA_VERSION, summarize, type CompareReport, type ItemResult } from '../../src/report/model/compare.js';
 import type { Tensor, TensorMap } from '../../src/tensor/types.js';
 
 export const f32 = (values: readonly number[], shape: readonly number[] = [values.length]): Tensor =>
@@ -22,9 +22,9 @@ export function compared(key: string, first: TensorMap, second: TensorMap,
   };
 }
 
-export function errored(key: string, exitCode: number, message: string, hints: string[] = []): ItemResult {
+export function errored(key: string, exitCode: number, message: string, hints: string[] = [], logs: string[] = []): ItemResult {
   return {
-    key, path: `/imgs/${key}`, status: 'error', outputs: [], warnings: [], error: { exitCode, message, hints },
+    key, path: `/imgs/${key}`, status: 'error', outputs: [], warnings: [], error: { reason: exitCode === 2 ? 'input' : 'run-failed', exitCode, message, hints, logs },
     timing: { preprocessMs: 0.5, firstMs: null, secondMs: null },
   };
 }

@@ -12,12 +12,11 @@
  *   carrying ORT's own message.
  */
 import { Worker } from 'node:worker_threads';
-import { performance } from 'node:perf_hooks';
 import { BackendError, UsageError } from '../../errors.js';
 import { isDType } from '../../tensor/dtype.js';
 import { formatShape } from '../../tensor/shape.js';
 import type { Dim, Tensor, TensorInfo, TensorMap } from '../../tensor/types.js';
-import type { Backend, RunResult } from '../backend.js';
+import { BaseBackend, type MeasuredRun } from '../base-backend.js';
 import { inspectOnnx, type OnnxModelInfo } from './model-info.js';
 import type { FromWorker, ToWorker, WireInfo, WireTensor, WorkerSessionOptions } from './worker-protocol.js';
 import { transferList } from './worker-protocol.js';
@@ -39,11 +38,6 @@ export interface OnnxBackendOptions {
   readonly allowSpinning?: boolean;
 }
 
-/** A RunResult plus the time seen from the main thread, worker hop included. */
-export interface OnnxRunResult extends RunResult {
-  readonly roundTripMs: number;
-}
-
 interface Pending {
   readonly resolve: (msg: Extract<FromWorker, { type: 'result' }>) => void;
   readonly reject: (err: Error) => void;
@@ -58,7 +52,7 @@ const PROVIDER_HINTS: Readonly<Record<string, string>> = {
  * ONNX Runtime over onnxruntime-node. Create with `OnnxBackend.open`, call `run` once per input,
  * then `dispose`.
  */
-export class OnnxBackend implements Backend {
+export class OnnxBackend extends BaseBackend {
   readonly name = 'onnxruntime' as const;
   readonly source: string;
   readonly inputs: readonly TensorInfo[];
@@ -74,12 +68,12 @@ export class OnnxBackend implements Backend {
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #closed: Error | null = null;
-  #disposed: Promise<void> | null = null;
 
   private constructor(init: {
     source: string; provider: string; model: OnnxModelInfo; worker: Worker;
     ready: Extract<FromWorker, { type: 'ready' }>;
   }) {
+    super();
     this.source = init.source;
     this.provider = init.provider;
     this.model = init.model;
@@ -149,18 +143,15 @@ export class OnnxBackend implements Backend {
   }
 
   /**
-   * Run one input. Feeds are copied once into buffers handed to the worker, so the caller's
-   * tensors stay usable (they are typically fed to a second backend too).
+   * Runs one input (BaseBackend checked the feeds against the model's inputs). Feeds are copied once
+   * into buffers handed to the worker, so the caller's tensors stay usable (they are typically fed to
+   * a second backend too). `computeMs` is ORT's own run() as timed inside the worker: the cost a direct
+   * caller would see without the thread hop.
    */
-  async run(feeds: TensorMap, key: string): Promise<OnnxRunResult> {
+  protected async runImpl(feeds: TensorMap, key: string): Promise<MeasuredRun> {
     if (this.#closed) throw this.#closed;
-    const known = new Set(this.inputs.map((i) => i.name));
     const wire: WireTensor[] = [];
     for (const [name, t] of feeds) {
-      if (!known.has(name)) {
-        throw new BackendError('onnxruntime', 'run-failed',
-          `${this.source}: '${name}' is not an input of this model (inputs: ${[...known].join(', ')})`);
-      }
       if (t.dtype === 'bfloat16') {
         throw new BackendError('onnxruntime', 'unsupported-dtype',
           `${this.source}: input '${name}' is bfloat16, which onnxruntime-node cannot pass to ONNX Runtime`);
@@ -168,7 +159,6 @@ export class OnnxBackend implements Backend {
       wire.push({ name, dtype: t.dtype, dims: [...t.shape], data: t.data.slice() });
     }
     const id = this.#nextId++;
-    const t0 = performance.now();
     const done = new Promise<Extract<FromWorker, { type: 'result' }>>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
     });
@@ -182,30 +172,28 @@ export class OnnxBackend implements Backend {
       if (err instanceof BackendError) throw err;
       throw new BackendError('onnxruntime', 'run-failed', `${this.source}: ONNX Runtime failed on ${key}: ${messageOf(err)}`, { cause: err });
     }
-    const roundTripMs = performance.now() - t0;
     const outputs = new Map<string, Tensor>();
     for (const o of result.outputs) outputs.set(o.name, fromWire(o, this.source));
-    // wallMs is ORT's own run() as timed inside the worker: the cost a direct caller would see,
-    // without the thread hop (which roundTripMs includes; see the README for its size).
-    return { outputs, timing: { wallMs: result.runMs }, roundTripMs };
+    return { outputs, timing: { computeMs: result.runMs } };
   }
 
-  /** Release the session and end the worker. Safe to call twice. */
-  dispose(): Promise<void> {
-    this.#disposed ??= (async () => {
-      if (this.#closed) return;
-      const released = new Promise<void>((resolve) => {
-        const onMsg = (m: FromWorker) => { if (m.type === 'released') resolve(); };
-        this.#worker.on('message', onMsg);
-        this.#worker.once('exit', () => resolve());
-      });
-      this.#worker.ref();
-      this.#worker.postMessage({ type: 'release' } satisfies ToWorker);
-      await released;
-      this.#closed = new BackendError('onnxruntime', 'disposed', `${this.source}: the ONNX Runtime session was already disposed`);
-      await this.#worker.terminate();
-    })();
-    return this.#disposed;
+  /** Release the session and end the worker (once; BaseBackend makes dispose idempotent). */
+  protected async disposeImpl(): Promise<void> {
+    if (this.#closed) return;
+    const released = new Promise<void>((resolve) => {
+      const onMsg = (m: FromWorker) => { if (m.type === 'released') resolve(); };
+      this.#worker.on('message', onMsg);
+      this.#worker.once('exit', () => resolve());
+    });
+    this.#worker.ref();
+    this.#worker.postMessage({ type: 'release' } satisfies ToWorker);
+    await released;
+    this.#closed = this.disposedError();
+    await this.#worker.terminate();
+  }
+
+  protected override disposedError(): BackendError {
+    return new BackendError('onnxruntime', 'disposed', `${this.source}: the ONNX Runtime session was already disposed`);
   }
 
   #onMessage(msg: FromWorker): void {

@@ -4,13 +4,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { InputError } from '../../errors.js';
 import { describeReadError } from '../../read-error.js';
 import { readNpy } from '../../tensor/npy.js';
 import { formatShape, sameShape } from '../../tensor/shape.js';
 import type { Tensor, TensorInfo, TensorMap } from '../../tensor/types.js';
-import type { Backend, RunResult } from '../backend.js';
+import type { Replay } from '../backend.js';
+import { BaseBackend, type MeasuredRun } from '../base-backend.js';
 import { tensorMapDigest } from './digest.js';
 import { readManifest, type SavedEntry, type SavedManifest, type SavedProducer } from './manifest.js';
 
@@ -61,7 +61,7 @@ function describeInputChange(entry: SavedEntry, feeds: TensorMap): string {
  * A saved run (`--save-outputs DIR`) used as a backend. `run(feeds, key)` returns the outputs
  * saved for `key`, after checking that `feeds` digest to the input they were saved with.
  */
-export class SavedBackend implements Backend {
+export class SavedBackend extends BaseBackend implements Replay {
   readonly name = 'saved' as const;
   readonly source: string;
   readonly inputs: readonly TensorInfo[] | null;
@@ -71,6 +71,7 @@ export class SavedBackend implements Backend {
   readonly #manifest: SavedManifest;
 
   private constructor(dir: string, manifest: SavedManifest) {
+    super();
     this.source = dir;
     this.#manifest = manifest;
     this.producer = manifest.producer;
@@ -109,8 +110,7 @@ export class SavedBackend implements Backend {
    * images, has no feeds: compare `inputDigest` of both runs instead).
    * @throws InputError for an unknown key, a different input, or a missing/corrupt file.
    */
-  async run(feeds: TensorMap, key: string): Promise<RunResult> {
-    const t0 = performance.now();
+  protected async runImpl(feeds: TensorMap, key: string): Promise<MeasuredRun> {
     if (!this.has(key)) throw missingKey(this.source, 'outputs', key, this.listKeys());
     const entry = this.#manifest.entries[key]!;
     if (feeds.size > 0) {
@@ -123,10 +123,13 @@ export class SavedBackend implements Backend {
       }
     }
     const outputs = await loadEntry(this.source, entry);
-    return { outputs, timing: { wallMs: performance.now() - t0 } };
+    return { outputs, timing: {} };
   }
 
-  async dispose(): Promise<void> {}
+  /** The input digest check in `runImpl` is stricter than a shape check, and says what differed. */
+  protected override checkInputs(): void {}
+
+  protected async disposeImpl(): Promise<void> {}
 }
 
 /** Preprocessed inputs saved by `--save-inputs DIR`, replayable without the images. */

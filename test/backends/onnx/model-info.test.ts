@@ -110,7 +110,7 @@ describe('inspectOnnx errors', () => {
   const isInputError = (re: RegExp) => (e: unknown) => e instanceof InputError && e.exitCode === 2 && re.test(e.message);
 
   test('missing file, directory', async () => {
-    await assert.rejects(inspectOnnx(join(dir, 'missing.onnx')), isInputError(/missing\.onnx: file not found$/));
+    await assert.rejects(inspectOnnx(join(dir, 'missing.onnx')), isInputError(/missing\.onnx: no such file or directory$/));
     await assert.rejects(inspectOnnx(dir), isInputError(/is a directory/));
   });
 

@@ -1,21 +1,17 @@
-import type { OutputComparison, Tolerance } from '../compare/types.js';
-import type { BackendName } from '../errors.js';
-import type { TensorInfo } from '../tensor/types.js';
+/** The report of `trt-parity compare` (JSON: `compare --json`), and its summary. Pure. */
+import type { OutputComparison, Tolerance } from '../../compare/types.js';
+import { ExitCode } from '../../errors.js';
+import type { TensorInfo } from '../../tensor/types.js';
+import type { ItemError, ToolInfo } from './common.js';
 
 /** Version of the JSON written by `compare --json`. Bump on any incompatible change; additions keep it. */
 export const COMPARE_SCHEMA_VERSION = 1;
 
 export interface BackendSummary {
-  readonly backend: BackendName;
+  /** The backend's name, as the registry knows it. */
+  readonly backend: string;
   readonly source: string;
   readonly outputs: readonly TensorInfo[];
-}
-
-export interface ItemError {
-  /** 2 for bad input (undecodable image, missing saved entry), 3 for a backend failure. */
-  readonly exitCode: number;
-  readonly message: string;
-  readonly hints: readonly string[];
 }
 
 export interface ItemTiming {
@@ -68,13 +64,36 @@ export interface CompareSettings {
   readonly allowNonFinite: boolean;
   readonly failFast: boolean;
   /** How images became tensors, for the record; null when no image was read. */
-  readonly preprocess: Readonly<Record<string, unknown>> | null;
+  readonly preprocess: PreprocessRecord | null;
+}
+
+/** How images became tensors: the resolved preprocessing and the model input it fed, with one example. */
+export interface PreprocessRecord {
+  /** The model input fed from images. */
+  readonly input: string;
+  readonly layout: string;
+  readonly dtype: string;
+  /** "224x224", or "image size (dynamic model H/W)". */
+  readonly size: string;
+  /** How a static H×W was reached; null when the model takes any size. */
+  readonly resize: string | null;
+  /** The preprocessing pipeline whose Python code the tensors reproduce. */
+  readonly pipeline: string;
+  /** Per channel of the tensor (after any BGR swap). */
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+  readonly scale: number | '1/255 (division)';
+  readonly channelOrder: 'rgb' | 'bgr';
+  /** The first image read: its key, stored size and format. */
+  readonly example: { readonly key: string; readonly sourceSize: string; readonly format: string };
+  /** Things the pipeline could not reproduce exactly for some image; empty when none. */
+  readonly notes?: readonly string[];
 }
 
 export interface CompareReport {
   readonly schema: 'trt-parity/compare';
   readonly schemaVersion: typeof COMPARE_SCHEMA_VERSION;
-  readonly tool: { readonly name: 'trt-parity'; readonly version: string };
+  readonly tool: ToolInfo;
   readonly first: BackendSummary;
   readonly second: BackendSummary;
   readonly settings: CompareSettings;
@@ -93,9 +112,6 @@ export function exitCodeFor(items: readonly ItemResult[]): number {
   }
   return code;
 }
-
-/** Exit status of a run stopped by Ctrl-C: the report of what ran is still written. */
-export const EXIT_INTERRUPTED = 130;
 
 /** Aggregates per-output figures over all items that compared that output. */
 export function summarize(items: readonly ItemResult[], skipped: number, interrupted = false): CompareSummary {
@@ -140,7 +156,7 @@ export function summarize(items: readonly ItemResult[], skipped: number, interru
     errors: items.filter((i) => i.status === 'error').length,
     skipped,
     outputs,
-    exitCode: interrupted ? EXIT_INTERRUPTED : exitCodeFor(items),
+    exitCode: interrupted ? ExitCode.interrupted : exitCodeFor(items),
   };
 }
 

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { parseToleranceSpec } from '../../src/compare/tolerance.js';
 import { BackendError, InputError, UsageError } from '../../src/errors.js';
 import { verdictLine } from '../../src/report/text.js';
-import { runCompare, type CompareRunOptions } from '../../src/run/compare-run.js';
+import { runCompare, type CompareRunOptions } from '../../src/app/compare-run.js';
 import type { Tensor, TensorInfo, TensorMap } from '../../src/tensor/types.js';
-import { f32, fakeBackend, fakeIO, outputs, recorder, type FakeBackend } from '../doubles/fake-backends.js';
+import { f32, fakeBackend, fakeIO, fakeReplay, outputs, preprocessRecord, recorder, type FakeBackend } from '../doubles/fake-backends.js';
 
 const IMAGE_INPUT: TensorInfo = { name: 'input', dtype: 'float32', shape: [1, 3] };
 
@@ -218,14 +218,10 @@ describe('runCompare: feeding the models', () => {
 describe('runCompare: two saved runs', () => {
   test('compared over common keys, with a warning for keys in one only; a digest mismatch is an item error', async () => {
     // Saved runs answer by key, with no feeds: give each key fixed outputs.
-    const saved = (source: string) => fakeBackend(source, null, (key) => outputs({ logits: f32([key.length, 1, 2], [1, 3]) }), 'saved');
-    const ra = saved('runA');
-    const rb = saved('runB');
-    const io = fakeIO({
-      backends: { runA: ra, runB: rb },
-      savedKeys: new Map([[ra, ['a', 'bb', 'ccc']], [rb, ['bb', 'ccc', 'dddd']]]),
-      digests: new Map<FakeBackend, Record<string, string>>([[ra, { a: 'sha256:1', bb: 'sha256:2', ccc: 'sha256:3aaaaaaaaaaaaaaaaaaaaaaa' }], [rb, { bb: 'sha256:2', ccc: 'sha256:3bbbbbbbbbbbbbbbbbbbbbbb', dddd: 'sha256:4' }]]),
-    });
+    const answer = (key: string): TensorMap => outputs({ logits: f32([key.length, 1, 2], [1, 3]) });
+    const ra = fakeReplay('runA', ['a', 'bb', 'ccc'], answer, { a: 'sha256:1', bb: 'sha256:2', ccc: 'sha256:3aaaaaaaaaaaaaaaaaaaaaaa' });
+    const rb = fakeReplay('runB', ['bb', 'ccc', 'dddd'], answer, { bb: 'sha256:2', ccc: 'sha256:3bbbbbbbbbbbbbbbbbbbbbbb', dddd: 'sha256:4' });
+    const io = fakeIO({ backends: { runA: ra, runB: rb } });
     const report = await runCompare(base({ first: 'runA', second: 'runB', images: [] }), io);
     assert.deepEqual(report.items.map((i) => [i.key, i.path, i.status]), [['bb', null, 'pass'], ['ccc', null, 'error']]);
     assert.deepEqual(report.warnings, ['2 keys are in only one saved run and not compared: a, dddd']);
@@ -237,10 +233,20 @@ describe('runCompare: two saved runs', () => {
     assert.equal(report.summary.exitCode, 2);
   });
 
+  test('replays whose manifests declare their inputs still compare over their common keys when no input is given', async () => {
+    const answer = (key: string): TensorMap => outputs({ logits: f32([key.length, 1, 2], [1, 3]) });
+    const ra = fakeReplay('runA', ['a', 'bb'], answer, {}, [IMAGE_INPUT]);
+    const rb = fakeReplay('runB', ['bb', 'a'], answer, {}, [IMAGE_INPUT]);
+    const report = await runCompare(base({ first: 'runA', second: 'runB', images: [] }), fakeIO({ backends: { runA: ra, runB: rb } }));
+    assert.deepEqual(report.items.map((i) => [i.key, i.status]), [['a', 'pass'], ['bb', 'pass']], "in the first run's order");
+    assert.deepEqual(report.warnings, []);
+    assert.equal(report.summary.exitCode, 0);
+  });
+
   test('no key in common is an input error', async () => {
-    const ra = fakeBackend('runA', null, () => outputs({}), 'saved');
-    const rb = fakeBackend('runB', null, () => outputs({}), 'saved');
-    const io = fakeIO({ backends: { runA: ra, runB: rb }, savedKeys: new Map([[ra, ['a']], [rb, ['b']]]) });
+    const ra = fakeReplay('runA', ['a'], () => outputs({}));
+    const rb = fakeReplay('runB', ['b'], () => outputs({}));
+    const io = fakeIO({ backends: { runA: ra, runB: rb } });
     await assert.rejects(runCompare(base({ first: 'runA', second: 'runB', images: [] }), io),
       (e: unknown) => e instanceof InputError && e.message === 'runA and runB have no saved inputs in common; nothing to compare');
   });
@@ -286,7 +292,7 @@ describe('runCompare: recorders, warnings, settings', () => {
     assert.deepEqual(report.warnings, ["tolerance given for 'nope', which matches no output"]);
     assert.deepEqual(report.items.map((i) => i.warnings), [[], ["output 'extra' is present only in the second run"], [], []]);
     assert.deepEqual(report.items.map((i) => i.status), ['pass', 'fail', 'error', 'pass']);
-    assert.deepEqual(report.settings.preprocess, { input: 'input', example: { key: '/imgs/a.jpg' } }, 'from the first image');
+    assert.deepEqual(report.settings.preprocess, preprocessRecord('input', '/imgs/a.jpg'), 'from the first image');
     assert.deepEqual(report.settings.tolerance, { default: { rtol: 1e-3, atol: 1e-5 }, perOutput: { nope: { atol: 1 } } });
   });
 });

@@ -1,11 +1,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runBench, trtexecHints } from '../../src/bench/bench-run.js';
+import { runBench, trtexecHints } from '../../src/app/bench-run.js';
 import { latencyStats } from '../../src/bench/stats.js';
-import type { Backend, RunResult } from '../../src/backends/backend.js';
+import type { Backend } from '../../src/backends/backend.js';
 import type { TensorMap } from '../../src/tensor/types.js';
 
-function fakeBackend(name: 'onnxruntime' | 'tensorrt', source: string, seen: TensorMap[], timing?: (i: number) => Partial<RunResult['timing']>): Backend {
+interface DeviceTimes { h2dMs: number; computeMs: number; d2hMs: number; enqueueMs: number }
+
+/** A host backend (no `timing`), or a device backend reporting these CUDA-event times. */
+function fakeBackend(name: string, source: string, seen: TensorMap[], timing?: (i: number) => DeviceTimes): Backend {
   let i = 0;
   return {
     name, source,
@@ -13,9 +16,10 @@ function fakeBackend(name: 'onnxruntime' | 'tensorrt', source: string, seen: Ten
     outputs: [{ name: 'y', dtype: 'float32', shape: [1, 3, 2, 2] }],
     async run(feeds) {
       seen.push(feeds);
-      const t = timing?.(i++) ?? {};
-      const wall = (t.h2dMs ?? 0) + (t.computeMs ?? 0) + (t.d2hMs ?? 0) + 0.05;
-      return { outputs: new Map(), timing: { wallMs: wall, ...t } };
+      const t = timing?.(i++);
+      if (t === undefined) return { outputs: new Map(), timing: { wallMs: 0.05 } };
+      const wall = t.h2dMs + t.computeMs + t.d2hMs + 0.05;
+      return { outputs: new Map(), timing: { wallMs: wall, computeMs: t.computeMs, device: { h2dMs: t.h2dMs, d2hMs: t.d2hMs, enqueueMs: t.enqueueMs } } };
     },
     async dispose() {},
   };
@@ -31,8 +35,8 @@ describe('runBench', () => {
       models: ['m.onnx', 'm.engine'], image: null, seed: 7, shapes: new Map(), measure: quick, exportTimes: true,
     }, {
       openBackend: async (p) => (p.endsWith('.onnx')
-        ? fakeBackend('onnxruntime', p, seenOrt)
-        : fakeBackend('tensorrt', p, seenTrt, () => ({ h2dMs: 0.02, computeMs: 0.1, d2hMs: 0.01, enqueueMs: 0.01 }))),
+        ? fakeBackend('host-runtime', p, seenOrt)
+        : fakeBackend('device-runtime', p, seenTrt, () => ({ h2dMs: 0.02, computeMs: 0.1, d2hMs: 0.01, enqueueMs: 0.01 }))),
       loadImage: async () => { throw new Error('not used'); },
     });
     assert.equal(report.input.kind, 'random');
@@ -60,7 +64,7 @@ describe('runBench', () => {
     const run = async (seed: number) => {
       const seen: TensorMap[] = [];
       await runBench({ models: ['m.onnx'], image: null, seed, shapes: new Map(), measure: { warmupMs: 0, iterations: 1, durationMs: 0 }, exportTimes: false },
-        { openBackend: async (p) => fakeBackend('onnxruntime', p, seen), loadImage: async () => { throw new Error('x'); } });
+        { openBackend: async (p) => fakeBackend('host-runtime', p, seen), loadImage: async () => { throw new Error('x'); } });
       return Array.from(seen[0]!.get('x')!.data as Float32Array);
     };
     assert.deepEqual(await run(1), await run(1));
@@ -68,14 +72,14 @@ describe('runBench', () => {
   });
 
   test('dynamic dims without an image or --shape is a usage error naming the input', async () => {
-    const dyn: Backend = { ...fakeBackend('onnxruntime', 'd.onnx', []), inputs: [{ name: 'img', dtype: 'float32', shape: [1, 3, 'h', 'w'] }] };
+    const dyn: Backend = { ...fakeBackend('host-runtime', 'd.onnx', []), inputs: [{ name: 'img', dtype: 'float32', shape: [1, 3, 'h', 'w'] }] };
     await assert.rejects(runBench({ models: ['d.onnx'], image: null, seed: 1, shapes: new Map(), measure: quick, exportTimes: false },
       { openBackend: async () => dyn, loadImage: async () => { throw new Error('x'); } }), /input 'img' has dynamic dims.*--shape img=/);
   });
 
   test('an unstable GPU compute time is flagged above 2.5% CV', async () => {
     const report = await runBench({ models: ['m.engine'], image: null, seed: 1, shapes: new Map(), measure: quick, exportTimes: false }, {
-      openBackend: async (p) => fakeBackend('tensorrt', p, [], (i) => ({ h2dMs: 0.01, computeMs: i % 2 ? 1 : 2, d2hMs: 0.01, enqueueMs: 0.01 })),
+      openBackend: async (p) => fakeBackend('device-runtime', p, [], (i) => ({ h2dMs: 0.01, computeMs: i % 2 ? 1 : 2, d2hMs: 0.01, enqueueMs: 0.01 })),
       loadImage: async () => { throw new Error('x'); },
     });
     assert.ok(report.results[0]!.warnings.some((w) => /GPU compute is unstable/.test(w)));
@@ -98,7 +102,7 @@ describe('runBench staging', () => {
   test('a backend that can stage its input is staged once and then run from the staged copy', async () => {
     let staged = 0;
     let fromStage = 0;
-    const base = fakeBackend('tensorrt', 'm.engine', [], () => ({ h2dMs: 0.01, computeMs: 0.1, d2hMs: 0.01, enqueueMs: 0.01 }));
+    const base = fakeBackend('device-runtime', 'm.engine', [], () => ({ h2dMs: 0.01, computeMs: 0.1, d2hMs: 0.01, enqueueMs: 0.01 }));
     const backend = Object.assign(base, {
       stage: (feeds: TensorMap) => { staged++; return { feeds }; },
       runStaged: async (s: { feeds: TensorMap }) => { fromStage++; return base.run(s.feeds, 'bench'); },

@@ -1,15 +1,15 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collectDoctorReport } from '../../../src/backends/tensorrt/doctor.js';
-import { setAddonForTesting } from '../../../src/backends/tensorrt/load-addon.js';
-import { NATIVE_ABI_VERSION } from '../../../src/backends/tensorrt/native-contract.js';
-import { createFakeAddon, FAKE_GPU } from '../../doubles/fake-native.js';
+import { doctor } from '../../src/app/doctor.js';
+import { setAddonForTesting } from '../../src/backends/tensorrt/load-addon.js';
+import { NATIVE_ABI_VERSION } from '../../src/backends/tensorrt/native-contract.js';
+import { createFakeAddon, FAKE_GPU } from '../doubles/fake-native.js';
 
 afterEach(() => setAddonForTesting(undefined));
 
 describe('on this machine (no GPU, no TensorRT)', () => {
   test('reports Node, onnxruntime-node and sharp, and why TensorRT is unusable with a fix', async (t) => {
-    const r = await collectDoctorReport();
+    const r = await doctor();
     assert.equal(r.node.version, process.version);
     assert.equal(r.node.platform, process.platform);
     assert.equal(r.onnxruntime.error, null);
@@ -28,7 +28,7 @@ describe('on this machine (no GPU, no TensorRT)', () => {
 describe('with a fake addon', () => {
   test('a healthy machine: GPUs, CUDA and TensorRT versions, no problems', async () => {
     setAddonForTesting(createFakeAddon({ withProbe: true }));
-    const r = await collectDoctorReport();
+    const r = await doctor();
     assert.equal(r.addon.loaded, true);
     assert.deepEqual(r.cuda, { driverVersion: '13.1', runtimeVersion: '13.0', error: null });
     assert.deepEqual(r.gpus, [FAKE_GPU]);
@@ -39,7 +39,7 @@ describe('with a fake addon', () => {
 
   test('no driver: the problem and its fix', async () => {
     setAddonForTesting(createFakeAddon({ runtime: { cudaDriverVersion: 0, devices: [], cudaError: 'cudaErrorInsufficientDriver (35): CUDA driver version is insufficient for CUDA runtime version' } }));
-    const r = await collectDoctorReport();
+    const r = await doctor();
     assert.equal(r.cuda?.driverVersion, null);
     assert.equal(r.problems.length, 1);
     assert.equal(r.problems[0]!.reason, 'no-cuda-driver');
@@ -48,27 +48,27 @@ describe('with a fake addon', () => {
 
   test('no driver and no libnvinfer: both are listed, most fundamental first', async () => {
     setAddonForTesting(createFakeAddon({ runtime: { cudaDriverVersion: 0, devices: [], cudaError: 'cudaErrorInsufficientDriver (35): CUDA driver version is insufficient for CUDA runtime version', tensorrt: { libraryError: 'could not load libnvinfer.so.10: libnvinfer.so.10: cannot open shared object file' } } }));
-    const r = await collectDoctorReport();
+    const r = await doctor();
     assert.deepEqual(r.problems.map((p) => p.reason), ['no-cuda-driver', 'libnvinfer-missing']);
     assert.equal(r.tensorrtUsable.reason, 'no-cuda-driver');
   });
 
   test('compiled without TensorRT on a machine without a driver: both fixes listed', async () => {
     setAddonForTesting(createFakeAddon({ runtime: { cudaDriverVersion: 0, devices: [], cudaError: 'cudaErrorInsufficientDriver (35): CUDA driver version is insufficient for CUDA runtime version', tensorrt: { builtIn: false } } }));
-    const r = await collectDoctorReport();
+    const r = await doctor();
     assert.deepEqual(r.problems.map((p) => p.reason), ['tensorrt-not-built-in', 'no-cuda-driver']);
   });
 
   test('a device that does not exist is reported on its own', async () => {
     setAddonForTesting(createFakeAddon({ withProbe: true }));
-    const r = await collectDoctorReport({ device: 2 });
+    const r = await doctor({ device: 2 });
     assert.deepEqual(r.problems.map((p) => p.reason), ['device-not-found']);
     assert.deepEqual(r.tensorrtUsable, { device: 2, usable: false, reason: 'device-not-found' });
   });
 
   test('a wrong libnvinfer major, found by the probe', async () => {
     setAddonForTesting(createFakeAddon({ withProbe: true, library: { libraryVersion: '8.6.1', libraryError: null } }));
-    const r = await collectDoctorReport();
+    const r = await doctor();
     assert.deepEqual(r.problems.map((p) => p.reason), ['libnvinfer-wrong-major']);
     assert.equal(r.tensorrt?.libraryVersion, '8.6.1');
   });

@@ -1,28 +1,25 @@
-import type { Backend, RunResult } from '../backends/backend.js';
+/**
+ * The comparison itself: every input through both backends, every output compared. Talks to the
+ * outside world only through CompareIO, so tests run it on fakes; src/app/compare.ts gives it the
+ * real one.
+ */
+import { type Backend, isReplay, type RunResult } from '../backends/backend.js';
 import { compareOutputs } from '../compare/compare-outputs.js';
 import type { ToleranceSpec } from '../compare/types.js';
 import { InputError, TrtParityError, UsageError } from '../errors.js';
+import type { DiscoveredImage } from '../image/discover.js';
+import { itemErrorOf } from '../report/model/common.js';
+import { type CompareReport, COMPARE_SCHEMA_VERSION, type ItemResult, type PreprocessRecord, summarize } from '../report/model/compare.js';
 import type { Tensor, TensorInfo, TensorMap } from '../tensor/types.js';
-import { type CompareReport, type ItemResult, COMPARE_SCHEMA_VERSION, summarize } from '../report/model.js';
 import { TOOL_VERSION } from '../version.js';
 
-/** An image found on the command line; `key` matches it across machines (saved runs replay by key). */
-export interface ImageRef {
-  readonly path: string;
-  readonly key: string;
-}
-
-/** What the comparison needs from the outside world. The CLI passes the real ones; tests pass fakes. */
+/** What the comparison needs from the outside world. The app passes the real ones; tests pass fakes. */
 export interface CompareIO {
   openBackend(path: string): Promise<Backend>;
-  discoverImages(args: readonly string[]): Promise<ImageRef[]>;
+  discoverImages(args: readonly string[]): Promise<DiscoveredImage[]>;
   /** Decodes and preprocesses one image for the given model input. Returns the tensor and what was done. */
-  loadImage(path: string, input: TensorInfo): Promise<{ tensor: Tensor; preprocess: Record<string, unknown> }>;
+  loadImage(path: string, input: TensorInfo): Promise<{ tensor: Tensor; preprocess: PreprocessRecord }>;
   readTensor(path: string): Promise<Tensor>;
-  /** Keys a saved run holds, for comparing two saved runs without images. */
-  savedKeys(backend: Backend): readonly string[] | null;
-  /** The input digest a saved run recorded for `key`; null for other backends. */
-  savedInputDigest(backend: Backend, key: string): string | null;
   /** Recorders for --save-outputs / --save-inputs; null when not asked. Read after prepareRecorders. */
   readonly outputsRecorder: Recorder | null;
   readonly inputsRecorder: Recorder | null;
@@ -67,7 +64,7 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
     await io.prepareRecorders?.(first);
     const items: ItemResult[] = [];
     let skipped = 0;
-    let preprocess: Record<string, unknown> | null = null;
+    let preprocess: PreprocessRecord | null = null;
     // Decoding the next image overlaps with inference on the current one (sharp runs on libuv's
     // pool, ONNX Runtime on its worker thread, TensorRT on the GPU), so a folder run costs little
     // more than inference alone.
@@ -132,6 +129,11 @@ interface InputPlan {
 }
 
 async function planInputs(first: Backend, second: Backend, options: CompareRunOptions, io: CompareIO, warnings: string[]): Promise<InputPlan> {
+  // Two replays and nothing to feed: compare over the keys both recorded, whatever inputs their
+  // manifests declare (there is nothing to preprocess, so the declared inputs do not matter).
+  if (options.images.length === 0 && options.rawInputs.size === 0 && isReplay(first) && isReplay(second)) {
+    return { entries: commonKeys(first, second, warnings), imageInput: null, raw: new Map(), renames: new Map() };
+  }
   const models = [first, second].filter((b) => b.inputs !== null);
   const spec = models[0]?.inputs ?? null;
   const renames = new Map<Backend, Map<string, string>>();
@@ -178,21 +180,29 @@ async function planInputs(first: Backend, second: Backend, options: CompareRunOp
   } else if (spec) {
     entries = [{ key: [...options.rawInputs.values()].map((f) => f.split('/').pop()).join('+'), path: null }];
   } else {
-    const a = io.savedKeys(first) ?? [];
-    const b = new Set(io.savedKeys(second) ?? []);
-    const common = a.filter((k) => b.has(k));
-    const only = [...a.filter((k) => !b.has(k)), ...[...b].filter((k) => !a.includes(k))];
-    if (only.length) warnings.push(`${only.length} key${only.length > 1 ? 's are' : ' is'} in only one saved run and not compared: ${only.slice(0, 5).join(', ')}${only.length > 5 ? ', …' : ''}`);
-    if (common.length === 0) throw new InputError(undefined, `${first.source} and ${second.source} have no saved inputs in common; nothing to compare`);
-    entries = common.map((key) => ({ key, path: null }));
+    // Two replays of which at least one recorded no input description, with raw inputs given:
+    // they still replay by key.
+    if (!isReplay(first) || !isReplay(second)) throw new UsageError(`nothing to feed ${first.source} and ${second.source}: give images or --input name=file.npy`);
+    entries = commonKeys(first, second, warnings);
   }
   return { entries, imageInput, raw, renames };
+}
+
+/** The keys two replays have in common, in the first one's order; a warning names the others. */
+function commonKeys(first: Backend & { listKeys(): readonly string[] }, second: Backend & { listKeys(): readonly string[] }, warnings: string[]): Entry[] {
+  const a = first.listKeys();
+  const b = new Set(second.listKeys());
+  const common = a.filter((k) => b.has(k));
+  const only = [...a.filter((k) => !b.has(k)), ...[...b].filter((k) => !a.includes(k))];
+  if (only.length) warnings.push(`${only.length} key${only.length > 1 ? 's are' : ' is'} in only one saved run and not compared: ${only.slice(0, 5).join(', ')}${only.length > 5 ? ', …' : ''}`);
+  if (common.length === 0) throw new InputError(undefined, `${first.source} and ${second.source} have no saved inputs in common; nothing to compare`);
+  return common.map((key) => ({ key, path: null }));
 }
 
 /** An entry's feeds, or the error that made them impossible; computed ahead of its turn. */
 type Prepared = { readonly feeds: TensorMap; readonly preprocessMs: number } | { readonly error: TrtParityError; readonly preprocessMs: number };
 
-async function prepareFeeds(entry: Entry, plan: InputPlan, io: CompareIO, notePreprocess: (p: Record<string, unknown>) => void): Promise<Prepared> {
+async function prepareFeeds(entry: Entry, plan: InputPlan, io: CompareIO, notePreprocess: (p: PreprocessRecord) => void): Promise<Prepared> {
   const t0 = performance.now();
   try {
     const feeds = new Map(plan.raw);
@@ -217,9 +227,9 @@ async function runOne(entry: Entry, prepared: Prepared, plan: InputPlan, first: 
     const { feeds } = prepared;
     if (feeds.size === 0) {
       // Two saved runs: there is no tensor to check against, so check that both saw the same input.
-      const da = io.savedInputDigest(first, entry.key);
-      const db = io.savedInputDigest(second, entry.key);
-      if (da !== null && db !== null && da !== db) {
+      const da = isReplay(first) ? first.inputDigest(entry.key) : undefined;
+      const db = isReplay(second) ? second.inputDigest(entry.key) : undefined;
+      if (da !== undefined && db !== undefined && da !== db) {
         throw new InputError(undefined, `'${entry.key}': ${first.source} and ${second.source} were saved from different inputs (input digests ${da.slice(0, 19)}… and ${db.slice(0, 19)}…), so their outputs are not comparable`, {
           hints: ['save both runs from the same images with the same preprocessing options'],
         });
@@ -231,7 +241,7 @@ async function runOne(entry: Entry, prepared: Prepared, plan: InputPlan, first: 
     // overlaps; two live backends run one after the other so neither slows the other down.
     let a: RunResult;
     let b: RunResult;
-    if (first.name === 'saved' || second.name === 'saved') {
+    if (isReplay(first) || isReplay(second)) {
       const [ra, rb] = await Promise.allSettled([runFirst(), runSecond()]);
       if (ra.status === 'fulfilled') firstMs = ra.value.timing.wallMs;
       if (rb.status === 'fulfilled') secondMs = rb.value.timing.wallMs;
@@ -255,7 +265,7 @@ async function runOne(entry: Entry, prepared: Prepared, plan: InputPlan, first: 
     if (!(err instanceof TrtParityError)) throw err;
     return {
       key: entry.key, path: entry.path, status: 'error', outputs: [], warnings: [],
-      error: { exitCode: err.exitCode, message: err.message, hints: err.hints },
+      error: itemErrorOf(err),
       timing: { preprocessMs, firstMs, secondMs },
     };
   }

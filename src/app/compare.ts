@@ -1,0 +1,96 @@
+/**
+ * `compare` as a library function: a typed spec in, a CompareReport out. Opens the backends through
+ * the registry, reads images with the resolved preprocessing, writes saved runs when asked.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Backend } from '../backends/backend.js';
+import { type BackendOptions, openBackend } from '../backends/registry.js';
+import { SavedRunWriter } from '../backends/saved/saved-writer.js';
+import { parseToleranceSpec } from '../compare/tolerance.js';
+import type { ToleranceSpec } from '../compare/types.js';
+import { InputError } from '../errors.js';
+import { discoverImages } from '../image/discover.js';
+import { type PreprocessSpecInput, resolvePreprocessSpec } from '../image/preprocess-spec.js';
+import { describeReadError } from '../read-error.js';
+import type { CompareReport, ItemResult } from '../report/model/compare.js';
+import { readNpy } from '../tensor/npy.js';
+import { type CompareIO, type Recorder, runCompare } from './compare-run.js';
+import { loadImageForModel } from './image-input.js';
+
+export interface CompareSpec {
+  /** .onnx, an engine (.engine/.plan/.trt) or a saved-run directory. */
+  readonly first: string;
+  /** The same kinds; the reference (numpy's "desired"). */
+  readonly second: string;
+  /** Image files, folders (searched recursively) or globs. */
+  readonly inputs?: readonly string[];
+  /** input name → .npy file fed instead of (or besides) an image. */
+  readonly rawInputs?: ReadonlyMap<string, string>;
+  /** A parsed spec, or `[output:]value` strings as on the command line. Defaults rtol=1e-3, atol=1e-5. */
+  readonly tolerance?: ToleranceSpec | { readonly rtol?: readonly string[]; readonly atol?: readonly string[] };
+  readonly allowNonFinite?: boolean;
+  readonly failFast?: boolean;
+  /** Any subset; the rest from DEFAULT_PREPROCESS_SPEC. Validated once, before any backend opens. */
+  readonly preprocess?: PreprocessSpecInput;
+  /** Every backend's options (see the registry's option groups). */
+  readonly backend?: BackendOptions;
+  /** Write the preprocessed input tensors here (.npy + manifest). */
+  readonly saveInputs?: string;
+  /** Write every output of `first` here (.npy + manifest); the directory is a backend later. */
+  readonly saveOutputs?: string;
+}
+
+/** Progress and cancellation, for long runs. */
+export interface RunHooks {
+  readonly onItem?: (done: number, total: number, item: ItemResult) => void;
+  /** Stops before the next input when aborted; what ran so far is still reported (exit 130). */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Runs every input through `first` and `second` and compares all outputs with numpy's
+ * assert_allclose rule; `second` is the reference. Resolves to the report whatever the verdict
+ * (`exitCodeOf(report)`); rejects with a TrtParityError (exit 2 or 3) only when nothing can run.
+ */
+export async function compare(spec: CompareSpec, hooks: RunHooks = {}): Promise<CompareReport> {
+  const tolerance = isParsed(spec.tolerance) ? spec.tolerance : parseToleranceSpec({ rtol: spec.tolerance?.rtol ?? [], atol: spec.tolerance?.atol ?? [] });
+  // Checked here, once, before any backend loads: inside preprocessing a bad --std would fail every image.
+  const preprocess = resolvePreprocessSpec(spec.preprocess ?? {});
+  const io = createCompareIO(spec, (path, input) => loadImageForModel(path, input, preprocess));
+  return runCompare({
+    first: spec.first, second: spec.second, images: spec.inputs ?? [], rawInputs: spec.rawInputs ?? new Map(), tolerance,
+    allowNonFinite: spec.allowNonFinite ?? false, failFast: spec.failFast ?? false,
+    ...(hooks.onItem ? { onItem: hooks.onItem } : {}),
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+  }, io);
+}
+
+function isParsed(t: CompareSpec['tolerance']): t is ToleranceSpec {
+  return t !== undefined && 'default' in t;
+}
+
+/** The real I/O of `compare`: backends from the registry, sharp for images, .npy files, saved-run writers. */
+function createCompareIO(spec: CompareSpec, loadImage: CompareIO['loadImage']): CompareIO {
+  let outputsRecorder: Recorder | null = null;
+  let inputsRecorder: Recorder | null = null;
+  return {
+    openBackend: (path) => openBackend(path, spec.backend ?? {}, 'compare'),
+    discoverImages: (args) => discoverImages(args),
+    loadImage,
+    readTensor: async (file) => {
+      let bytes: Uint8Array;
+      try {
+        bytes = await readFile(file);
+      } catch (e) {
+        throw new InputError(file, describeReadError(e), { cause: e });
+      }
+      return readNpy(bytes, file);
+    },
+    get outputsRecorder() { return outputsRecorder; },
+    get inputsRecorder() { return inputsRecorder; },
+    async prepareRecorders(first: Backend) {
+      if (spec.saveOutputs) outputsRecorder = await SavedRunWriter.create(spec.saveOutputs, { kind: 'outputs', backend: first.name, source: first.source, outputs: first.outputs });
+      if (spec.saveInputs) inputsRecorder = await SavedRunWriter.create(spec.saveInputs, { kind: 'inputs', backend: first.name, source: first.source, outputs: first.inputs ?? [] });
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/** ONNX Runtime as the registry knows it: `.onnx` files, its options, inspect and doctor. */
+import { extname } from 'node:path';
+import type { OnnxInspectReport, OnnxRuntimeSection } from '../../report/model/index.js';
+import { INSPECT_SCHEMA_VERSION } from '../../report/model/inspect.js';
+import { TOOL_VERSION } from '../../version.js';
+import type { Diagnoser, Inspector } from '../backend.js';
+import { inspectOnnx } from './model-info.js';
+import { OnnxBackend } from './onnx-backend.js';
+
+/** ONNX Runtime's option group, as the CLI names them. */
+export interface OnnxOptions {
+  /** Execution provider; default "cpu". */
+  readonly onnxProvider?: string;
+  /** Intra-op threads; default ORT's choice. */
+  readonly threads?: number;
+}
+
+export const onnxProvider: Inspector<OnnxOptions, OnnxInspectReport> & Diagnoser<OnnxOptions, { onnxruntime: OnnxRuntimeSection }> = {
+  name: 'onnxruntime',
+  label: 'ONNX Runtime',
+  accepts: 'a .onnx model',
+  runsModels: true,
+  claims: (path, isDirectory) => !isDirectory && extname(path).toLowerCase() === '.onnx',
+  open: (path, options, purpose) =>
+    OnnxBackend.open(path, {
+      provider: options.onnxProvider ?? 'cpu',
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      // compare decodes the next image while this one runs: idle threads that spin would take its core.
+      ...(purpose === 'compare' ? { allowSpinning: false } : {}),
+    }),
+  optionGroup: {
+    title: 'ONNX Runtime options',
+    options: [
+      { flags: '--onnx-provider <name>', description: 'ONNX Runtime execution provider (cpu, cuda, tensorrt, … where installed)', value: 'string', default: 'cpu', commands: ['compare', 'bench'] },
+      { flags: '--threads <n>', description: "ONNX Runtime intra-op threads (default: ORT's choice)", value: 'positive-int', commands: ['compare', 'bench'] },
+    ],
+  },
+  async inspect(path) {
+    return { schema: 'trt-parity/inspect-onnx', schemaVersion: INSPECT_SCHEMA_VERSION, tool: { name: 'trt-parity', version: TOOL_VERSION }, ...(await inspectOnnx(path)) };
+  },
+  async diagnose() {
+    return { onnxruntime: await onnxRuntimeInfo() };
+  },
+};
+
+async function onnxRuntimeInfo(): Promise<OnnxRuntimeSection> {
+  try {
+    const ort = (await import('onnxruntime-node')) as { env?: { versions?: Record<string, string> }; listSupportedBackends?: () => { name: string; bundled: boolean }[] };
+    const version = ort.env?.versions?.['node'] ?? ort.env?.versions?.['common'] ?? null;
+    const backends = typeof ort.listSupportedBackends === 'function' ? ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled })) : null;
+    return { version, backends, error: null, hints: [] };
+  } catch (err) {
+    return { version: null, backends: null, error: firstLine(err), hints: ['reinstall it: npm rebuild onnxruntime-node (its native binding did not load)'] };
+  }
+}
+
+function firstLine(err: unknown): string {
+  return err instanceof Error ? err.message.split('\n')[0]! : String(err);
+}

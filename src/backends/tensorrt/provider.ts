@@ -1,0 +1,68 @@
+/** TensorRT as the registry knows it: engine files, its options, inspect and doctor. */
+import { extname } from 'node:path';
+import type { EngineInspectReport, TensorRtSections } from '../../report/model/index.js';
+import { INSPECT_SCHEMA_VERSION } from '../../report/model/inspect.js';
+import { TOOL_VERSION } from '../../version.js';
+import type { Diagnoser, Inspector } from '../backend.js';
+import { diagnoseTensorRt } from './diagnose.js';
+import { describeEngine } from './engine-info.js';
+import { TensorRtBackend, type TensorRtLogLevel } from './tensorrt-backend.js';
+
+/** File extensions of TensorRT engines. */
+export const ENGINE_EXTENSIONS: readonly string[] = ['.engine', '.plan', '.trt'];
+
+/** Severities of TensorRT's logger, least to most verbose. */
+export const TRT_LOG_LEVELS: readonly TensorRtLogLevel[] = ['error', 'warning', 'info', 'verbose'];
+
+/** TensorRT's option group, as the CLI names them. */
+export interface TensorRtOptions {
+  /** CUDA device; default 0. */
+  readonly device?: number;
+  /** Optimization profile; default 0. */
+  readonly profile?: number;
+  /** Plugin libraries to load before deserializing. */
+  readonly plugins?: readonly string[];
+  /** Allow version-compatible plans that run code embedded in the plan file. */
+  readonly allowEngineHostCode?: boolean;
+  /** Minimum severity of TensorRT's log lines kept (and shown with -v); default "warning". */
+  readonly trtLogLevel?: TensorRtLogLevel;
+  /** bench: false times compute alone (no H2D/D2H copies). Default true. */
+  readonly transfers?: boolean;
+  /** bench: capture the enqueue into a CUDA graph. Default false. */
+  readonly cudaGraph?: boolean;
+}
+
+export const tensorRtProvider: Inspector<TensorRtOptions, EngineInspectReport> & Diagnoser<TensorRtOptions, TensorRtSections> = {
+  name: 'tensorrt',
+  label: 'TensorRT',
+  accepts: `a TensorRT engine (${ENGINE_EXTENSIONS.join(', ')})`,
+  runsModels: true,
+  claims: (path, isDirectory) => !isDirectory && ENGINE_EXTENSIONS.includes(extname(path).toLowerCase()),
+  open: (path, o) =>
+    TensorRtBackend.open(path, {
+      device: o.device ?? 0,
+      profile: o.profile ?? 0,
+      plugins: o.plugins ?? [],
+      allowHostCode: o.allowEngineHostCode ?? false,
+      logLevel: o.trtLogLevel ?? 'warning',
+      transfers: o.transfers ?? true,
+      cudaGraph: o.cudaGraph ?? false,
+    }),
+  optionGroup: {
+    title: 'TensorRT options',
+    options: [
+      { flags: '--device <n>', description: 'CUDA device for TensorRT engines', value: 'non-negative-int', default: 0, commands: ['compare', 'bench', 'inspect', 'doctor'] },
+      { flags: '--profile <n>', description: 'TensorRT optimization profile', value: 'non-negative-int', default: 0, commands: ['compare', 'bench'] },
+      { flags: '--plugins <lib.so...>', description: 'TensorRT plugin libraries to load before deserializing', value: 'list', commands: ['compare', 'bench', 'inspect'] },
+      { flags: '--allow-engine-host-code', description: 'allow version-compatible engines that run code embedded in the plan file', default: false, commands: ['compare', 'bench', 'inspect'] },
+      { flags: '--trt-log-level <level>', description: "minimum severity of TensorRT's log lines kept (shown with -v, carried in JSON)", value: { choices: TRT_LOG_LEVELS }, default: 'warning', commands: ['compare', 'bench', 'inspect'] },
+      { flags: '--no-transfers', description: 'TensorRT: no H2D/D2H copies; times compute alone (trtexec --noDataTransfers)', commands: ['bench'] },
+      { flags: '--cuda-graph', description: 'TensorRT: capture the enqueue into a CUDA graph and replay it (falls back, with a warning, when the engine cannot be captured)', default: false, commands: ['bench'] },
+    ],
+  },
+  async inspect(path, o) {
+    const report = await describeEngine(path, { device: o.device ?? 0, plugins: o.plugins ?? [], allowHostCode: o.allowEngineHostCode ?? false, logLevel: o.trtLogLevel ?? 'warning' });
+    return { schema: 'trt-parity/inspect-engine', schemaVersion: INSPECT_SCHEMA_VERSION, tool: { name: 'trt-parity', version: TOOL_VERSION }, ...report };
+  },
+  diagnose: (o) => diagnoseTensorRt({ device: o.device ?? 0 }),
+};
