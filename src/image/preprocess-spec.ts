@@ -176,3 +176,16 @@ export function pipelineForModel(metadata: ReadonlyMap<string, string>): Pipelin
   if (/ultralytics/i.test(author) || /^ultralytics/i.test(description)) return 'ultralytics';
   return null;
 }
+
+/**
+ * Refuse to replay a saved run under another pipeline than the one that made its inputs: the outputs
+ * would be compared with a model run on a different tensor. `saved` undefined (runs from before
+ * --pipeline, or made from .npy inputs) is not refused here; the input digests still are checked.
+ * @throws UsageError naming the run and both pipelines.
+ */
+export function checkReplayPipeline(savedDir: string, saved: string | undefined, current: PipelineName): void {
+  if (saved === undefined || saved === current) return;
+  throw new UsageError(`${savedDir} was saved from inputs made with --pipeline ${saved}; this run uses --pipeline ${current}`, {
+    hints: [`pass --pipeline ${saved} to replay it, or save the run again with --pipeline ${current}`],
+  });
+}

@@ -54,3 +54,11 @@ test('pipelineForModel: Ultralytics exports are recognised from their metadata_p
   assert.equal(pipelineForModel(new Map([['author', 'someone'], ['description', 'a ResNet']])), null);
   assert.equal(pipelineForModel(new Map()), null);
 });
+
+test('checkReplayPipeline: a saved run made with another pipeline is refused with both names; unknown or equal passes', async () => {
+  const { checkReplayPipeline } = await import('../../src/image/preprocess-spec.js');
+  assert.throws(() => checkReplayPipeline('runs/ref', 'sharp', 'pil'),
+    (e: unknown) => e instanceof UsageError && e.message === 'runs/ref was saved from inputs made with --pipeline sharp; this run uses --pipeline pil' && e.hints[0] === 'pass --pipeline sharp to replay it, or save the run again with --pipeline pil');
+  assert.doesNotThrow(() => checkReplayPipeline('runs/ref', 'pil', 'pil'));
+  assert.doesNotThrow(() => checkReplayPipeline('runs/ref', undefined, 'opencv'));
+});

@@ -13,6 +13,7 @@
  *                 "tool": "trt-parity", "toolVersion": "0.1.0" },
  *   "inputs":  [TensorInfo] | null,          // what the producer declared for its inputs
  *   "outputs": [TensorInfo],                 // kind "outputs": the producer's outputs; "inputs": []
+ *   "preprocess": { "pipeline": "pil" },     // optional: the --pipeline that made image inputs
  *   "entries": { "<key>": {
  *       "inputDigest": "sha256:…",           // tensorMapDigest of the preprocessed inputs
  *       "inputs": { "<name>": { "dtype": "float32", "shape": [1,3,224,224] } },
@@ -53,6 +54,11 @@ export interface SavedEntry {
   readonly files: Readonly<Record<string, SavedFile>>;
 }
 
+/** How image inputs were preprocessed; absent when unknown (runs from before --pipeline, or .npy inputs). */
+export interface SavedPreprocess {
+  readonly pipeline: string;
+}
+
 export interface SavedManifest {
   readonly format: typeof SAVED_RUN_FORMAT;
   readonly version: typeof SAVED_RUN_VERSION;
@@ -61,6 +67,7 @@ export interface SavedManifest {
   readonly inputs: readonly TensorInfo[] | null;
   readonly outputs: readonly TensorInfo[];
   readonly entries: Readonly<Record<string, SavedEntry>>;
+  readonly preprocess?: SavedPreprocess;
 }
 
 /**
@@ -110,6 +117,8 @@ export function validateManifest(json: unknown, path: string): SavedManifest {
   const outputs = tensorInfos(json['outputs'], '"outputs"', bad);
   const entries = json['entries'];
   if (!isObject(entries)) return bad('"entries" is not an object');
+  const preprocess = json['preprocess'];
+  if (preprocess !== undefined && !(isObject(preprocess) && typeof preprocess['pipeline'] === 'string')) return bad('"preprocess" needs a "pipeline" string');
   for (const [key, e] of Object.entries(entries)) {
     if (!isObject(e) || typeof e['inputDigest'] !== 'string' || !isObject(e['files']) || !isObject(e['inputs'])) {
       return bad(`entry ${JSON.stringify(key)} needs "inputDigest", "inputs" and "files"`);
@@ -133,6 +142,7 @@ export function validateManifest(json: unknown, path: string): SavedManifest {
     inputs,
     outputs,
     entries: entries as Record<string, SavedEntry>,
+    ...(preprocess === undefined ? {} : { preprocess: { pipeline: preprocess['pipeline'] as string } }),
   };
 }
 

@@ -21,7 +21,7 @@ import { TOOL_VERSION } from '../../version.js';
 import { tensorMapDigest } from './digest.js';
 import {
   MANIFEST_FILE, SAVED_RUN_FORMAT, SAVED_RUN_VERSION, readManifest,
-  type SavedEntry, type SavedFile, type SavedKind, type SavedManifest, type SavedProducer,
+  type SavedEntry, type SavedFile, type SavedKind, type SavedManifest, type SavedPreprocess, type SavedProducer,
 } from './manifest.js';
 
 export interface SavedRunWriterOptions {
@@ -37,6 +37,8 @@ export interface SavedRunWriterOptions {
   readonly inputs?: readonly TensorInfo[] | null;
   /** Defaults to this package's version. */
   readonly toolVersion?: string;
+  /** How image inputs were preprocessed (`{ pipeline }`), recorded so a replay under another pipeline can be refused. */
+  readonly preprocess?: SavedPreprocess;
 }
 
 export interface SavedRunSummary {
@@ -56,6 +58,7 @@ export class SavedRunWriter {
   readonly #entries: Map<string, SavedEntry>;
   readonly #replaced = new Set<string>();
   #closed = false;
+  #preprocess: SavedPreprocess | undefined;
 
   private constructor(
     readonly dir: string,
@@ -107,7 +110,9 @@ export class SavedRunWriter {
     const existing = await SavedRunWriter.prepare(dir, options.kind, producer);
     const declaredInputs = options.kind === 'inputs' ? options.outputs : options.inputs ?? null;
     const declaredOutputs = options.kind === 'inputs' ? [] : options.outputs;
-    return new SavedRunWriter(dir, options.kind, producer, declaredInputs, declaredOutputs, existing);
+    const writer = new SavedRunWriter(dir, options.kind, producer, declaredInputs, declaredOutputs, existing);
+    writer.#preprocess = options.preprocess;
+    return writer;
   }
 
   /**
@@ -147,6 +152,7 @@ export class SavedRunWriter {
       inputs: this.declaredInputs,
       outputs: this.declaredOutputs,
       entries: Object.fromEntries(this.#entries),
+      ...(this.#preprocess === undefined ? {} : { preprocess: this.#preprocess }),
     };
     const path = join(this.dir, MANIFEST_FILE);
     const tmp = `${path}.tmp-${process.pid}`;

@@ -48,6 +48,22 @@ print(json.dumps(out))`;
     });
   });
 
+  test('the preprocessing pipeline is recorded when given, read back by the manifest reader, and absent otherwise', async () => {
+    const { readManifest } = await import('../../../src/backends/saved/manifest.js');
+    const withPipeline = join(dir, 'with');
+    const w = await SavedRunWriter.create(withPipeline, { ...options(), preprocess: { pipeline: 'pil' } });
+    await w.add('a.jpg', outputs(1), input(0));
+    await w.close();
+    assert.deepEqual(JSON.parse(readFileSync(join(withPipeline, 'manifest.json'), 'utf8')).preprocess, { pipeline: 'pil' });
+    assert.deepEqual((await readManifest(withPipeline)).preprocess, { pipeline: 'pil' });
+    const without = join(dir, 'without');
+    const v = await SavedRunWriter.create(without, options());
+    await v.add('a.jpg', outputs(1), input(0));
+    await v.close();
+    assert.equal('preprocess' in JSON.parse(readFileSync(join(without, 'manifest.json'), 'utf8')), false);
+    assert.equal((await readManifest(without)).preprocess, undefined);
+  });
+
   test('writing again into the same run replaces re-added keys, keeps the others, and says so', async () => {
     const run = join(dir, 'run');
     const w1 = await SavedRunWriter.create(run, options());
