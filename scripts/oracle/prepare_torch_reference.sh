@@ -9,7 +9,10 @@
 #   unpack TARBALL       here: unpack into fixtures/runs/classifier-pytorch and compare it with ORT
 #
 # Run from anywhere; everything happens in the repository root. PYTHON picks the interpreter
-# (default: /usr/bin/python3 here, which has numpy; python3 on the GPU machine).
+# (default: /usr/bin/python3 here, python3 on the GPU machine). It needs numpy and Pillow >= 13:
+# the inputs are saved with the default --pipeline pil, and torch_reference.py --images recomputes
+# each one with the article's real PIL + numpy code and requires byte equality (Pillow 13 changed the
+# resize pass order for images whose height shrinks much more than their width, e.g. rocket.jpg).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -35,7 +38,7 @@ case "${1:-prepare}" in
     rm -rf "$INPUTS" .oracle/classifier-numpy
     # Keys are the image paths relative to the folder given ("astronaut.jpg"), as in the README's command.
     node "$CLI" compare "$MODEL" "$MODEL" "$PHOTOS" --save-inputs "$INPUTS" --no-progress >/dev/null
-    "$PY" scripts/oracle/torch_reference.py "$INPUTS" "$MODEL" .oracle/classifier-numpy --engine numpy
+    "$PY" scripts/oracle/torch_reference.py "$INPUTS" "$MODEL" .oracle/classifier-numpy --engine numpy --images "$PHOTOS"
     compare_with_ort .oracle/classifier-numpy
     rm -rf fixtures/runs/classifier-numpy
     mkdir -p fixtures/runs && cp -r .oracle/classifier-numpy fixtures/runs/classifier-numpy
@@ -49,7 +52,7 @@ case "${1:-prepare}" in
     [ -f "$INPUTS/manifest.json" ] || die "$INPUTS/manifest.json missing: run 'prepare' here and carry .oracle to this machine"
     WORK=$(mktemp -d)
     # pipefail: a failing script must fail the command, not the tee.
-    "$PY" scripts/oracle/torch_reference.py "$INPUTS" "$MODEL" "$WORK/classifier-pytorch" --device "${DEVICE:-cuda}" 2>&1 | tee "$OUT/torch_reference.log"
+    "$PY" scripts/oracle/torch_reference.py "$INPUTS" "$MODEL" "$WORK/classifier-pytorch" --device "${DEVICE:-cuda}" --images "$PHOTOS" 2>&1 | tee "$OUT/torch_reference.log"
     tar -C "$WORK" -czf "$OUT/classifier-pytorch.tgz" classifier-pytorch
     echo "wrote $OUT/classifier-pytorch.tgz"
     ;;

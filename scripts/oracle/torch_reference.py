@@ -185,7 +185,7 @@ def read_inputs_run(inputs_dir: str) -> tuple[dict[str, Any], list[InputEntry]]:
 
 
 def write_outputs_run(out_dir: str, producer: dict[str, Any], declared_inputs: list[dict[str, Any]], declared_outputs: list[dict[str, Any]],
-                      results: list[tuple[InputEntry, dict[str, np.ndarray]]]) -> None:
+                      results: list[tuple[InputEntry, dict[str, np.ndarray]]], pipeline: str | None = None) -> None:
     """Write OUT_DIR as SavedRunWriter would: .npy per tensor per key, then manifest.json atomically."""
     entries: dict[str, Any] = {}
     for entry, outputs in results:
@@ -202,6 +202,8 @@ def write_outputs_run(out_dir: str, producer: dict[str, Any], declared_inputs: l
         "format": SAVED_RUN_FORMAT, "version": SAVED_RUN_VERSION, "kind": "outputs", "producer": producer,
         "inputs": declared_inputs, "outputs": declared_outputs, "entries": entries,
     }
+    if pipeline is not None:
+        manifest["preprocess"] = {"pipeline": pipeline}
     path = os.path.join(out_dir, MANIFEST_FILE)
     tmp = f"{path}.tmp-{os.getpid()}"
     with open(tmp, "w", encoding="utf-8") as f:
@@ -677,6 +679,48 @@ def check_feeds(graph: Graph, entry: InputEntry, model: str) -> dict[str, np.nda
 
 
 # ---------------------------------------------------------------------------------------------
+# The article's preprocessing, run here with the real Pillow and numpy (--images)
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def article_preprocess(path: str, H: int, W: int) -> np.ndarray:
+    """trt-parity's --pipeline pil, verbatim from the article: PIL decode, BILINEAR, float64 tuple arithmetic."""
+    from PIL import Image  # noqa: PLC0415  (only --images needs Pillow)
+    img = Image.open(path).convert("RGB")              # no EXIF transpose, no ICC transform
+    if img.size != (W, H):
+        img = img.resize((W, H), Image.BILINEAR)
+    x = np.asarray(img).astype(np.float32)
+    x /= 255.0
+    x -= IMAGENET_MEAN
+    x /= IMAGENET_STD
+    return np.ascontiguousarray(x.transpose(2, 0, 1)[None])
+
+
+def check_against_article(feeds_by_key: list[tuple[InputEntry, dict[str, np.ndarray]]], images_dir: str) -> dict[str, Any]:
+    """Recompute every input from its image with the article's code; it must equal the saved input byte for byte."""
+    import PIL  # noqa: PLC0415
+    for e, feeds in feeds_by_key:
+        if len(feeds) != 1:
+            raise OracleError(f"--images: entry {e.key!r} has {len(feeds)} inputs; the article's code makes one image tensor")
+        (name, saved), = feeds.items()
+        if saved.ndim != 4 or saved.shape[:2] != (1, 3):
+            raise OracleError(f"--images: entry {e.key!r} input {name!r} has shape {list(saved.shape)}, not [1,3,H,W]")
+        mine = article_preprocess(os.path.join(images_dir, e.key), int(saved.shape[2]), int(saved.shape[3]))
+        if mine.tobytes() != np.ascontiguousarray(saved, "<f4").tobytes():
+            differ = int(np.count_nonzero(mine != saved))
+            raise OracleError(f"--images: {e.key!r}: the article's PIL + numpy code gives another tensor than the saved input "
+                              f"({differ} of {mine.size} values differ; Pillow {PIL.__version__}: trt-parity follows Pillow >= 13, "
+                              "whose resize runs the vertical pass first when the height shrinks much more than the width; "
+                              "and the inputs must have been saved with --pipeline pil)")
+        feeds[name] = mine
+    return {"pipeline": "pil", "images": images_dir, "Pillow": PIL.__version__,
+            "code": "Image.open(p).convert('RGB'); resize((W,H), BILINEAR) if needed; x/=255.0; x-=MEAN; x/=STD (tuples); NCHW",
+            "equal_to_saved_inputs": True}
+
+
+# ---------------------------------------------------------------------------------------------
 # torch setup: exact float32 everywhere, and a measurement that proves it
 
 def configure_exact_float32(torch: Any) -> dict[str, Any]:
@@ -813,6 +857,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--onnx-reader", choices=["auto", "onnx", "builtin"], default="auto",
                    help="auto: the onnx package when importable, cross-checked against the builtin reader")
     p.add_argument("--source", help="producer.source in the manifest (default: MODEL as given)")
+    p.add_argument("--images", help="folder of the images the inputs were saved from: recompute each input there with the article's "
+                                    "PIL + numpy code (trt-parity --pipeline pil), require it to equal the saved input byte for byte, "
+                                    "and record pipeline 'pil' in the manifest and provenance")
     return p.parse_args(argv)
 
 
@@ -829,6 +876,11 @@ def main(argv: list[str]) -> int:
     log = lambda msg: print(f"torch_reference: {msg}", file=sys.stderr)  # noqa: E731
     log(f"model {args.model}: {len(graph.nodes)} nodes ({', '.join(n.op_type for n in graph.nodes)}), read by {graph.reader}")
     log(f"inputs {args.inputs_dir}: {len(entries)} entries, digests verified")
+    preprocess_check = check_against_article(feeds_by_key, args.images) if args.images else None
+    if preprocess_check is not None:
+        log(f"inputs recomputed from {args.images} with Pillow {preprocess_check['Pillow']} + numpy (article code): byte-identical")
+    saved_pre = inputs_manifest.get("preprocess")
+    pipeline = "pil" if preprocess_check is not None else (saved_pre.get("pipeline") if isinstance(saved_pre, dict) else None)
 
     provenance: dict[str, Any] = {
         "what": "outputs of the model computed independently of ONNX Runtime and TensorRT, by interpreting its ONNX graph",
@@ -839,7 +891,8 @@ def main(argv: list[str]) -> int:
         "model": {"path": args.model, "sha256": sha256_file(args.model), "reader": graph.reader, "reader_notes": graph.notes,
                   "ops": [n.op_type for n in graph.nodes], "opsets": graph.opsets, "ir_version": graph.ir_version},
         "inputs": {"path": args.inputs_dir, "manifest_sha256": sha256_file(os.path.join(args.inputs_dir, MANIFEST_FILE)),
-                   "producer": inputs_manifest.get("producer"), "keys": [e.key for e in entries]},
+                   "producer": inputs_manifest.get("producer"), "keys": [e.key for e in entries],
+                   "pipeline": pipeline, "preprocess_check": preprocess_check},
         "python": platform.python_version(), "numpy": np.__version__, "platform": platform.platform(),
     }
 
@@ -895,7 +948,7 @@ def main(argv: list[str]) -> int:
     declared_inputs = [{"name": v.name, "dtype": ONNX_ELEM_TO_DTYPE[v.elem_type], "shape": v.dims} for v in graph.feeds()]
     declared_outputs = [{"name": v.name, "dtype": "float32", "shape": [int(d) for d in results[0][1][v.name].shape]} for v in graph.outputs]
     os.makedirs(args.out_dir, exist_ok=True)
-    write_outputs_run(args.out_dir, producer, declared_inputs, declared_outputs, results)
+    write_outputs_run(args.out_dir, producer, declared_inputs, declared_outputs, results, pipeline)
     provenance["producer"] = producer
     provenance["outputs"] = {e.key: {name: {"sha256": hashlib.sha256(np.ascontiguousarray(a, "<f4").tobytes()).hexdigest(),
                                              "top1": int(np.argmax(a)), "max_abs_value": float(np.abs(a).max())} for name, a in out.items()}
