@@ -13,19 +13,40 @@ export function renderDoctorText(r: DoctorReport, options: { color: boolean }): 
   rows.push(['sharp', r.sharp.error ? bad(r.sharp.error) : ok(`${r.sharp.version ?? '?'}`) + c.dim(`  libvips ${r.sharp.libvips ?? '?'}`)]);
   const b = r.addon.build;
   const built = b ? c.dim(`  built with CUDA ${b.cuda.version ?? '?'}, TensorRT headers ${b.tensorrt.headerVersion ?? 'none'}`) : '';
-  rows.push(['native addon', r.addon.loaded ? ok(`loaded ${r.addon.path}`) + built : bad(r.addon.problem?.message ?? 'not loaded')]);
+  const prebuilt = r.addon.prebuild ? c.dim(`  prebuilt: CUDA ${r.addon.prebuild.cudaVersion}, TensorRT headers ${r.addon.prebuild.tensorrtHeaderVersion ?? 'none'}`) : built;
+  rows.push(['native addon', r.addon.loaded ? ok(`${r.addon.source} ${r.addon.path}`) + prebuilt : bad(r.addon.problem?.message ?? 'not loaded')]);
+  rows.push(['', c.dim(r.addon.sourceWhy)]);
   if (r.cuda) rows.push(['CUDA', r.cuda.error ? bad(`${r.cuda.error}`) + c.dim(`  runtime ${r.cuda.runtimeVersion ?? '?'}, driver ${r.cuda.driverVersion ?? 'none'}`) : ok(`runtime ${r.cuda.runtimeVersion}, driver ${r.cuda.driverVersion}`)]);
   if (r.gpus) {
     if (r.gpus.length === 0) rows.push(['GPUs', bad('none')]);
     for (const g of r.gpus) rows.push([`GPU ${g.index}`, ok(g.name) + c.dim(`  compute ${g.computeCapability}, ${(g.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB, ${g.pciBusId}`)]);
   }
-  if (r.tensorrt) {
-    const t = r.tensorrt;
+  const t = r.tensorrt;
+  if (t.builtIn !== null) {
     rows.push(['TensorRT', !t.builtIn ? bad('not built in (addon compiled without TensorRT headers)')
       : t.libraryVersion ? ok(`${t.libraryName} ${t.libraryVersion}`) + c.dim(`  headers ${t.headerVersion}`)
         : bad(t.libraryError ?? `${t.libraryName ?? 'libnvinfer'} not loaded`) + c.dim(`  headers ${t.headerVersion}`)]);
   }
+  const lib = t.library;
+  rows.push(['TensorRT library', lib.path ? ok(`${lib.path}${lib.version ? ` (${lib.version})` : ''}`) + c.dim(`  ${lib.why}`) : bad(lib.why)]);
+  if (lib.note) rows.push(['', c.yellow(lib.note)]);
   const out = [c.bold('trt-parity doctor'), ...table(rows, ['left', 'left'], '  '), ''];
+  // Where we looked, in order: what a user needs to see when the library they installed is not found.
+  if (t.search.length > 0) {
+    out.push('where TensorRT was looked for, in order:');
+    const width = Math.max(...t.search.map((s) => s.step.length));
+    for (const s of t.search) {
+      const mark = s.outcome === 'found' ? ok('found    ') : s.outcome === 'not-found' ? c.yellow('not found') : c.dim('skipped  ');
+      out.push(`  ${s.step.padEnd(width)}  ${mark}  ${c.dim(s.detail)}`);
+    }
+    out.push('');
+  }
+  if (r.engine) {
+    const e = r.engine;
+    out.push(e.canRun ? c.green(c.bold(e.verdict)) : c.red(c.bold(e.verdict)));
+    if (e.fix) out.push(`  fix: ${e.fix}`);
+    out.push('');
+  }
   const u = r.tensorrtUsable;
   out.push(u.usable ? c.green(c.bold(`TensorRT engines can run here on device ${u.device}.`)) : c.red(c.bold(`TensorRT engines cannot run here (${u.reason}). ONNX models and saved runs work.`)));
   for (const p of r.problems) {
