@@ -27,7 +27,7 @@ describe('on this machine (no GPU, no TensorRT)', () => {
 
 describe('with a fake addon', () => {
   test('a healthy machine: GPUs, CUDA and TensorRT versions, no problems', async () => {
-    setAddonForTesting(createFakeAddon({ withProbe: true }));
+    setAddonForTesting(createFakeAddon());
     const r = await doctor();
     assert.equal(r.addon.loaded, true);
     assert.deepEqual(r.cuda, { driverVersion: '13.1', runtimeVersion: '13.0', error: null });
@@ -60,14 +60,14 @@ describe('with a fake addon', () => {
   });
 
   test('a device that does not exist is reported on its own', async () => {
-    setAddonForTesting(createFakeAddon({ withProbe: true }));
+    setAddonForTesting(createFakeAddon());
     const r = await doctor({ device: 2 });
     assert.deepEqual(r.problems.map((p) => p.reason), ['device-not-found']);
     assert.deepEqual(r.tensorrtUsable, { device: 2, usable: false, reason: 'device-not-found' });
   });
 
   test('a wrong libnvinfer major, found by the probe', async () => {
-    setAddonForTesting(createFakeAddon({ withProbe: true, library: { libraryVersion: '8.6.1', libraryError: null } }));
+    setAddonForTesting(createFakeAddon({ library: { libraryVersion: '8.6.1', libraryError: null } }));
     const r = await doctor();
     assert.deepEqual(r.problems.map((p) => p.reason), ['libnvinfer-wrong-major']);
     assert.equal(r.tensorrt?.libraryVersion, '8.6.1');

@@ -25,7 +25,7 @@ describe('renderOnnxText', () => {
 });
 
 const base: EngineReport = {
-  path: 'x.engine', fileBytes: 64, planVersion: '10.3.0', loaded: false, tensorrtVersion: null, device: null, tensors: null,
+  path: 'x.engine', fileBytes: 64, planVersion: '10.3.0.26', planFormat: 'ftrt', planOffset: 0, planBytes: 64, ultralytics: null, loaded: false, tensorrtVersion: null, device: null, tensors: null,
   numProfiles: null, deviceMemoryBytes: null, hardwareCompatibility: null,
   suitability: { verdict: 'unknown', reason: 'cannot try it here: no NVIDIA driver' },
   problem: { reason: 'no-cuda-driver', message: 'No NVIDIA driver found', hints: ['install the NVIDIA driver'], detail: [] },
@@ -36,12 +36,19 @@ describe('renderEngineText', () => {
   test('not loaded: the plan version, why not, and the fix', () => {
     const l = renderEngineText(base, { color: false }).split('\n');
     assert.equal(l[0], 'TensorRT engine x.engine  (64 bytes)');
-    assert.equal(l[1], '  built by TensorRT 10.3.0 (plan header)');
+    assert.equal(l[1], '  built by TensorRT 10.3.0.26 (plan header)');
     assert.equal(l[2], '  suitability unknown: cannot try it here: no NVIDIA driver');
     assert.ok(l.includes('  No NVIDIA driver found'));
     assert.ok(l.includes('    fix: install the NVIDIA driver'));
     assert.ok(l.includes('  note: the plan header says it was built by TensorRT 10.3.0'));
     assert.ok(!l.some((x) => x.includes('optimization profile')));
+  });
+
+  test('an Ultralytics file: task, imgsz, stride, class count and export args on one line', () => {
+    const raw = { task: 'detect', imgsz: [640, 640], stride: 32, names: { 0: 'a', 1: 'b' }, version: '8.3.58', args: { half: true, int8: false, device: 0 } };
+    const r: EngineReport = { ...base, planOffset: 120, ultralytics: { task: 'detect', imgsz: [640, 640], stride: 32, batch: 1, classNames: ['a', 'b'], version: '8.3.58', exportArgs: raw.args, raw } };
+    const l = renderEngineText(r, { color: false }).split('\n');
+    assert.equal(l[2], '  Ultralytics export (ultralytics 8.3.58): task detect, imgsz 640x640, stride 32, 2 classes; export args half=true int8=false; plan at byte 120');
   });
 
   test('loaded: tensors, profiles, memory; unsupported dtypes and formats stand out', () => {
