@@ -25,6 +25,8 @@ export function exitCodeOf(outcome: AnyReport | unknown): ExitCodeValue {
         // The plan header could be read, but TensorRT could not load it here: a backend problem.
         return outcome.loaded ? ExitCode.ok : ExitCode.backend;
       case 'trt-parity/doctor':
+        // `doctor model.engine` answers for that engine; a file that is not a plan is bad input.
+        if (outcome.engine) return outcome.engine.canRun ? ExitCode.ok : outcome.engine.isPlan ? ExitCode.backend : ExitCode.usage;
         return outcome.tensorrtUsable.usable ? ExitCode.ok : ExitCode.backend;
     }
   }

@@ -75,7 +75,7 @@ describe('renderDoctorText', () => {
       cuda: { driverVersion: null, runtimeVersion: '13.0', error: 'cudaErrorInsufficientDriver (35): CUDA driver version is insufficient for CUDA runtime version' },
       gpus: [],
       tensorrt: { ...nothingLoaded, builtIn: true, headerVersion: '11.1.0', library: noLibrary, candidates: [], search },
-      engine: { path: '/m/model.engine', planVersion: '10.16.0.72', library: null, canRun: false, verdict: 'model.engine (built by TensorRT 10.16.0) cannot run here: the plan was built by TensorRT 10.16.0.72, and no TensorRT 10 library was found', fix: "pip install 'tensorrt-cu13==10.16.*'" },
+      engine: { path: '/m/model.engine', isPlan: true, planVersion: '10.16.0.72', library: null, canRun: false, verdict: 'model.engine (built by TensorRT 10.16.0) cannot run here: the plan was built by TensorRT 10.16.0.72, and no TensorRT 10 library was found', fix: "pip install 'tensorrt-cu13==10.16.*'" },
       tensorrtUsable: { device: 0, usable: false, reason: 'no-cuda-driver' },
       problems: [],
     };

@@ -61,7 +61,7 @@ export interface EngineTrial {
  * @param cudaMajor CUDA major of the addon, for the pip package name.
  */
 export function engineVerdict(facts: EngineFacts, install: TensorRtInstallSection, problems: readonly Problem[], trial: EngineTrial | null, cudaMajor = 13): DoctorEngineSection {
-  const base = { path: facts.path, planVersion: facts.planVersion, library: install.library.path };
+  const base = { path: facts.path, isPlan: facts.unreadable === null, planVersion: facts.planVersion, library: install.library.path };
   const name = basename(facts.path);
   if (facts.unreadable !== null) {
     return { ...base, canRun: false, verdict: `${name} cannot run anywhere: ${facts.unreadable}`, fix: 'export the engine again (e.g. trtexec --onnx=model.onnx --saveEngine=model.engine)' };

@@ -30,6 +30,10 @@ export interface TensorRtOptions {
   readonly transfers?: boolean;
   /** bench: capture the enqueue into a CUDA graph. Default false. */
   readonly cudaGraph?: boolean;
+  /** --trt-lib: the TensorRT library (or its folder) to load; wins over TRT_PARITY_LIBNVINFER and the search. */
+  readonly trtLib?: string;
+  /** doctor only: the engine to judge (`doctor model.engine`). */
+  readonly engine?: string;
 }
 
 export const tensorRtProvider: Inspector<TensorRtOptions, EngineInspectReport> & Diagnoser<TensorRtOptions, TensorRtSections> = {
@@ -55,6 +59,7 @@ export const tensorRtProvider: Inspector<TensorRtOptions, EngineInspectReport> &
       { flags: '--profile <n>', description: 'TensorRT optimization profile', value: 'non-negative-int', default: 0, commands: ['compare', 'bench'] },
       { flags: '--plugins <lib.so...>', description: 'TensorRT plugin libraries to load before deserializing', value: 'list', commands: ['compare', 'bench', 'inspect'] },
       { flags: '--allow-engine-host-code', description: 'allow version-compatible engines that run code embedded in the plan file', default: false, commands: ['compare', 'bench', 'inspect'] },
+      { flags: '--trt-lib <path>', description: 'the TensorRT library to load (libnvinfer.so.N, a lean or dispatch runtime, or their folder); default: searched (see doctor)', value: 'string', commands: ['compare', 'bench', 'inspect', 'doctor'] },
       { flags: '--trt-log-level <level>', description: "minimum severity of TensorRT's log lines kept (shown with -v, carried in JSON)", value: { choices: TRT_LOG_LEVELS }, default: 'warning', commands: ['compare', 'bench', 'inspect'] },
       { flags: '--no-transfers', description: 'TensorRT: no H2D/D2H copies; times compute alone (trtexec --noDataTransfers)', commands: ['bench'] },
       { flags: '--cuda-graph', description: 'TensorRT: capture the enqueue into a CUDA graph and replay it (falls back, with a warning, when the engine cannot be captured)', default: false, commands: ['bench'] },
@@ -64,5 +69,5 @@ export const tensorRtProvider: Inspector<TensorRtOptions, EngineInspectReport> &
     const report = await describeEngine(path, { device: o.device ?? 0, plugins: o.plugins ?? [], allowHostCode: o.allowEngineHostCode ?? false, logLevel: o.trtLogLevel ?? 'warning' });
     return { schema: 'trt-parity/inspect-engine', schemaVersion: INSPECT_SCHEMA_VERSION, tool: { name: 'trt-parity', version: TOOL_VERSION }, ...report };
   },
-  diagnose: (o) => diagnoseTensorRt({ device: o.device ?? 0 }),
+  diagnose: (o) => diagnoseTensorRt({ device: o.device ?? 0, ...(o.trtLib ? { trtLib: o.trtLib } : {}), ...(o.engine ? { engine: o.engine } : {}) }),
 };

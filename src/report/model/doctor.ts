@@ -119,6 +119,8 @@ export interface TensorRtLibrarySection {
 /** `doctor model.engine`: can that engine run here, and if not, the one command that fixes it. */
 export interface DoctorEngineSection {
   readonly path: string;
+  /** False when the file cannot be read or is not a TensorRT plan (then `verdict` says why). */
+  readonly isPlan: boolean;
   /** The plan header's TensorRT version; null when it names none. */
   readonly planVersion: string | null;
   /** The library it would be loaded with; null when none fits. */
