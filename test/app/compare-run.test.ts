@@ -215,6 +215,21 @@ describe('runCompare: feeding the models', () => {
       'every model input is given with --input, so the image arguments would not be used; drop them or one --input'));
 });
 
+describe('runCompare: an item error keeps the backend\'s reason and log lines', () => {
+  test('a failed run becomes an error item carrying reason, exit code, message, hints and logs', async () => {
+    const logs = ['[TRT] [E] IExecutionContext::enqueueV3: Error Code 1: Cuda Runtime (an illegal memory access)', '[TRT] [E] second line'];
+    const failing = fakeBackend('b.engine', [IMAGE_INPUT], () => {
+      throw new BackendError('device-runtime', 'cuda-error', 'b.engine: the run failed on a.jpg', { hints: ['run it again with --trt-log-level verbose'], logs });
+    });
+    const io = fakeIO({ backends: { 'a.onnx': echo('a.onnx'), 'b.onnx': failing }, images: images('a.jpg'), pixels: { '/imgs/a.jpg': pixels(1) } });
+    const report = await runCompare(base(), io);
+    assert.deepEqual(report.items[0]!.error, {
+      reason: 'cuda-error', exitCode: 3, message: 'b.engine: the run failed on a.jpg', hints: ['run it again with --trt-log-level verbose'], logs,
+    });
+    assert.equal(report.summary.exitCode, 3);
+  });
+});
+
 describe('runCompare: two saved runs', () => {
   test('compared over common keys, with a warning for keys in one only; a digest mismatch is an item error', async () => {
     // Saved runs answer by key, with no feeds: give each key fixed outputs.

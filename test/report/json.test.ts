@@ -38,3 +38,10 @@ describe('toJson', () => {
     assert.doesNotMatch(text, /:\s*(NaN|-?Infinity)\b/);
   });
 });
+
+describe('toJson: a failed item with backend log lines', () => {
+  test('the item error carries reason and logs', () => {
+    const back = JSON.parse(toJson(report([errored('d.jpg', 3, 'engine failed', [], ['[TRT] [E] first'])])));
+    assert.deepEqual(back.items[0].error, { reason: 'run-failed', exitCode: 3, message: 'engine failed', hints: [], logs: ['[TRT] [E] first'] });
+  });
+});

@@ -55,3 +55,10 @@ describe('toJUnit', () => {
     assert.ok(!xml.includes('<failure'));
   });
 });
+
+describe('toJUnit: a failed item with backend log lines', () => {
+  test('the error body holds the message, the hints, then each log line', () => {
+    const xml = toJUnit(report([errored('d.jpg', 3, 'engine failed', ['hint one'], ['[TRT] [E] <first>'])]));
+    assert.ok(xml.includes('<error message="engine failed">engine failed\nhint one\nlog: [TRT] [E] &lt;first&gt;</error>'), xml);
+  });
+});

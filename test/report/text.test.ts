@@ -142,3 +142,21 @@ describe('describeFailure: "would pass with --atol X"', () => {
     assert.match(l[0]!, /^y: .*\[2\].*\[3\]/);
   });
 });
+
+describe('renderCompareText: backend log lines of a failed item', () => {
+  const withLogs = () => report([errored('d.jpg', 3, 'model.engine: the run failed on d.jpg', ['hint one'], ['[TRT] [E] first', '[TRT] [E] second'])]);
+
+  test('without -v the item says how many there are and how to see them', () => {
+    const l = lines(renderCompareText(withLogs(), { color: false, verbose: false })).map((x) => x.trim());
+    assert.ok(l.includes('model.engine: the run failed on d.jpg'));
+    assert.ok(l.includes('hint: hint one'));
+    assert.ok(l.includes('(2 backend log lines; -v shows them)'));
+    assert.ok(!l.some((x) => x.startsWith('log: ')));
+  });
+
+  test('with -v every line is shown under the error', () => {
+    const l = lines(renderCompareText(withLogs(), { color: false, verbose: true })).map((x) => x.trim());
+    const at = l.indexOf('hint: hint one');
+    assert.deepEqual(l.slice(at + 1, at + 3), ['log: [TRT] [E] first', 'log: [TRT] [E] second']);
+  });
+});
