@@ -105,7 +105,7 @@ describe('npm pack + install of the package, no compiler on PATH', { skip }, () 
   });
 
   it('doctor --json reports the prebuilt addon', () => {
-    const r = spawnSync(join(app, 'node_modules', '.bin', 'trt-parity'), ['doctor', '--json'], { cwd: app, env, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(join(app, 'node_modules', '.bin', 'trt-parity'), ['doctor', '--json', '-'], { cwd: app, env, encoding: 'utf8', timeout: 60_000 });
     // No GPU in CI: exit 3 (TensorRT unusable) is expected there, 0 on a GPU machine with TensorRT.
     assert.ok(r.status === 0 || r.status === 3, text(r));
     const report = JSON.parse(r.stdout) as { addon: { source: string; path: string; loaded: boolean }; tensorrt: { candidates: unknown[] } };
