@@ -97,7 +97,7 @@ try {
   if (!existsSync(python)) {
     console.log(`reference skipped: ${python} not found`);
   } else {
-    const run = spawnSync(python, [join(import.meta.dirname, '..', '..', '..', 'bench', 'preprocess', 'pil_reference.py'), String(rounds), String(size), mode, ...files], { encoding: 'utf8' });
+    const run = spawnSync(python, [join(import.meta.dirname, '..', '..', '..', 'benchmarks', 'preprocess', 'pil_reference.py'), String(rounds), String(size), mode, ...files], { encoding: 'utf8' });
     if (run.status !== 0) {
       console.log(`reference skipped: python failed: ${run.stderr.trim().split('\n').pop()}`);
     } else {

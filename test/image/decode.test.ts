@@ -1,7 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 
 import { DEFAULT_MAX_PIXELS, decodeImage, decodeImageBuffer } from '../../src/image/decode.js';

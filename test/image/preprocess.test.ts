@@ -27,7 +27,9 @@ describe('preprocess: default options (ImageNet, /255, RGB, NCHW, float32)', () 
       (128 / 255 - 0.456) / 0.224, (0 / 255 - 0.456) / 0.224,
       (255 / 255 - 0.406) / 0.225, (1 / 255 - 0.406) / 0.225,
     ];
-    exact.forEach((e, i) => assert.ok(Math.abs(t[i]! - e) < 2e-6, `element ${i}: ${t[i]} vs ${e}`));
+    exact.forEach((e, i) => {
+      assert.ok(Math.abs(t[i]! - e) < 2e-6, `element ${i}: ${t[i]} vs ${e}`);
+    });
     assert.ok(Math.abs(t[0]! - -2.117903930131) < 1e-6);
   });
 
