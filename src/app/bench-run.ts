@@ -171,7 +171,7 @@ function headline(results: readonly BackendBench[]): BenchReport['headline'] {
   // A host backend against a device backend: which ones they are is in the results, not here.
   const ort = results.find((r) => r.gpu === null);
   const trt = results.find((r) => r.gpu !== null);
-  if (!ort || !trt || !trt.gpu) return null;
+  if (!ort || !trt?.gpu) return null;
   const e2e = trt.latency.median;
   return {
     speedupEndToEnd: ort.latency.median / e2e,

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { compare } from '../app/compare.js';
 import { parseToleranceSpec } from '../compare/tolerance.js';
 import { ExitCode } from '../errors.js';
+import type { CompareReport } from '../report/model/compare.js';
 import { toJson } from '../report/json.js';
 import { toJUnit } from '../report/junit.js';
 import { RULE_TEXT, renderCompareText } from '../report/text.js';
@@ -77,7 +78,7 @@ export function compareCommand(finish: Finish): Command {
         process.stderr.write('\ntrt-parity: interrupted; finishing the current input (Ctrl-C again to quit now)\n');
       };
       process.on('SIGINT', onSigint);
-      let report;
+      let report: CompareReport;
       try {
         report = await compare({
           first, second, inputs, rawInputs: opts.input ?? new Map(),

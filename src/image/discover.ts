@@ -1,5 +1,5 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 
 import { InputError, UsageError } from '../errors.js';
@@ -106,7 +106,7 @@ async function walk(root: string, depth: number, keepHidden: boolean): Promise<s
     const real = await realpath(dir);
     if (visited.has(real)) return; // a symlink loop, or the same folder twice
     visited.add(real);
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (err) {

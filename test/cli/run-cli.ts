@@ -57,7 +57,6 @@ export async function savedTensor(dir: string, key: string, name: string): Promi
 }
 
 /** The JSON report a run wrote to stdout with --json -. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function jsonOf(r: CliResult): any {
   try {
     return JSON.parse(r.stdout);

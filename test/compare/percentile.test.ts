@@ -20,7 +20,10 @@ describe('percentileLinear matches np.percentile(a, 99)', () => {
 describe('selectInPlace', () => {
   test('puts the k-th smallest at k on random, sorted, reversed and constant input', () => {
     let seed = 7;
-    const rand = (): number => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const rand = (): number => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
     const inputs = [
       Array.from({ length: 1001 }, () => Math.floor(rand() * 50)),
       Array.from({ length: 500 }, (_, i) => i),

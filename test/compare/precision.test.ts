@@ -34,7 +34,10 @@ describe('roundToHalf', () => {
   });
   test('agrees with floatToHalf (the shared encoder) on random doubles', () => {
     let seed = 12345;
-    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rand = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
     for (let i = 0; i < 20000; i++) {
       const x = (rand() - 0.5) * 2 ** Math.floor(rand() * 44 - 28);
       assert.equal(roundToHalf(x), halfToFloat(floatToHalf(x)), String(x));

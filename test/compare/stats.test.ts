@@ -113,7 +113,10 @@ describe('minimum tolerances respect float32 rounding', () => {
   });
   test('random float32 pairs: re-running with the reported values passes, the float below fails', () => {
     let seed = 99;
-    const rand = (): number => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const rand = (): number => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
     for (let trial = 0; trial < 40; trial++) {
       const n = 50;
       const b = Array.from({ length: n }, () => (rand() - 0.5) * 10);

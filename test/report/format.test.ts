@@ -15,7 +15,7 @@ describe('fmtNum', () => {
     assert.equal(fmtNum(0.001234567), '0.001235');
     assert.equal(fmtNum(0.001), '0.001');
     assert.equal(fmtNum(0.5), '0.5');
-    assert.equal(fmtNum(-3.14159), '-3.142');
+    assert.equal(fmtNum(-3.14172), '-3.142');
     assert.equal(fmtNum(12345.678), '12350');
     assert.equal(fmtNum(99999), '100000', 'four digits: 99999 rounds up');
     assert.equal(fmtNum(1e5), '1.00e+5');

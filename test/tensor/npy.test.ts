@@ -152,7 +152,9 @@ test('numpy.load reads what writeNpy writes (every dtype)', { skip: numpyMissing
   const dir = mkdtempSync(join(tmpdir(), 'npy-'));
   try {
     const all = samples();
-    all.forEach((t, i) => writeFileSync(join(dir, `${i}.npy`), writeNpy(t)));
+    all.forEach((t, i) => {
+      writeFileSync(join(dir, `${i}.npy`), writeNpy(t));
+    });
     const script = `
 import json, math, sys, numpy as np
 def fix(v):

@@ -223,7 +223,9 @@ describe('OnnxBackend behaviour', () => {
   test('concurrent runs each get their own outputs back', async () => {
     const runs = [1, 2, 3].map((k) => be.run(feeds([['x', f32([1, 3, 1, 1], [k, k, k])]]), String(k)));
     const ys = await Promise.all(runs);
-    ys.forEach((r, i) => assert.equal(r.outputs.get('y')!.data[0], Math.fround(Math.fround((i + 1) * 0.5) + Math.fround(0.1))));
+    ys.forEach((r, i) => {
+      assert.equal(r.outputs.get('y')!.data[0], Math.fround(Math.fround((i + 1) * 0.5) + Math.fround(0.1)));
+    });
   });
 
   test('reports the JS wall time of the call and ORT run() time inside the worker as computeMs', async () => {
