@@ -8,10 +8,13 @@ import { compareOutputs } from '../compare/compare-outputs.js';
 import type { ToleranceSpec } from '../compare/types.js';
 import { InputError, TrtParityError, UsageError } from '../errors.js';
 import type { DiscoveredImage } from '../image/discover.js';
+import { checkModelInputSize, DEFAULT_MAX_TENSOR_BYTES } from '../io/limits.js';
 import { itemErrorOf } from '../report/model/common.js';
 import { type CompareReport, COMPARE_SCHEMA_VERSION, type ItemResult, type PreprocessRecord, summarize } from '../report/model/compare.js';
 import type { Tensor, TensorInfo, TensorMap } from '../tensor/types.js';
+import { TaskTracker, withVerdict, type TaskRunSpec } from '../tasks/run.js';
 import { TOOL_VERSION } from '../version.js';
+import { SHARD_RULE, type Shard, takeShard } from './shard.js';
 
 /** What the comparison needs from the outside world. The app passes the real ones; tests pass fakes. */
 export interface CompareIO {
@@ -42,9 +45,17 @@ export interface CompareRunOptions {
   readonly tolerance: ToleranceSpec;
   readonly allowNonFinite: boolean;
   readonly failFast: boolean;
+  /** Task-level agreement (--task) and the verdict that decides the exit code (--verdict). */
+  readonly task?: TaskRunSpec;
   readonly onItem?: (done: number, total: number, item: ItemResult) => void;
   /** Stops before the next input when aborted (Ctrl-C); what ran so far is still reported. */
   readonly signal?: AbortSignal;
+  /** Refuse a model input whose fixed shape needs more bytes than this (default DEFAULT_MAX_TENSOR_BYTES). */
+  readonly maxTensorBytes?: number;
+  /** Run only this shard's inputs (`--shard i/n`); the report records it. */
+  readonly shard?: Shard;
+  /** Each compared input with both sides' outputs and its feeds (the HTML report's collector). */
+  readonly onCompared?: (item: ItemResult, first: TensorMap, second: TensorMap, feeds: TensorMap) => void;
 }
 
 /**
@@ -62,6 +73,7 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
     second = await io.openBackend(options.second);
     const plan = await planInputs(first, second, options, io, warnings);
     await io.prepareRecorders?.(first);
+    const tracker = options.task ? new TaskTracker(options.task, [first, second]) : null;
     const items: ItemResult[] = [];
     let skipped = 0;
     let preprocess: PreprocessRecord | null = null;
@@ -80,8 +92,10 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
       }
       if (i + 1 < plan.entries.length) next = prepare(i + 1);
       const entry = plan.entries[i]!;
-      const item = await runOne(entry, prepared, plan, first, second, options, io);
+      const item = await runOne(entry, prepared, plan, first, second, options, io, tracker);
       items.push(item);
+      // A requested task that does not fit the outputs fails every input alike: stop (exit 2).
+      if (tracker?.fatal) throw tracker.fatal;
       options.onItem?.(i + 1, plan.entries.length, item);
       if (options.failFast && item.status === 'fail') {
         skipped = plan.entries.length - i - 1;
@@ -92,6 +106,8 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
     await io.outputsRecorder?.close();
     await io.inputsRecorder?.close();
     hoistCommonWarnings(items, warnings);
+    const summary = summarize(items, skipped, options.signal?.aborted === true);
+    const task = tracker?.report();
     return {
       schema: 'trt-parity/compare',
       schemaVersion: COMPARE_SCHEMA_VERSION,
@@ -104,10 +120,12 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
         failFast: options.failFast,
         preprocess,
       },
+      ...(options.shard ? { shard: { ...options.shard, inputsInRun: plan.inputsInRun, rule: SHARD_RULE } } : {}),
       items,
       warnings,
-      summary: summarize(items, skipped, options.signal?.aborted === true),
+      summary: tracker && task ? withVerdict(summary, tracker.verdictMode, task) : summary,
       durationMs: performance.now() - started,
+      ...(task ? { task } : {}),
     };
   } finally {
     await Promise.allSettled([first.dispose(), second?.dispose()]);
@@ -126,13 +144,16 @@ interface InputPlan {
   readonly raw: TensorMap;
   /** Per backend, how our canonical input names map onto its own (only when names differ by position). */
   readonly renames: ReadonlyMap<Backend, ReadonlyMap<string, string>>;
+  /** Inputs before any --shard split. */
+  readonly inputsInRun: number;
 }
 
 async function planInputs(first: Backend, second: Backend, options: CompareRunOptions, io: CompareIO, warnings: string[]): Promise<InputPlan> {
   // Two replays and nothing to feed: compare over the keys both recorded, whatever inputs their
   // manifests declare (there is nothing to preprocess, so the declared inputs do not matter).
   if (options.images.length === 0 && options.rawInputs.size === 0 && isReplay(first) && isReplay(second)) {
-    return { entries: commonKeys(first, second, warnings), imageInput: null, raw: new Map(), renames: new Map() };
+    const all = commonKeys(first, second, warnings);
+    return { entries: options.shard ? takeShard(all, options.shard) : all, imageInput: null, raw: new Map(), renames: new Map(), inputsInRun: all.length };
   }
   const models = [first, second].filter((b) => b.inputs !== null);
   const spec = models[0]?.inputs ?? null;
@@ -169,6 +190,8 @@ async function planInputs(first: Backend, second: Backend, options: CompareRunOp
         throw new UsageError(`the model has ${rest.length} inputs not given with --input (${rest.map((t) => t.name).join(', ')}); images can feed only one: give the others with --input name=file.npy`);
       }
       imageInput = rest[0]!;
+      // Once, naming the model, before any image: not one allocation failure per image.
+      checkModelInputSize(models[0]!.source, imageInput, options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES);
     } else if (rest.length > 0) {
       throw new UsageError(`no images given and input${rest.length > 1 ? 's' : ''} ${rest.map((t) => t.name).join(', ')} not given with --input name=file.npy`);
     }
@@ -185,7 +208,7 @@ async function planInputs(first: Backend, second: Backend, options: CompareRunOp
     if (!isReplay(first) || !isReplay(second)) throw new UsageError(`nothing to feed ${first.source} and ${second.source}: give images or --input name=file.npy`);
     entries = commonKeys(first, second, warnings);
   }
-  return { entries, imageInput, raw, renames };
+  return { entries: options.shard ? takeShard(entries, options.shard) : entries, imageInput, raw, renames, inputsInRun: entries.length };
 }
 
 /** The keys two replays have in common, in the first one's order; a warning names the others. */
@@ -218,7 +241,7 @@ async function prepareFeeds(entry: Entry, plan: InputPlan, io: CompareIO, notePr
   }
 }
 
-async function runOne(entry: Entry, prepared: Prepared, plan: InputPlan, first: Backend, second: Backend, options: CompareRunOptions, io: CompareIO): Promise<ItemResult> {
+async function runOne(entry: Entry, prepared: Prepared, plan: InputPlan, first: Backend, second: Backend, options: CompareRunOptions, io: CompareIO, tracker: TaskTracker | null = null): Promise<ItemResult> {
   const { preprocessMs } = prepared;
   let firstMs: number | null = null;
   let secondMs: number | null = null;
@@ -257,10 +280,14 @@ async function runOne(entry: Entry, prepared: Prepared, plan: InputPlan, first: 
     await io.outputsRecorder?.add(entry.key, a.outputs, feeds);
     await io.inputsRecorder?.add(entry.key, feeds, feeds);
     const result = compareOutputs(a.outputs, b.outputs, { tolerance: options.tolerance, allowNonFinite: options.allowNonFinite });
-    return {
+    const task = tracker?.observe(entry.key, a.outputs, b.outputs, new Map(result.outputs.map((o) => [o.secondName, o.firstName])));
+    const item: ItemResult = {
       key: entry.key, path: entry.path, status: result.passed ? 'pass' : 'fail', outputs: result.outputs,
       warnings: result.warnings, error: null, timing: { preprocessMs, firstMs, secondMs },
+      ...(tracker ? { task: task ?? null } : {}),
     };
+    options.onCompared?.(item, a.outputs, b.outputs, feeds);
+    return item;
   } catch (err) {
     if (!(err instanceof TrtParityError)) throw err;
     return {

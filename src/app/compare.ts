@@ -2,7 +2,6 @@
  * `compare` as a library function: a typed spec in, a CompareReport out. Opens the backends through
  * the registry, reads images with the resolved preprocessing, writes saved runs when asked.
  */
-import { readFile } from 'node:fs/promises';
 import type { Backend } from '../backends/backend.js';
 import { type BackendOptions, openBackend } from '../backends/registry.js';
 import { SavedRunWriter } from '../backends/saved/saved-writer.js';
@@ -11,11 +10,11 @@ import type { ToleranceSpec } from '../compare/types.js';
 import { InputError } from '../errors.js';
 import { discoverImages } from '../image/discover.js';
 import { type PreprocessSpecInput, resolvePreprocessSpec } from '../image/preprocess-spec.js';
-import { describeReadError } from '../read-error.js';
 import type { CompareReport, ItemResult } from '../report/model/compare.js';
-import { readNpy } from '../tensor/npy.js';
-import { type CompareIO, type Recorder, runCompare } from './compare-run.js';
+import { readNpyFile } from '../io/npy-file.js';
+import { type CompareIO, type CompareRunOptions, type Recorder, runCompare } from './compare-run.js';
 import { loadImageForModel } from './image-input.js';
+import type { Shard } from './shard.js';
 
 export interface CompareSpec {
   /** .onnx, an engine (.engine/.plan/.trt) or a saved-run directory. */
@@ -38,6 +37,10 @@ export interface CompareSpec {
   readonly saveInputs?: string;
   /** Write every output of `first` here (.npy + manifest); the directory is a backend later. */
   readonly saveOutputs?: string;
+  /** Take only this shard of the inputs (`--shard i/n`, split by a hash of each key). */
+  readonly shard?: Shard;
+  /** Refuse any tensor (model input, .npy, decoded image) larger than this; default DEFAULT_MAX_TENSOR_BYTES (src/io/limits.ts). */
+  readonly maxTensorBytes?: number;
 }
 
 /** Progress and cancellation, for long runs. */
@@ -45,6 +48,8 @@ export interface RunHooks {
   readonly onItem?: (done: number, total: number, item: ItemResult) => void;
   /** Stops before the next input when aborted; what ran so far is still reported (exit 130). */
   readonly signal?: AbortSignal;
+  /** Each compared input with both sides' outputs and the tensors fed (e.g. an HtmlCollector's observe). */
+  readonly onCompared?: CompareRunOptions['onCompared'];
 }
 
 /**
@@ -62,6 +67,8 @@ export async function compare(spec: CompareSpec, hooks: RunHooks = {}): Promise<
     allowNonFinite: spec.allowNonFinite ?? false, failFast: spec.failFast ?? false,
     ...(hooks.onItem ? { onItem: hooks.onItem } : {}),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
+    ...(hooks.onCompared ? { onCompared: hooks.onCompared } : {}),
+    ...(spec.shard ? { shard: spec.shard } : {}),
   }, io);
 }
 
@@ -77,15 +84,8 @@ function createCompareIO(spec: CompareSpec, loadImage: CompareIO['loadImage']): 
     openBackend: (path) => openBackend(path, spec.backend ?? {}, 'compare'),
     discoverImages: (args) => discoverImages(args),
     loadImage,
-    readTensor: async (file) => {
-      let bytes: Uint8Array;
-      try {
-        bytes = await readFile(file);
-      } catch (e) {
-        throw new InputError(file, describeReadError(e), { cause: e });
-      }
-      return readNpy(bytes, file);
-    },
+    // Bounded and typed: a FIFO, /dev/zero or a header promising terabytes is an input error, not a hang or an OOM.
+    readTensor: (file) => readNpyFile(file, spec.maxTensorBytes === undefined ? {} : { maxBytes: spec.maxTensorBytes }),
     get outputsRecorder() { return outputsRecorder; },
     get inputsRecorder() { return inputsRecorder; },
     async prepareRecorders(first: Backend) {

@@ -2,6 +2,8 @@
 import type { OutputComparison, Tolerance } from '../../compare/types.js';
 import { ExitCode } from '../../errors.js';
 import type { TensorInfo } from '../../tensor/types.js';
+import type { ShardRecord } from '../../app/shard.js';
+import type { TaskItem, TaskReport, VerdictSummary } from '../../tasks/types.js';
 import type { ItemError, ToolInfo } from './common.js';
 
 /** Version of the JSON written by `compare --json`. Bump on any incompatible change; additions keep it. */
@@ -30,6 +32,8 @@ export interface ItemResult {
   readonly warnings: readonly string[];
   readonly error: ItemError | null;
   readonly timing: ItemTiming;
+  /** Task-level figures of this input (--task); absent without task mode, null when none applied. */
+  readonly task?: TaskItem | null;
 }
 
 export interface OutputSummary {
@@ -57,6 +61,8 @@ export interface CompareSummary {
   readonly skipped: number;
   readonly outputs: readonly OutputSummary[];
   readonly exitCode: number;
+  /** Which verdict decided exitCode (--verdict), with both verdicts; absent without task mode. */
+  readonly verdict?: VerdictSummary;
 }
 
 export interface CompareSettings {
@@ -97,10 +103,14 @@ export interface CompareReport {
   readonly first: BackendSummary;
   readonly second: BackendSummary;
   readonly settings: CompareSettings;
+  /** Present when the run took one shard of its inputs (`--shard i/n`). */
+  readonly shard?: ShardRecord;
   readonly items: readonly ItemResult[];
   readonly warnings: readonly string[];
   readonly summary: CompareSummary;
   readonly durationMs: number;
+  /** Task-level agreement over the run (--task); absent without task mode. */
+  readonly task?: TaskReport;
 }
 
 /** The exit code a set of items earns: the highest seen (error 2/3 over mismatch 1 over pass 0). */
