@@ -214,3 +214,41 @@ export interface TaskVerdict {
   /** All gates passed (true when there are none). */
   readonly passed: boolean;
 }
+
+// ---------------------------------------------------------------- the run, in the report
+
+/** Settings a task run used, recorded in the report. */
+export interface TaskSettings {
+  readonly nms: NmsOptions;
+  readonly matchIou: number;
+  /** How boxes are paired between the backends. */
+  readonly matching: 'greedy by score, same class, IoU >= matchIou';
+  readonly maskThreshold: number;
+  readonly gates: TaskGates;
+}
+
+/** The `task` section of a compare report. */
+export interface TaskReport {
+  /** What was asked: a task, or auto. */
+  readonly requested: TaskKind | 'auto';
+  /** The task compared, or null when auto recognised none (see `reason`). */
+  readonly kind: TaskKind | null;
+  readonly layout: DetectLayout | SegmentLayout | null;
+  /** Why this task and these outputs (or why none). */
+  readonly reason: string;
+  /** Output names read on each side. */
+  readonly outputs: { readonly first: readonly string[]; readonly second: readonly string[] };
+  readonly settings: TaskSettings;
+  /** Over every input with task figures; null when no task was compared. */
+  readonly summary: TaskSummaryFigures | null;
+  readonly verdict: TaskVerdict | null;
+}
+
+/** Which verdict decided the exit code, and both verdicts. */
+export interface VerdictSummary {
+  readonly mode: VerdictMode;
+  /** True when every compared output passed numpy's allclose (and the NaN/Inf check). */
+  readonly allclosePassed: boolean;
+  /** The task gates' verdict; null without task mode. */
+  readonly taskPassed: boolean | null;
+}
