@@ -14,6 +14,7 @@ import type { CompareReport, ItemResult } from '../report/model/compare.js';
 import { readNpyFile } from '../io/npy-file.js';
 import { type CompareIO, type CompareRunOptions, type Recorder, runCompare } from './compare-run.js';
 import { loadImageForModel } from './image-input.js';
+import type { TaskRunSpec } from '../tasks/run.js';
 import type { Shard } from './shard.js';
 
 export interface CompareSpec {
@@ -37,6 +38,8 @@ export interface CompareSpec {
   readonly saveInputs?: string;
   /** Write every output of `first` here (.npy + manifest); the directory is a backend later. */
   readonly saveOutputs?: string;
+  /** Task-level agreement (classify/detect/segment/auto), its gates, and which verdict sets the exit code. */
+  readonly task?: TaskRunSpec;
   /** Take only this shard of the inputs (`--shard i/n`, split by a hash of each key). */
   readonly shard?: Shard;
   /** Refuse any tensor (model input, .npy, decoded image) larger than this; default DEFAULT_MAX_TENSOR_BYTES (src/io/limits.ts). */
@@ -65,6 +68,7 @@ export async function compare(spec: CompareSpec, hooks: RunHooks = {}): Promise<
   return runCompare({
     first: spec.first, second: spec.second, images: spec.inputs ?? [], rawInputs: spec.rawInputs ?? new Map(), tolerance,
     allowNonFinite: spec.allowNonFinite ?? false, failFast: spec.failFast ?? false,
+    ...(spec.task ? { task: spec.task } : {}),
     ...(hooks.onItem ? { onItem: hooks.onItem } : {}),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
     ...(hooks.onCompared ? { onCompared: hooks.onCompared } : {}),
