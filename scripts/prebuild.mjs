@@ -15,7 +15,7 @@
 // Node, reports its ABI and headers, and needs no libcudart / libnvinfer file at load time.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cmakeJsBuild, findCmake, findCuda, probeAddon } from './build-native.mjs';
@@ -24,8 +24,12 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const platform = `${process.platform}-${process.arch}`;
 
+/** The half-built output folder, removed on failure. */
+let partial = null;
+
 function fail(message) {
   console.error(`prebuild: ${message}`);
+  if (partial) rmSync(partial, { recursive: true, force: true });
   process.exit(1);
 }
 
@@ -94,8 +98,13 @@ function main() {
     console.warn('prebuild: no TensorRT headers given (--trt DIR or TRT_PARITY_PREBUILD_TRT): building the CUDA-only addon alone');
   }
 
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
+  // Built into a side folder and moved into place at the end: a failed run leaves the old folder
+  // (or none), never some addons without a manifest that `npm pack` would ship.
+  const finalDir = outDir;
+  const workDir = `${finalDir}.partial`;
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(workDir, { recursive: true });
+  partial = workDir;
   const addons = [];
   let abiVersion = null;
   for (const v of variants) {
@@ -117,7 +126,7 @@ function main() {
     if ((config.tensorrtHeaderVersion || null) !== v.version) fail(`${v.tag}: CMake built against TensorRT headers '${config.tensorrtHeaderVersion}', expected '${v.version ?? ''}'`);
 
     const file = `trt_parity-${v.tag}.node`;
-    const dest = join(outDir, file);
+    const dest = join(workDir, file);
     copyFileSync(built, dest);
     // Debug symbols are a third of the file and nobody debugs a prebuilt addon; keep the dynamic table.
     spawnSync('strip', ['--strip-unneeded', dest]);
@@ -154,8 +163,10 @@ function main() {
     builtWith: { node: process.version, cmake: cmake.version },
     addons,
   };
-  writeFileSync(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  console.log(`prebuild: wrote ${addons.length} addon(s) and manifest.json to ${outDir}`);
+  writeFileSync(join(workDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  rmSync(finalDir, { recursive: true, force: true });
+  renameSync(workDir, finalDir);
+  console.log(`prebuild: wrote ${addons.length} addon(s) and manifest.json to ${finalDir}`);
 }
 
 main();
