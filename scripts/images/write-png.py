@@ -8,6 +8,7 @@ Usage: /usr/bin/python3 scripts/images/write-png.py OUT_DIR
   boundaries where "v >> 8" and "round(v / 257)" disagree, so a test can tell which one a decoder uses.
 - bomb.png: 20000x20000 1-bit greyscale, all zero: about 50 KB on disk, 400 megapixels decoded.
   It exists to prove the pixel limit refuses it from the header, before any decoding.
+- grey16.png: 8x2 greyscale, 16 bits per sample, the values of rgb16.png's red row.
 """
 import struct
 import sys
@@ -36,6 +37,13 @@ def rgb16() -> bytes:
     return png(len(RED16), 2, 16, 2, zlib.compress(b''.join(rows), 9))
 
 
+def grey16() -> bytes:
+    """8x2 greyscale, 16 bits: the red values of rgb16.png. PIL opens it as mode I;16 and its
+    convert('RGB') clips every value above 255 to 255, unlike OpenCV and sharp (high byte)."""
+    rows = [b'\x00' + b''.join(struct.pack('>H', v) for v in row) for row in (RED16, RED16[::-1])]
+    return png(len(RED16), 2, 16, 0, zlib.compress(b''.join(rows), 9))
+
+
 def bomb() -> bytes:
     width = height = 20000
     row = b'\x00' * (1 + width // 8)
@@ -48,5 +56,7 @@ if __name__ == '__main__':
     out = sys.argv[1]
     with open(f'{out}/rgb16.png', 'wb') as f:
         f.write(rgb16())
+    with open(f'{out}/grey16.png', 'wb') as f:
+        f.write(grey16())
     with open(f'{out}/bomb.png', 'wb') as f:
         f.write(bomb())

@@ -145,7 +145,7 @@ CASES = [
 
 DECODE_CHECK = ['photos/chelsea.jpg', 'photos/rocket.jpg', 'edge/chelsea.tif', 'edge/gray.jpg', 'edge/rgba.png',
                 'edge/palette.png', 'edge/gray-alpha.png', 'pipeline/progressive.jpg', 'pipeline/q444.jpg',
-                'pipeline/icc-p3.jpg', 'pipeline/exif-rot8.jpg']
+                'pipeline/icc-p3.jpg', 'pipeline/exif-rot8.jpg', 'edge/rgb16.png', 'edge/grey16.png']
 
 
 def run(pipeline, path, H, W, extra):

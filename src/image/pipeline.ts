@@ -61,8 +61,10 @@ export function exactnessNotes(pipeline: PipelineName, stored: StoredImage): str
   if (stored.space === 'cmyk') {
     notes.push(`CMYK ${stored.format}: PIL and OpenCV convert CMYK to RGB each their own way; the --pipeline ${pipeline} tensor is not bit-exact for this file`);
   }
-  if (stored.bitsPerSample > 8) {
-    notes.push(`${stored.bitsPerSample}-bit ${stored.format}: reduced to 8 bits by keeping the high byte; ${pipeline === 'opencv' || pipeline === 'ultralytics' ? 'cv2.imread rounds v/256 instead, so' : 'Pillow may not do the same, so'} the --pipeline ${pipeline} tensor is not guaranteed bit-exact for this file`);
+  // 16-bit RGB PNGs decode alike in all three (high byte); 16-bit greyscale does not in PIL, which opens
+  // it as mode I;16 and clips every value above 255 in convert('RGB').
+  if (stored.space === 'grey16' && (pipeline === 'pil' || pipeline === 'torchvision')) {
+    notes.push(`16-bit greyscale ${stored.format}: PIL's convert('RGB') clips it at 255 where we keep the high byte; the --pipeline ${pipeline} tensor is not bit-exact for this file`);
   }
   if (stored.format !== 'jpeg' && stored.format !== 'png' && stored.format !== 'tiff') {
     notes.push(`${stored.format}: only JPEG, PNG and TIFF decoding is checked against Pillow and OpenCV; the --pipeline ${pipeline} tensor may differ for this file`);

@@ -50,8 +50,10 @@ test('a CMYK JPEG under an exact pipeline carries a note that it is not bit-exac
   assert.match(notes[0]!, /CMYK jpeg.*not bit-exact/);
 });
 
-test('a 16-bit PNG under the opencv pipeline says cv2 rounds differently', async () => {
+test('16-bit PNGs: RGB decodes alike everywhere (no note); greyscale is flagged under pil, not under opencv', async () => {
   const spec = imageInputSpec({ name: 'x', dtype: 'float32', shape: [1, 3, 8, 8] });
-  const { notes } = await loadImageTensor(fixture('images', 'edge', 'rgb16.png'), spec, { pipeline: 'opencv' });
-  assert.match(notes.join('\n'), /16-bit png.*cv2\.imread rounds v\/256/);
+  assert.deepEqual((await loadImageTensor(fixture('images', 'edge', 'rgb16.png'), spec, { pipeline: 'pil' })).notes, []);
+  const grey = fixture('images', 'edge', 'grey16.png');
+  assert.match((await loadImageTensor(grey, spec, { pipeline: 'pil' })).notes.join('\n'), /16-bit greyscale png: PIL's convert\('RGB'\) clips it/);
+  assert.deepEqual((await loadImageTensor(grey, spec, { pipeline: 'opencv' })).notes, []);
 });

@@ -73,10 +73,12 @@ test('only the pil pipeline normalises in float64 (Python-tuple mean/std)', () =
   for (const p of ['torchvision', 'opencv', 'ultralytics', 'sharp'] as const) assert.equal(normalizeArithmetic(p), 'float32');
 });
 
-test('exactness notes: CMYK, 16-bit and unchecked formats are flagged; sharp never is', () => {
+test('exactness notes: CMYK, 16-bit grey under PIL and unchecked formats are flagged; sharp never is', () => {
   assert.deepEqual(exactnessNotes('pil', { format: 'jpeg', space: 'srgb', bitsPerSample: 8 }), []);
   assert.equal(exactnessNotes('pil', { format: 'jpeg', space: 'cmyk', bitsPerSample: 8 }).length, 1);
-  assert.equal(exactnessNotes('opencv', { format: 'png', space: 'srgb', bitsPerSample: 16 }).length, 1);
+  assert.deepEqual(exactnessNotes('opencv', { format: 'png', space: 'rgb16', bitsPerSample: 16 }), []);
+  assert.equal(exactnessNotes('torchvision', { format: 'png', space: 'grey16', bitsPerSample: 16 }).length, 1);
+  assert.deepEqual(exactnessNotes('ultralytics', { format: 'png', space: 'grey16', bitsPerSample: 16 }), []);
   assert.equal(exactnessNotes('torchvision', { format: 'webp', space: 'srgb', bitsPerSample: 8 }).length, 1);
   assert.deepEqual(exactnessNotes('sharp', { format: 'jpeg', space: 'cmyk', bitsPerSample: 16 }), []);
 });
