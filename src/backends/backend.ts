@@ -96,18 +96,6 @@ export function canStage(backend: Backend): backend is Stager {
   return typeof b.stage === 'function' && typeof b.runStaged === 'function';
 }
 
-/**
- * A backend that keeps the log lines its runtime printed during the latest run (TensorRT's logger),
- * so that a failed or suspicious item can show them.
- */
-export interface RunLogs extends Backend {
-  readonly lastRunLogs: readonly string[];
-}
-
-export function hasRunLogs(backend: Backend): backend is RunLogs {
-  return Array.isArray((backend as Partial<RunLogs>).lastRunLogs);
-}
-
 /** Which command opens a backend; a backend may tune itself for it (ONNX Runtime stops spinning for compare). */
 export type Purpose = 'compare' | 'bench' | 'inspect' | 'doctor';
 

@@ -79,8 +79,8 @@ export abstract class BaseBackend implements Backend {
   }
 }
 
-/** The check BaseBackend makes, on its own for tests and for backends that are not a BaseBackend. */
-export function checkFeeds(feeds: TensorMap, inputs: readonly TensorInfo[], source: string, key: string): void {
+/** The check BaseBackend makes. */
+function checkFeeds(feeds: TensorMap, inputs: readonly TensorInfo[], source: string, key: string): void {
   const names = inputs.map((t) => t.name);
   for (const name of feeds.keys()) {
     if (!names.includes(name)) throw new InputError(key, `'${name}' is not an input of ${source} (inputs: ${names.join(', ')})`);

@@ -17,11 +17,6 @@ export type BackendOptions = OnnxOptions & TensorRtOptions;
 /** Every backend, in the order help lists their options and messages list what is accepted. */
 export const BACKENDS: readonly BackendProvider<BackendOptions>[] = [onnxProvider, tensorRtProvider, savedProvider];
 
-/** The backend named `name` (as in reports), or undefined. */
-export function providerNamed(name: string): BackendProvider<BackendOptions> | undefined {
-  return BACKENDS.find((p) => p.name === name);
-}
-
 /**
  * Which backend a path means: the one rule, used by every command.
  * @throws InputError for a path that cannot be read, or a directory no backend takes; UsageError for a

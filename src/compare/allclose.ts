@@ -41,7 +41,7 @@ export interface AllcloseResult {
 }
 
 /** The verdict numpy reaches from one scan, in numpy's order of checks. */
-export function verdictOf(scan: PairScan): { passed: boolean; failure: AllcloseFailure | null } {
+function verdictOf(scan: PairScan): { passed: boolean; failure: AllcloseFailure | null } {
   if (scan.nanLocationMismatches > 0) return { passed: false, failure: 'nan location' };
   if (scan.posInfLocationMismatches > 0) return { passed: false, failure: '+inf location' };
   if (scan.negInfLocationMismatches > 0) return { passed: false, failure: '-inf location' };

@@ -12,7 +12,7 @@
 import type { Tensor, TensorMap } from '../tensor/types.js';
 import { formatShape, sameShape, volume } from '../tensor/shape.js';
 import { incompatibility, resultOf } from './allclose.js';
-import { classAgreement } from './classes.js';
+import { classAgreement } from './class-agreement.js';
 import { operandOf, type Operand } from './operand.js';
 import { scanPairs, scanPlan } from './scan.js';
 import { computeStats } from './stats.js';

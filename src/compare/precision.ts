@@ -47,7 +47,7 @@ export function widest(a: Precision, b: Precision): Precision {
 }
 
 /** The float type a dtype's values are exactly representable in, or null for integers and bool. */
-export function floatPrecisionOf(d: DType): Precision | null {
+function floatPrecisionOf(d: DType): Precision | null {
   if (d === 'float16') return 'float16';
   if (d === 'float32' || d === 'bfloat16') return 'float32';
   return null;
@@ -66,7 +66,7 @@ export function referencePrecision(second: DType): Precision {
  * `result_type(a, b)` when at least one side is a float type; 'integer' when neither is.
  * Integer-with-float: int8/uint8/bool keep the float type, int32/int64 force float64.
  */
-export function promote(a: DType | Precision, b: DType | Precision): ErrorPrecision {
+function promote(a: DType | Precision, b: DType | Precision): ErrorPrecision {
   const fa = asPrecision(a);
   const fb = asPrecision(b);
   if (fa === null && fb === null) return 'integer';

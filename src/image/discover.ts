@@ -6,7 +6,7 @@ import { InputError, UsageError } from '../errors.js';
 import { globDepth, globToRegExp, hasGlobMagic, splitGlob } from './glob.js';
 
 /** Extensions taken when scanning a folder or a glob (compared case-insensitively). */
-export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif'];
+const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif'];
 
 /** One image to feed, and the name that identifies it across machines and saved runs. */
 export interface DiscoveredImage {

@@ -1,13 +1,13 @@
 /**
  * Classification agreement per input and over a run.
  *
- * Ranking is numpy's argmax order (shared with src/compare/classes.ts): larger wins, NaN beats
+ * Ranking is numpy's argmax order (shared with src/compare/class-agreement.ts): larger wins, NaN beats
  * everything, ties go to the lower index. Probabilities: a row is used as is when both sides
  * already look like distributions (every value in [0, 1], summing to 1 within 1e-3, as
  * Ultralytics classifiers output); otherwise each side is softmaxed (float64, max subtracted).
  * The softmax figures are then comparable between a logits model and its engine.
  */
-import { ranksAbove, topK } from '../compare/classes.js';
+import { ranksAbove, topK } from '../compare/class-agreement.js';
 import type { Operand } from '../compare/operand.js';
 import { volume } from '../tensor/shape.js';
 import type { ClassifyItem, ClassifyRow, ClassifySummary, Flip } from './types.js';

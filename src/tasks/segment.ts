@@ -10,7 +10,7 @@
  * Per-class IoU is |A=c ∧ B=c| / |A=c ∨ B=c| over classes present in either mask; mIoU is their
  * mean. A batch is one long run of pixels.
  */
-import { ranksAbove } from '../compare/classes.js';
+import { ranksAbove } from '../compare/class-agreement.js';
 import type { Operand } from '../compare/operand.js';
 import { volume } from '../tensor/shape.js';
 import type { ClassIou, SegmentFigures, SegmentItem, SegmentLayout, SegmentSummary } from './types.js';

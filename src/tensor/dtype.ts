@@ -94,12 +94,6 @@ function roundHalfEven(q: number): number {
   return f % 2 === 0 ? f : f + 1;
 }
 
-/** bfloat16 bits → number (exact). */
-export function bfloat16ToFloat(b: number): number {
-  u32[0] = (b & 0xffff) << 16;
-  return f32[0]!;
-}
-
 /** number → bfloat16 bits: round the float32 value to nearest even, as ml_dtypes / torch do. */
 export function floatToBfloat16(x: number): number {
   f32[0] = x;

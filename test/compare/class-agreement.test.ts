@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classAgreement } from '../../src/compare/classes.js';
+import { classAgreement } from '../../src/compare/class-agreement.js';
 import { operandOf } from '../../src/compare/operand.js';
 
 const op = (v: number[]) => operandOf({ dtype: 'float32', data: Float32Array.from(v) });

@@ -9,10 +9,10 @@ import { describeEngine } from './engine-info.js';
 import { TensorRtBackend, type TensorRtLogLevel } from './tensorrt-backend.js';
 
 /** File extensions of TensorRT engines. */
-export const ENGINE_EXTENSIONS: readonly string[] = ['.engine', '.plan', '.trt'];
+const ENGINE_EXTENSIONS: readonly string[] = ['.engine', '.plan', '.trt'];
 
 /** Severities of TensorRT's logger, least to most verbose. */
-export const TRT_LOG_LEVELS: readonly TensorRtLogLevel[] = ['error', 'warning', 'info', 'verbose'];
+const TRT_LOG_LEVELS: readonly TensorRtLogLevel[] = ['error', 'warning', 'info', 'verbose'];
 
 /** TensorRT's option group, as the CLI names them. */
 export interface TensorRtOptions {

@@ -14,7 +14,7 @@
  *   detection outputs both backends' boxes.
  * Classification flips (top-1 labels that differ) are listed for the first MAX_FLIPS inputs by key.
  */
-import { topK } from '../../compare/classes.js';
+import { topK } from '../../compare/class-agreement.js';
 import { operandOf } from '../../compare/operand.js';
 import type { OutputComparison } from '../../compare/types.js';
 import { decodeDetections, type DetectTensors } from '../../tasks/detect.js';

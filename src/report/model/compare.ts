@@ -114,7 +114,7 @@ export interface CompareReport {
 }
 
 /** The exit code a set of items earns: the highest seen (error 2/3 over mismatch 1 over pass 0). */
-export function exitCodeFor(items: readonly ItemResult[]): number {
+function exitCodeFor(items: readonly ItemResult[]): number {
   let code = 0;
   for (const item of items) {
     const c = item.status === 'error' ? (item.error?.exitCode ?? 3) : item.status === 'fail' ? 1 : 0;
