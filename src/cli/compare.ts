@@ -12,6 +12,7 @@ import { collect, collectNamedFile, useColor } from './options.js';
 import { addOutputOptions, textStream, writeOutputs, type OutputOptions } from './output.js';
 import { addPreprocessOptions, preprocessSpecOf, type PreprocessCliOptions } from './preprocess-options.js';
 import { progressBar } from './progress.js';
+import { addTaskOptions, type TaskCliOptions, taskSpecOf } from './task-options.js';
 
 const HELP_AFTER = `
 Backends are chosen from each path: .onnx -> ONNX Runtime; .engine, .plan, .trt -> TensorRT;
@@ -35,7 +36,7 @@ Examples:
   trt-parity compare engine-run/ model.onnx images/                               # later, on CPU-only CI
 `;
 
-interface CompareCliOptions extends PreprocessCliOptions, OutputOptions {
+interface CompareCliOptions extends PreprocessCliOptions, OutputOptions, TaskCliOptions {
   readonly rtol?: string[];
   readonly atol?: string[];
   readonly allowNonfinite: boolean;
@@ -62,6 +63,7 @@ export function compareCommand(finish: Finish): Command {
     .option('--input <name=file.npy>', 'feed a raw tensor to an input instead of an image (repeatable)', collectNamedFile)
     .option('--save-inputs <dir>', 'write the preprocessed input tensors as .npy files')
     .option('--save-outputs <dir>', 'write every output of <first> as .npy files plus a manifest (replayable as a backend)');
+  addTaskOptions(cmd);
   addOutputOptions(cmd, { junit: true })
     .option('--no-progress', 'no progress bar on stderr')
     .option('-v, --verbose', 'details for passing outputs too, and the backends\' log lines', false);
@@ -70,6 +72,7 @@ export function compareCommand(finish: Finish): Command {
     .addHelpText('after', HELP_AFTER)
     .action(async (first: string, second: string, inputs: string[], opts: CompareCliOptions) => {
       const text = textStream(opts);
+      const taskOptions = taskSpecOf(opts);
       const bar = progressBar(process.stderr, opts.progress);
       const abort = new AbortController();
       const onSigint = (): void => {
@@ -84,6 +87,7 @@ export function compareCommand(finish: Finish): Command {
           first, second, inputs, rawInputs: opts.input ?? new Map(),
           tolerance: parseToleranceSpec({ rtol: opts.rtol ?? [], atol: opts.atol ?? [] }),
           allowNonFinite: opts.allowNonfinite, failFast: opts.failFast,
+          ...(taskOptions ? { task: taskOptions } : {}),
           preprocess: preprocessSpecOf(opts),
           backend: backendOptionsOf(opts as unknown as Record<string, unknown>, 'compare'),
           ...(opts.saveInputs ? { saveInputs: opts.saveInputs } : {}),
