@@ -76,6 +76,8 @@ export interface DescribeEngineOptions {
   readonly allowHostCode?: boolean;
   readonly plugins?: readonly string[];
   readonly logLevel?: TensorRtLogLevel;
+  /** --trt-lib: the TensorRT library (or its folder) to load instead of the one the search finds. */
+  readonly trtLib?: string;
 }
 
 function tensorReport(t: NativeTensorDesc): EngineTensorReport {
@@ -114,7 +116,7 @@ export async function describeEngine(path: string, options: DescribeEngineOption
   // Before any TensorRT call: a file that is no plan is an input error (exit 2), TensorRT or not.
   const planFile = await readPlanFileInfo(path);
   const planVersion = planFile.version;
-  const av = checkTensorRtAvailability({ device });
+  const av = checkTensorRtAvailability({ device, planVersion, ...(options.trtLib ? { trtLib: options.trtLib } : {}) });
   const empty = { path, fileBytes, planVersion, planFormat: planFile.format, planOffset: planFile.planOffset, planBytes: planFile.planBytes, ultralytics: planFile.ultralytics, loaded: false, tensors: null, numProfiles: null, deviceMemoryBytes: null, hardwareCompatibility: null, logs: [] as readonly string[] };
 
   if (!av.available) {

@@ -51,6 +51,7 @@ export const tensorRtProvider: Inspector<TensorRtOptions, EngineInspectReport> &
       logLevel: o.trtLogLevel ?? 'warning',
       transfers: o.transfers ?? true,
       cudaGraph: o.cudaGraph ?? false,
+      ...(o.trtLib ? { trtLib: o.trtLib } : {}),
     }),
   optionGroup: {
     title: 'TensorRT options',
@@ -66,7 +67,7 @@ export const tensorRtProvider: Inspector<TensorRtOptions, EngineInspectReport> &
     ],
   },
   async inspect(path, o) {
-    const report = await describeEngine(path, { device: o.device ?? 0, plugins: o.plugins ?? [], allowHostCode: o.allowEngineHostCode ?? false, logLevel: o.trtLogLevel ?? 'warning' });
+    const report = await describeEngine(path, { device: o.device ?? 0, plugins: o.plugins ?? [], allowHostCode: o.allowEngineHostCode ?? false, logLevel: o.trtLogLevel ?? 'warning', ...(o.trtLib ? { trtLib: o.trtLib } : {}) });
     return { schema: 'trt-parity/inspect-engine', schemaVersion: INSPECT_SCHEMA_VERSION, tool: { name: 'trt-parity', version: TOOL_VERSION }, ...report };
   },
   diagnose: (o) => diagnoseTensorRt({ device: o.device ?? 0, ...(o.trtLib ? { trtLib: o.trtLib } : {}), ...(o.engine ? { engine: o.engine } : {}) }),
