@@ -7,8 +7,8 @@
  */
 import type { PipelineName, PreprocessSpec } from './preprocess-spec.js';
 import { resizeLinearCv } from './resize-cv.js';
+import type { RgbPixels } from './preprocess.js';
 import { resizeBilinearPil } from './resize-pil.js';
-import type { Rgb8Image } from './resize-pil.js';
 import { roundHalfEven } from './resize-plan.js';
 import type { Size } from './resize-plan.js';
 
@@ -76,7 +76,7 @@ export function exactnessNotes(pipeline: PipelineName, stored: StoredImage): str
  * Bring decoded RGB pixels to the model's H×W as the pipeline's Python code does (`target` null:
  * dynamic H/W, nothing is resized). Not for `sharp`, which resizes while decoding.
  */
-export function resizeForPipeline(image: Rgb8Image, spec: Pick<PreprocessSpec, 'pipeline' | 'resizeShorter' | 'padValue'>, target: Size | null): Rgb8Image {
+export function resizeForPipeline(image: RgbPixels, spec: Pick<PreprocessSpec, 'pipeline' | 'resizeShorter' | 'padValue'>, target: Size | null): RgbPixels {
   if (target === null) return image;
   const { height: H, width: W } = target;
   switch (spec.pipeline) {
@@ -95,7 +95,7 @@ export function resizeForPipeline(image: Rgb8Image, spec: Pick<PreprocessSpec, '
   }
 }
 
-function sized(image: Rgb8Image, W: number, H: number, resize: (src: Rgb8Image, w: number, h: number) => Uint8Array): Rgb8Image {
+function sized(image: RgbPixels, W: number, H: number, resize: (src: RgbPixels, w: number, h: number) => Uint8Array): RgbPixels {
   if (image.width === W && image.height === H) return image;
   return { data: resize(image, W, H), width: W, height: H };
 }
@@ -107,7 +107,7 @@ function sized(image: Rgb8Image, W: number, H: number, resize: (src: Rgb8Image, 
  * (left/top `(crop - size) // 2`, right/bottom `(crop - size + 1) // 2`), then starts at
  * `int(round((size - crop) / 2.0))` (round half to even).
  */
-export function torchvisionResizeCrop(image: Rgb8Image, n: number, crop: Size): Rgb8Image {
+export function torchvisionResizeCrop(image: RgbPixels, n: number, crop: Size): RgbPixels {
   const { width: w, height: h } = image;
   const [short, long] = w <= h ? [w, h] : [h, w];
   const newShort = n;
@@ -134,7 +134,7 @@ export function torchvisionResizeCrop(image: Rgb8Image, n: number, crop: Size): 
  * when the size changes, then `copyMakeBorder` with top/bottom `int(round(dh ∓ 0.1))` and left/right
  * `int(round(dw ∓ 0.1))`, `dw, dh = (W - nw) / 2, (H - nh) / 2`, every padded channel `padValue`.
  */
-export function letterbox(image: Rgb8Image, target: Size, padValue: number): Rgb8Image {
+export function letterbox(image: RgbPixels, target: Size, padValue: number): RgbPixels {
   const { width: w0, height: h0 } = image;
   const { width: W, height: H } = target;
   const r = Math.min(H / h0, W / w0);
@@ -150,7 +150,7 @@ export function letterbox(image: Rgb8Image, target: Size, padValue: number): Rgb
   return pad(resized, top, bottom, left, right, padValue);
 }
 
-function pad(image: Rgb8Image, top: number, bottom: number, left: number, right: number, value: number): Rgb8Image {
+function pad(image: RgbPixels, top: number, bottom: number, left: number, right: number, value: number): RgbPixels {
   if (top === 0 && bottom === 0 && left === 0 && right === 0) return image;
   const width = image.width + left + right;
   const height = image.height + top + bottom;
@@ -162,7 +162,7 @@ function pad(image: Rgb8Image, top: number, bottom: number, left: number, right:
   return { data, width, height };
 }
 
-function cropImage(image: Rgb8Image, top: number, left: number, height: number, width: number): Rgb8Image {
+function cropImage(image: RgbPixels, top: number, left: number, height: number, width: number): RgbPixels {
   if (top === 0 && left === 0 && height === image.height && width === image.width) return image;
   const data = new Uint8Array(width * height * 3);
   const rowBytes = width * 3;

@@ -15,7 +15,7 @@
  *   images of every width 1..300.)
  * - an exact 2× reduction on both axes is INTER_AREA instead: `(a + b + c + d + 2) >> 2`.
  */
-import type { Rgb8Image } from './resize-pil.js';
+import type { RgbPixels } from './preprocess.js';
 
 const COEF_SCALE = 2048;
 
@@ -72,7 +72,7 @@ function horizontalRow(src: Uint8Array, rowBase: number, w: number, outW: number
 }
 
 /** Resize like `cv2.resize(img, (width, height), interpolation=cv2.INTER_LINEAR)`; HWC 3-channel bytes. */
-export function resizeLinearCv(src: Rgb8Image, width: number, height: number): Uint8Array {
+export function resizeLinearCv(src: RgbPixels, width: number, height: number): Uint8Array {
   const { width: w, height: h, data } = src;
   if (w === width && h === height) return data.slice();
   if (w === 2 * width && h === 2 * height) return halve(src);
@@ -120,7 +120,7 @@ export function resizeLinearCv(src: Rgb8Image, width: number, height: number): U
 }
 
 /** OpenCV's INTER_AREA fast path for an exact 2× reduction: the rounded mean of each 2×2 block. */
-function halve(src: Rgb8Image): Uint8Array {
+function halve(src: RgbPixels): Uint8Array {
   const { width: w, data } = src;
   const ow = w >> 1;
   const oh = src.height >> 1;

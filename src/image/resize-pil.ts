@@ -15,13 +15,7 @@
  *   not change is skipped.
  * `reducing_gap` is None (Pillow's default for resize), so there is no box-reduce step first.
  */
-
-/** An HWC image with 3 interleaved 8-bit channels. */
-export interface Rgb8Image {
-  readonly data: Uint8Array;
-  readonly width: number;
-  readonly height: number;
-}
+import type { RgbPixels } from './preprocess.js';
 
 const PRECISION_BITS = 22;
 const HALF = 1 << (PRECISION_BITS - 1);
@@ -133,7 +127,7 @@ function clip8(v: number): number {
  * Resize like Pillow 13's `img.resize((width, height), Image.BILINEAR)` on an RGB image.
  * Returns HWC RGB bytes of `width × height`; the input itself (copied) when the size is unchanged.
  */
-export function resizeBilinearPil(src: Rgb8Image, width: number, height: number): Uint8Array {
+export function resizeBilinearPil(src: RgbPixels, width: number, height: number): Uint8Array {
   const { width: w, height: h } = src;
   if (w === width && h === height) return src.data.slice();
   const needH = w !== width;

@@ -2,6 +2,7 @@
  * Resize geometry, kept apart from sharp so that it is pure and testable by hand: how large to
  * resize the whole image, then which window to crop (shorter-crop) or where to paste it (letterbox).
  */
+import type { RgbPixels } from './preprocess.js';
 
 /**
  * How an image is brought to the model's fixed H×W:
@@ -81,15 +82,9 @@ export function roundHalfEven(x: number): number {
   return f % 2 === 0 ? f : f + 1;
 }
 
-/** An HWC image with 3 interleaved 8-bit channels. */
-export interface Rgb8 {
-  readonly data: Uint8Array;
-  readonly width: number;
-  readonly height: number;
-}
 
 /** Copy the `size` window at (top, left) out of an HWC RGB image. */
-export function cropRgb(image: Rgb8, top: number, left: number, size: Size): Uint8Array {
+export function cropRgb(image: RgbPixels, top: number, left: number, size: Size): Uint8Array {
   if (top < 0 || left < 0 || top + size.height > image.height || left + size.width > image.width) {
     throw new RangeError(`crop ${size.width}x${size.height}+${left}+${top} is outside ${image.width}x${image.height}`);
   }
@@ -103,7 +98,7 @@ export function cropRgb(image: Rgb8, top: number, left: number, size: Size): Uin
 }
 
 /** Paste an HWC RGB image at (top, left) into a `size` canvas filled with `value` on every channel. */
-export function padRgb(image: Rgb8, top: number, left: number, size: Size, value: number): Uint8Array {
+export function padRgb(image: RgbPixels, top: number, left: number, size: Size, value: number): Uint8Array {
   if (top < 0 || left < 0 || top + image.height > size.height || left + image.width > size.width) {
     throw new RangeError(`${image.width}x${image.height} at +${left}+${top} does not fit in ${size.width}x${size.height}`);
   }
