@@ -3,13 +3,14 @@
 # (issue 12; docs/install.md says what it shows). Two halves:
 #
 #   bash scripts/gpu-real-runtime.sh prepare     # HERE (it has npm, cmake, nvcc and the headers)
-#   bash scripts/gpu-real-runtime.sh run         # THERE, after `source .device/setup.sh`
+#   bash scripts/gpu-real-runtime.sh run         # THERE, after `source .gpu-real-device/setup.sh`
 #
 # prepare: builds the prebuilt addons (npm run prebuild:addons, headers from TRT_PARITY_PREBUILD_TRT),
 #   the TensorRT double for majors 10 and 11 (TRT_HEADERS_10, TRT_HEADERS_11: include/ folders) with the
 #   affine twin engine of fixtures/models/affine.onnx for each, `npm pack`s the package and installs the
 #   tarball into an empty folder (.gpu-real/app; the GPU machine has no npm, so the install runs here, with
-#   every compiler trapped on PATH), and packs node + that folder + the doubles into .device/ (64 MiB a call).
+#   every compiler trapped on PATH), and packs node + that folder + the doubles into .gpu-real-device/
+#   (its own bundle, so the GPU suite's .device/ is left alone; 64 MiB a call).
 #   NVIDIA's lean and dispatch wheels (PyPI) go to .whl/ (see docs/install.md for the pip download line).
 # run: copies .gpu-real/app into a fresh folder, makes a real venv (python3 -m venv) with our double in
 #   its site-packages/tensorrt_libs/, and with no TensorRT setting at all runs `trt-parity doctor` and
@@ -59,19 +60,38 @@ if [ "$mode" = prepare ]; then
   (cd "$G/app" && PATH="$repo/$G/trap:$PATH" ONNXRUNTIME_NODE_INSTALL=skip npm install --prefer-offline --no-audit --no-fund "$repo/$tgz")
   [ ! -s "$G/compilers-run.log" ] || { echo "prepare: a compiler ran during the install:"; cat "$G/compilers-run.log"; exit 1; }
   rm -rf "$G/trap"
-  "${SHARED:-../shared}/device/pack.sh" "$G/app" "$G/double10" "$G/double11" "$G"/affine-*.engine dist
+  # Its own bundle, beside (not in) .device/, so that the GPU suite's bundle is left as it is.
+  D=.gpu-real-device
+  grep -qx "/$D/" .git/info/exclude 2>/dev/null || echo "/$D/" >> .git/info/exclude
+  rm -rf "$D"; mkdir -p "$D"
+  node_bin=$(readlink -f "$(command -v node)")
+  tar -C "$(dirname "$node_bin")" -cf - "$(basename "$node_bin")" | xz -T0 -6 > "$D/node.tar.xz"
+  # Other platforms' binaries out, as the device notes' pack.sh does.
+  tar -cf - --exclude='*/onnxruntime-node/bin/*/darwin' --exclude='*/onnxruntime-node/bin/*/win32' \
+    --exclude='*/onnxruntime-node/bin/*/linux/arm64' --exclude='*/@img/*-darwin-*' --exclude='*/@img/*-win32-*' \
+    --exclude='*/@img/*-linuxmusl-*' --exclude='*/@img/*-arm*' \
+    "$G/app" "$G/double10" "$G/double11" "$G"/affine-*.engine dist/src dist/test/doubles | xz -T0 -6 > "$D/payload.tar.xz"
+  cat > "$D/setup.sh" <<'SETUP'
+# Sourced on the GPU machine from the project root: node on PATH, the payload unpacked.
+mkdir -p /tmp/trt-parity-node
+[ -x /tmp/trt-parity-node/node ] || tar -C /tmp/trt-parity-node -xJf .gpu-real-device/node.tar.xz
+export PATH=/tmp/trt-parity-node:$PATH
+tar -xJf .gpu-real-device/payload.tar.xz
+node --version
+SETUP
+  du -ch "$D"/*.tar.xz | sed 's/^/  /'
   echo "wheels (carried one per call, see docs/install.md):"; ls -l .whl/*.whl 2>/dev/null | awk '{printf "  %6.1f MiB  %s\n", $5/1048576, $9}'
   exit 0
 fi
 
 # ---------------------------------------------------------------- on the GPU machine
-# node: unpacked by an earlier call's `source .device/setup.sh` (the wheels' calls carry no .device)
+# node: unpacked by an earlier call's `source .gpu-real-device/setup.sh` (the wheels' calls carry no bundle)
 [ -x /tmp/trt-parity-node/node ] && export PATH=/tmp/trt-parity-node:$PATH
-if ! command -v node >/dev/null && [ -f .device/setup.sh ]; then
+if [ -f .gpu-real-device/setup.sh ] && [ ! -d "$G/app" ]; then
   # shellcheck disable=SC1091
-  source .device/setup.sh >/dev/null
+  source .gpu-real-device/setup.sh >/dev/null
 fi
-[ -d "$G/app" ] || { echo "gpu-real-runtime: no $G/app here: carry .device (made by 'prepare') and source .device/setup.sh first"; exit 1; }
+[ -d "$G/app" ] || { echo "gpu-real-runtime: no $G/app here: carry .gpu-real-device (made by 'prepare') and source .gpu-real-device/setup.sh first"; exit 1; }
 OUT=${OUT:-/tmp/gpu-real}
 W=/tmp/gpu-real-work
 STASH=${STASH:-/tmp/gpu-real-stash}   # where earlier calls left the wheels they carried
