@@ -67,7 +67,7 @@ console.log(`trt-double: built ${lib} (TensorRT ${version} headers)`);
 console.log(`trt-double: use it with TRT_PARITY_LIBNVINFER=${lib}`);
 
 if (flag('--engines')) {
-  const helper = join(root, 'dist', 'test', 'helpers', 'double-engine.js');
+  const helper = join(root, 'dist', 'test', 'doubles', 'double-engine.js');
   if (!existsSync(helper)) skip(`${helper} is missing; run \`npx tsc -p .\` first to write engines`);
   const { doublePresets, PRESET_FILES, writeDoubleEngine } = await import(pathToFileURL(helper).href);
   const trtVersion = version.split('.').map(Number);

@@ -8,9 +8,9 @@
  *      as the addon returns them by default (pooled pinned blocks, spin-wait);
  *    - the fast path: the input staged once in the engine's staging buffer (read in place), pooled
  *      outputs (what bench-style loops that run one input over and over can use);
- *    - the fast path with spinWait false, the fast path with pooledOutputs false, both paths with
- *      dedicatedThread false (libuv's thread pool), and the path as it was before (copy in, copy
- *      out, blocking sync, thread pool), to show what each change is worth;
+ *    - the fast path with spinWait false, the fast path with pooledOutputs false (set through the
+ *      engine's test-only `_tune` hook), and the plain path with both off (copy in, copy out,
+ *      blocking sync), to show what each is worth;
  *    - TensorRtBackend.run (plain) and TensorRtBackend.runStaged (fast), which add the TypeScript side.
  * 2. H2D: each path's event-timed H2D of that 602,112-byte input against build/bench/raw_h2d, a
  *    tiny CUDA program timing one pinned cudaMemcpyAsync of the same bytes the same way, from a
@@ -29,9 +29,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { loadAddon, packageRoot, runtimeInfoOf } from '../../src/backends/tensorrt/load-addon.js';
+import { loadAddon, packageRoot, probedRuntimeInfo } from '../../src/backends/tensorrt/load-addon.js';
 import { TensorRtBackend } from '../../src/backends/tensorrt/tensorrt-backend.js';
-import type { NativeEngine, NativeEngineDebug, NativeInferRequest, NativeInferResult } from '../../src/backends/tensorrt/native-contract.js';
+import type { NativeEngine, NativeEngineDebug, NativeInferRequest, NativeInferResult, NativeTuning } from '../../src/backends/tensorrt/native-contract.js';
 import { doublePresets, writeDoubleEngine } from '../../test/doubles/double-engine.js';
 import { EngineDir, uniform } from '../../test/gpu/helpers.js';
 
@@ -75,7 +75,17 @@ interface AddonPath {
   readonly copiedOutputs: number | null;
 }
 
-async function measureAddon(engine: NativeEngine, label: string, request: NativeInferRequest, warmup: number, iterations: number, reference: { bytes: Uint8Array | null }): Promise<AddonPath> {
+async function measureAddon(engine: NativeEngine, label: string, request: NativeInferRequest, warmup: number, iterations: number, reference: { bytes: Uint8Array | null }, tuning: NativeTuning = {}): Promise<AddonPath> {
+  // The addon's compile-time defaults, changed for this path only.
+  engine._tune({ spinWait: true, pooledOutputs: true, ...tuning });
+  try {
+    return await measureTuned(engine, label, request, warmup, iterations, reference);
+  } finally {
+    engine._tune({ spinWait: true, pooledOutputs: true });
+  }
+}
+
+async function measureTuned(engine: NativeEngine, label: string, request: NativeInferRequest, warmup: number, iterations: number, reference: { bytes: Uint8Array | null }): Promise<AddonPath> {
   const overhead: number[] = [];
   const nativeOverhead: number[] = [];
   const h2d: number[] = [];
@@ -85,7 +95,7 @@ async function measureAddon(engine: NativeEngine, label: string, request: Native
   let before: NativeEngineDebug | undefined;
   let last: NativeInferResult | undefined;
   for (let i = 0; i < warmup + iterations; i++) {
-    if (i === warmup) before = engine._debug?.();
+    if (i === warmup) before = engine._debug();
     const t0 = performance.now();
     const r: NativeInferResult = await engine.infer(request);
     const t1 = performance.now();
@@ -96,11 +106,11 @@ async function measureAddon(engine: NativeEngine, label: string, request: Native
     wall.push((t1 - t0) * 1000);
     gpu.push(gpuMs * 1000);
     h2d.push(h2dMs * 1000);
-    if (r.timing.h2dSubmitMs !== undefined) h2dSubmit.push(r.timing.h2dSubmitMs * 1000);
+    h2dSubmit.push(r.timing.h2dSubmitMs * 1000);
     overhead.push((t1 - t0 - gpuMs) * 1000);
     nativeOverhead.push((nativeMs - gpuMs) * 1000);
   }
-  const after = engine._debug?.();
+  const after = engine._debug();
   // Every path must compute the same thing: the last output of each equals the first path's.
   const out = last?.outputs[0];
   if (out === undefined) throw new Error(`${label}: no output`);
@@ -142,7 +152,7 @@ async function main(): Promise<void> {
 
   const load = loadAddon();
   if (!load.ok) fail(3, load.problem.message);
-  const runtime = runtimeInfoOf(load.addon);
+  const runtime = await probedRuntimeInfo(load.addon);
   if ('error' in runtime) fail(3, runtime.error);
   const device = runtime.devices[0];
   if (device === undefined) fail(3, `no GPU: ${runtime.cudaError ?? 'no devices'}`);
@@ -157,22 +167,16 @@ async function main(): Promise<void> {
   const engine = await load.addon.loadEngine(writeDoubleEngine(spec));
   const paths: AddonPath[] = [];
   const reference = { bytes: null as Uint8Array | null };
-  // An addon built before staging buffers (TRT_PARITY_ADDON=old build, for a baseline on the same machine) ignores the new request options: only the plain path is measured.
-  const oldAddon = engine.stagingBuffer === undefined;
   try {
     const plainInput = [{ name: 'input', shape: SHAPE, data: x }];
-    if (!oldAddon) paths.push(await measureAddon(engine, 'before: copy in, copy out, sleep', { inputs: plainInput, pooledOutputs: false, spinWait: false, dedicatedThread: false }, warmup, iterations, reference));
-    paths.push(await measureAddon(engine, oldAddon ? 'plain (addon without staging buffers)' : 'plain: typed array in', { inputs: plainInput }, warmup, iterations, reference));
-    if (!oldAddon) paths.push(await measureAddon(engine, 'plain, dedicatedThread false', { inputs: plainInput, dedicatedThread: false }, warmup, iterations, reference));
-    if (!oldAddon) {
-      const staged = new Float32Array(engine.stagingBuffer!('input', BYTES));
-      staged.set(x);
-      const stagedInput = [{ name: 'input', shape: SHAPE, data: staged }];
-      paths.push(await measureAddon(engine, 'fast: staged in, pooled out', { inputs: stagedInput }, warmup, iterations, reference));
-      paths.push(await measureAddon(engine, 'fast, dedicatedThread false', { inputs: stagedInput, dedicatedThread: false }, warmup, iterations, reference));
-      paths.push(await measureAddon(engine, 'fast, spinWait false', { inputs: stagedInput, spinWait: false }, warmup, iterations, reference));
-      paths.push(await measureAddon(engine, 'fast, pooledOutputs false', { inputs: stagedInput, pooledOutputs: false }, warmup, iterations, reference));
-    }
+    paths.push(await measureAddon(engine, 'plain, spinWait and pooledOutputs off: copy in, copy out, sleep', { inputs: plainInput }, warmup, iterations, reference, { spinWait: false, pooledOutputs: false }));
+    paths.push(await measureAddon(engine, 'plain: typed array in', { inputs: plainInput }, warmup, iterations, reference));
+    const staged = new Float32Array(engine.stagingBuffer('input', BYTES));
+    staged.set(x);
+    const stagedInput = [{ name: 'input', shape: SHAPE, data: staged }];
+    paths.push(await measureAddon(engine, 'fast: staged in, pooled out', { inputs: stagedInput }, warmup, iterations, reference));
+    paths.push(await measureAddon(engine, 'fast, spinWait false', { inputs: stagedInput }, warmup, iterations, reference, { spinWait: false }));
+    paths.push(await measureAddon(engine, 'fast, pooledOutputs false', { inputs: stagedInput }, warmup, iterations, reference, { pooledOutputs: false }));
   } finally {
     await engine.dispose();
   }
@@ -231,7 +235,7 @@ async function main(): Promise<void> {
 
   const pad = (label: string): string => label.padEnd(34);
   const lines = [
-    `overhead benchmark: ${result.device}, ${result.library}, ${result.input}, ${iterations} calls after ${warmup} warm-up${oldAddon ? ' (addon without staging buffers: plain path only; runStaged copies)' : ''}${process.env['TRT_PARITY_ADDON'] ? `, addon ${process.env['TRT_PARITY_ADDON']}` : ''}`,
+    `overhead benchmark: ${result.device}, ${result.library}, ${result.input}, ${iterations} calls after ${warmup} warm-up${process.env['TRT_PARITY_ADDON'] ? `, addon ${process.env['TRT_PARITY_ADDON']}` : ''}`,
     raw === null
       ? `  raw pinned H2D: not measured: ${rawError}`
       : `  raw pinned H2D: clean ${fmt(raw.h2d)}, ${raw.h2d.gbPerS.toFixed(1)} GB/s; dirty (CPU wrote it first) ${raw.h2dDirty === undefined ? 'n/a' : `${fmt(raw.h2dDirty)}, ${raw.h2dDirty.gbPerS.toFixed(1)} GB/s`}; clean after 100 µs idle ${raw.h2dIdle100us === undefined ? 'n/a' : fmt(raw.h2dIdle100us)}; D2H ${raw.d2h.medianUs.toFixed(1)} µs`,

@@ -40,8 +40,10 @@ for (const mib of [1, 16]) {
   const reused: number[] = [];
   for (let i = 0; i < 8; i++) reused.push((await engine.infer(request)).timing.d2hMs);
   const staging: number[] = [];
-  for (let i = 0; i < 8; i++) staging.push((await engine.infer({ ...request, pooledOutputs: false })).timing.d2hMs);
-  const d = engine._debug?.();
+  engine._tune({ pooledOutputs: false });
+  for (let i = 0; i < 8; i++) staging.push((await engine.infer(request)).timing.d2hMs);
+  engine._tune({ pooledOutputs: true });
+  const d = engine._debug();
   console.log(`pool-d2h ${mib} MiB: d2hMs median fresh blocks ${median(fresh).toFixed(3)} (first ${fresh[0]!.toFixed(3)}), reused blocks ${median(reused).toFixed(3)}, staging set ${median(staging).toFixed(3)}; pool allocations ${d?.outputBlockAllocs}, pooled ${d?.pooledOutputs}, copied ${d?.copiedOutputs}`);
   await engine.dispose();
 }

@@ -1,4 +1,4 @@
-// Module entry: getRuntimeInfo, loadEngine and the test-only _createEchoEngine (see
+// Module entry: getRuntimeInfo, loadTensorRt, loadEngine and the test-only _createEchoEngine (see
 // src/backends/tensorrt/native-contract.ts). No file I/O, preprocessing, comparison or printing here.
 #include <napi.h>
 
@@ -21,7 +21,7 @@
 namespace trtp {
 namespace {
 
-constexpr int kAbiVersion = 1;  // NATIVE_ABI_VERSION in native-contract.ts
+constexpr int kAbiVersion = 2;  // NATIVE_ABI_VERSION in native-contract.ts
 
 struct AddonData {
   Napi::FunctionReference engineCtor;
@@ -42,8 +42,8 @@ Napi::Value nullable(Napi::Env env, const std::optional<std::string>& s) {
   return s ? Napi::String::New(env, *s).As<Napi::Value>() : env.Null();
 }
 
-Napi::Value getRuntimeInfo(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+/** NativeRuntimeInfo; `trt` as trtRuntimeInfo gave it. */
+Napi::Value runtimeInfoToJs(Napi::Env env, const TrtRuntimeInfo& trt) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("abiVersion", kAbiVersion);
   int runtimeVersion = 0, driverVersion = 0;
@@ -77,7 +77,6 @@ Napi::Value getRuntimeInfo(const Napi::CallbackInfo& info) {
   }
   (void)cudaGetLastError();
   o.Set("devices", devices);
-  TrtRuntimeInfo trt = trtRuntimeInfo();
   Napi::Object t = Napi::Object::New(env);
   t.Set("builtIn", trt.builtIn);
   t.Set("headerVersion", nullable(env, trt.headerVersion));
@@ -86,6 +85,30 @@ Napi::Value getRuntimeInfo(const Napi::CallbackInfo& info) {
   t.Set("libraryError", nullable(env, trt.libraryError));
   o.Set("tensorrt", t);
   return o;
+}
+
+/** Never loads libnvinfer: that dlopen can take seconds, so only loadTensorRt (a worker) and loadEngine do it. */
+Napi::Value getRuntimeInfo(const Napi::CallbackInfo& info) { return runtimeInfoToJs(info.Env(), trtRuntimeInfo(false)); }
+
+/** Loads libnvinfer (once per process) on a pool thread, then resolves with the runtime info. */
+class LoadTensorRtWorker final : public PromiseWorker {
+ public:
+  explicit LoadTensorRtWorker(Napi::Env env, Napi::Promise::Deferred deferred) : PromiseWorker(env, std::move(deferred)) {}
+
+ protected:
+  void run() override { trt_ = trtRuntimeInfo(true); }
+  Napi::Value result(Napi::Env env) override { return runtimeInfoToJs(env, trt_); }
+
+ private:
+  TrtRuntimeInfo trt_;
+};
+
+Napi::Value loadTensorRt(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto deferred = Napi::Promise::Deferred::New(env);
+  Napi::Promise promise = deferred.Promise();
+  (new LoadTensorRtWorker(env, std::move(deferred)))->Queue();
+  return promise;
 }
 
 /** Creates a session on a pool thread; the executor factory is the only thing TRT and echo differ in. */
@@ -239,6 +262,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
 
   exports.Set("abiVersion", Napi::Number::New(env, kAbiVersion));
   exports.Set("getRuntimeInfo", Napi::Function::New<getRuntimeInfo>(env, "getRuntimeInfo"));
+  exports.Set("loadTensorRt", Napi::Function::New<loadTensorRt>(env, "loadTensorRt"));
   exports.Set("loadEngine", Napi::Function::New<loadEngine>(env, "loadEngine"));
   exports.Set("_createEchoEngine", Napi::Function::New<createEchoEngine>(env, "_createEchoEngine"));
   return exports;

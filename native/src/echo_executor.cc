@@ -71,6 +71,10 @@ class EchoExecutor final : public Executor {
   void checkShapes() override {}
   Shape outputShape(std::size_t tensor) override { return shapes_[tensor - inputs_]; }
   void setOutputBuffer(std::size_t tensor, DeviceBuffer& slot, bool) override { outputs_[tensor] = &slot; }
+  void bindOutput(std::size_t tensor, void*) override {
+    // Echo outputs are device tensors of their own: nothing ever asks for this.
+    fail("ERR_TRT", "the echo engine has no host or aliased output ('" + desc_.tensors[tensor].name + "')");
+  }
 
   void enqueue(cudaStream_t stream) override {
     if (failEnqueue_) {

@@ -37,6 +37,8 @@ struct TensorDesc {
   std::string formatDesc;
   bool isShapeTensor = false;
   std::vector<ProfileShapes> profiles;  // inputs only
+  /** Outputs only: the index of the input whose device memory this output must share (getAliasedInputTensor, 10.15+); -1 for none. */
+  int aliasOf = -1;
 };
 
 struct EngineDesc {
@@ -45,7 +47,6 @@ struct EngineDesc {
   int64_t deviceMemoryBytes = 0;
   int device = 0;
   std::string hardwareCompatibility = "unknown";
-  std::optional<std::string> planVersion;
   std::vector<std::string> logs;
 };
 

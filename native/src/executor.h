@@ -36,6 +36,12 @@ class Executor {
   virtual Shape outputShape(std::size_t tensor) = 0;
   /** The executor writes the output into `slot`, and may grow it during enqueue (data-dependent shapes). */
   virtual void setOutputBuffer(std::size_t tensor, DeviceBuffer& slot, bool shapeKnown) = 0;
+  /**
+   * Binds an output to memory the session owns, with no output allocator: a host output (a shape
+   * tensor TensorRT writes on the host during inferShapes/enqueue) to pinned host memory, or an
+   * aliased output to its input's device buffer. Called before checkShapes.
+   */
+  virtual void bindOutput(std::size_t tensor, void* address) = 0;
   /** The only step that differs between TensorRT and echo. */
   virtual void enqueue(cudaStream_t stream) = 0;
   /** Output shape once enqueue has returned. */

@@ -5,10 +5,6 @@
 namespace trtp {
 namespace {
 
-Napi::Value nullable(Napi::Env env, const std::optional<std::string>& s) {
-  return s ? Napi::String::New(env, *s).As<Napi::Value>() : env.Null();
-}
-
 Napi::Array int64sToJs(Napi::Env env, const std::vector<int64_t>& v) {
   Napi::Array a = Napi::Array::New(env, v.size());
   for (std::size_t i = 0; i < v.size(); ++i) a.Set(static_cast<uint32_t>(i), Napi::Number::New(env, static_cast<double>(v[i])));
@@ -39,6 +35,7 @@ Napi::Object engineInfoToJs(Napi::Env env, const EngineDesc& desc) {
     j.Set("format", t.format);
     j.Set("formatDesc", t.formatDesc);
     j.Set("isShapeTensor", t.isShapeTensor);
+    j.Set("aliasedInput", t.aliasOf >= 0 ? Napi::String::New(env, desc.tensors[static_cast<std::size_t>(t.aliasOf)].name).As<Napi::Value>() : env.Null());
     Napi::Array profiles = Napi::Array::New(env, t.profiles.size());
     for (std::size_t p = 0; p < t.profiles.size(); ++p) {
       const ProfileShapes& ps = t.profiles[p];
@@ -63,7 +60,6 @@ Napi::Object engineInfoToJs(Napi::Env env, const EngineDesc& desc) {
   o.Set("deviceMemoryBytes", Napi::Number::New(env, static_cast<double>(desc.deviceMemoryBytes)));
   o.Set("device", desc.device);
   o.Set("hardwareCompatibility", desc.hardwareCompatibility);
-  o.Set("planVersion", nullable(env, desc.planVersion));
   o.Set("logs", stringsToJs(env, desc.logs));
   return o;
 }

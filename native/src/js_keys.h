@@ -15,7 +15,7 @@ namespace trtp {
 /** Keys of the request and result objects of infer(), and the graph state names. */
 enum class Key : uint8_t {
   // request
-  profile, transfers, cudaGraph, spinWait, pooledOutputs, dedicatedThread, inputs, name, shape, data,
+  profile, transfers, cudaGraph, inputs, name, shape, data,
   // result
   dtype, outputs, timing, logs, graph, graphFallbackReason, inputsUploaded,
   h2dMs, computeMs, d2hMs, enqueueMs, nativeMs, h2dSubmitMs,
@@ -36,7 +36,7 @@ class JsKeys {
   /** Throws Napi::Error when the environment refuses (then nothing is held). */
   explicit JsKeys(napi_env env) {
     static constexpr std::array<const char*, static_cast<std::size_t>(Key::count)> kNames = {
-        "profile", "transfers", "cudaGraph", "spinWait", "pooledOutputs", "dedicatedThread", "inputs", "name", "shape", "data",
+        "profile", "transfers", "cudaGraph", "inputs", "name", "shape", "data",
         "dtype", "outputs", "timing", "logs", "graph", "graphFallbackReason", "inputsUploaded",
         "h2dMs", "computeMs", "d2hMs", "enqueueMs", "nativeMs", "h2dSubmitMs",
         "off", "captured", "replayed", "fallback"};

@@ -1,6 +1,7 @@
 #include "session.h"
 
 #include <chrono>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -96,6 +97,18 @@ Session::Session(int device, std::unique_ptr<Executor> executor)
   slots_.reserve(desc_.tensors.size());
   residentShapes_.resize(desc_.tensors.size());
   for (std::size_t i = 0; i < desc_.tensors.size(); ++i) slots_.push_back(std::make_unique<DeviceBuffer>(&stats_));
+  hostOutputs_.resize(desc_.tensors.size());
+  for (std::size_t i = 0; i < desc_.tensors.size(); ++i) {
+    const TensorDesc& t = desc_.tensors[i];
+    if (t.isInput) continue;
+    if (t.aliasOf >= 0) hasAliasedOutput_ = true;
+    if (!t.onHost) continue;
+    // Fixed size (the executor refuses host outputs whose size is not known at load); at least one byte, never null.
+    const std::size_t bytes = static_cast<std::size_t>(volumeOf(t.shape).value_or(0) * runnableElementSize(t.dtype));
+    hostOutputs_[i] = std::make_unique<PinnedBuffer>(&stats_);
+    hostOutputs_[i]->ensure(bytes > 0 ? bytes : 1);
+    if (hostOutputName_.empty()) hostOutputName_ = t.name;
+  }
   std::vector<std::string> logs;
   CallScope scope(*executor_, &logs);
   executor_->selectProfile(0, stream_->get());
@@ -175,6 +188,10 @@ void Session::runLocked(Call& call) {
     // Host inputs (shape tensors) read straight from the pinned staging, which lives until the call ends.
     if (t.onHost) executor_->setInputAddress(in.tensor, hostData(in));
   }
+  // Host outputs before inferShapes: TensorRT writes their values to the bound host address there (and in enqueueV3).
+  for (std::size_t i = 0; i < desc_.tensors.size(); ++i) {
+    if (hostOutputs_[i]) executor_->bindOutput(i, hostOutputs_[i]->get());
+  }
   executor_->checkShapes();
 
   // transfers=false reuses what the last upload left on the device, but only for the very same shapes.
@@ -191,7 +208,12 @@ void Session::runLocked(Call& call) {
   std::string dataDependentOutput;
   for (std::size_t i = 0; i < desc_.tensors.size(); ++i) {
     const TensorDesc& t = desc_.tensors[i];
-    if (t.isInput) continue;
+    if (t.isInput || t.onHost) continue;
+    if (t.aliasOf >= 0) {
+      // Shares its input's device buffer (TensorRT updates it in place, e.g. KVCacheUpdate): no slot of its own.
+      executor_->bindOutput(i, slots_[static_cast<std::size_t>(t.aliasOf)]->get());
+      continue;
+    }
     Shape shape = executor_->outputShape(i);
     auto volume = volumeOf(shape);
     const bool known = volume.has_value();
@@ -216,6 +238,7 @@ void Session::runLocked(Call& call) {
     }
     if (graphKey_ && *graphKey_ != key) dropGraph();
   }
+  if (!hostOutputName_.empty() && dataDependentOutput.empty()) dataDependentOutput = hostOutputName_;
 
   cudaCheck(cudaEventRecord(events_[0]->get(), stream), "cudaEventRecord");
   if (!reuseInputs) {
@@ -243,15 +266,22 @@ void Session::runLocked(Call& call) {
       auto volume = volumeOf(shape);
       if (!volume) fail("ERR_TRT", "output '" + t.name + "' has no concrete shape after enqueue: " + shapeText(shape));
       std::size_t bytes = static_cast<std::size_t>(*volume * runnableElementSize(t.dtype));
-      if (bytes > slots_[i]->size()) {
+      if (t.onHost) {
+        // Written by TensorRT on the host; copied out once the stream is done (below), no D2H.
+        if (bytes > hostOutputs_[i]->size()) fail("ERR_TRT", "host output '" + t.name + "' has shape " + shapeText(shape) + ", larger than at load");
+        call.outputs.push_back(CallOutput{i, std::move(shape), bytes, OutputBlock(nullptr, PoolReturn{})});
+        continue;
+      }
+      DeviceBuffer& source = t.aliasOf >= 0 ? *slots_[static_cast<std::size_t>(t.aliasOf)] : *slots_[i];
+      if (bytes > source.size()) {
         fail("ERR_TRT", "output '" + t.name + "' needs " + std::to_string(bytes) + " bytes but its buffer holds " +
-                            std::to_string(slots_[i]->size()));
+                            std::to_string(source.size()));
       }
       // Straight into a block that becomes the caller's ArrayBuffer; the staging set only when the pool is at its caps.
       OutputBlock block = call.pooledOutputs && bytes >= kPoolMinBytes && bytes <= kPoolMaxBytes ? outputPool_->lease(bytes) : OutputBlock(nullptr, PoolReturn{});
       void* host = block ? block->get() : staging.out[i].ensure(bytes);
       if (bytes > 0) {
-        check(cudaMemcpyAsync(host, slots_[i]->get(), bytes, cudaMemcpyDeviceToHost, stream),
+        check(cudaMemcpyAsync(host, source.get(), bytes, cudaMemcpyDeviceToHost, stream),
               [&] { return "cudaMemcpyAsync(D2H '" + t.name + "')"; });
       }
       call.outputs.push_back(CallOutput{i, std::move(shape), bytes, std::move(block)});
@@ -259,6 +289,10 @@ void Session::runLocked(Call& call) {
   }
   cudaCheck(cudaEventRecord(events_[3]->get(), stream), "cudaEventRecord");
   waitFor(events_[3]->get(), call.spinWait);
+  for (CallOutput& out : call.outputs) {
+    if (!hostOutputs_[out.tensor] || out.bytes == 0) continue;
+    std::memcpy(staging.out[out.tensor].ensure(out.bytes), hostOutputs_[out.tensor]->get(), out.bytes);
+  }
 
   call.inputsUploaded = !reuseInputs;
   call.timing.h2dMs = reuseInputs ? 0 : elapsedMs(events_[0]->get(), events_[1]->get(), "h2d");
@@ -269,6 +303,8 @@ void Session::runLocked(Call& call) {
     for (const CallInput& in : call.inputs) residentShapes_[in.tensor] = in.shape;
     residentValid_ = true;
   }
+  // An aliased output was written into its input's buffer: the device no longer holds the uploaded inputs.
+  if (hasAliasedOutput_) residentValid_ = false;
   calls_++;
 }
 
@@ -295,9 +331,12 @@ cudaEvent_t Session::compute(Call& call, const GraphKey& key, const std::string&
     return events_[1]->get();
   }
   if (!dataDependentOutput.empty()) {
-    // Its allocator may be asked for (and cudaMalloc) new memory during enqueue: nothing a graph can freeze.
+    // Its allocator may be asked for (and cudaMalloc) new memory during enqueue, or TensorRT writes it on the host
+    // during enqueue: nothing a graph can replay.
     plain();
-    fallback("output '" + dataDependentOutput + "' has a data-dependent shape (sized by the output allocator during enqueue), which a CUDA graph cannot capture");
+    fallback(dataDependentOutput == hostOutputName_
+                 ? "output '" + dataDependentOutput + "' lives on the host (a shape tensor TensorRT writes during enqueue), which a CUDA graph cannot replay"
+                 : "output '" + dataDependentOutput + "' has a data-dependent shape (sized by the output allocator during enqueue), which a CUDA graph cannot capture");
     return events_[1]->get();
   }
   if (graphKey_ && graph_) {
@@ -371,6 +410,7 @@ void Session::release() noexcept {
   dropGraph();  // graphs first: they point at the context's memory and at our buffers
   executor_.reset();
   slots_.clear();
+  hostOutputs_.clear();
   {
     std::lock_guard<std::mutex> poolLock(poolMutex_);
     pool_.clear();

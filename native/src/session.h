@@ -62,12 +62,10 @@ struct Call {
   bool transfers = true;
   /** true: replay a captured CUDA graph of the enqueue (capturing it first when needed). */
   bool cudaGraph = false;
-  /** true: poll the last event for up to kSpinLimit before sleeping on it (lower wake-up latency, one busy core). */
+  /** From the engine's Tuning: poll the last event for up to kSpinLimit before sleeping on it (lower wake-up latency, one busy core). */
   bool spinWait = true;
-  /** true: D2H into pooled pinned blocks handed to JS as they are; false: into the staging set, then copied. */
+  /** From the engine's Tuning: D2H into pooled pinned blocks handed to JS as they are; false: into the staging set, then copied. */
   bool pooledOutputs = true;
-  /** true: runs on the engine's own call thread (CallThread); false: on the libuv thread pool. */
-  bool dedicatedThread = true;
   std::vector<CallInput> inputs;
   std::unique_ptr<StagingSet> staging;
   std::vector<CallOutput> outputs;
@@ -158,6 +156,11 @@ class Session {
   // e0 before H2D, e1 after it, e2 after compute, e3 after D2H; e4 starts compute when a capture ran in between.
   std::array<std::unique_ptr<CudaEvent>, 5> events_;
   std::vector<std::unique_ptr<DeviceBuffer>> slots_;  // by tensor index
+  // Host outputs (shape tensors TensorRT writes on the host): fixed pinned memory, bound once per call, by tensor index.
+  std::vector<std::unique_ptr<PinnedBuffer>> hostOutputs_;
+  // The first host output's name, and whether any output aliases an input; empty / false when none.
+  std::string hostOutputName_;
+  bool hasAliasedOutput_ = false;
   // The device input buffers hold these shapes' data from the last upload (transfers=false reuses it); invalid when false.
   bool residentValid_ = false;
   std::vector<Shape> residentShapes_;  // by tensor index

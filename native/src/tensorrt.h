@@ -28,8 +28,11 @@ struct TrtLoadOptions {
   int logLevel = 2;
 };
 
-/** Never throws. Tries to load libnvinfer (once per process) when built in. */
-TrtRuntimeInfo trtRuntimeInfo() noexcept;
+/**
+ * Never throws. With `load`, first tries to load libnvinfer (once per process; a dlopen of the real
+ * library takes seconds, so never on the JS thread); without, reports what an earlier load found.
+ */
+TrtRuntimeInfo trtRuntimeInfo(bool load) noexcept;
 
 /** Deserializes `plan` on the current device (already selected). Throws NativeError (ERR_TRT_NOT_BUILT when not built in). */
 std::unique_ptr<Executor> createTrtExecutor(const std::vector<uint8_t>& plan, const TrtLoadOptions& options);

@@ -5,7 +5,7 @@
 namespace trtp {
 
 bool trtBuiltIn() noexcept { return false; }
-TrtRuntimeInfo trtRuntimeInfo() noexcept { return TrtRuntimeInfo{}; }
+TrtRuntimeInfo trtRuntimeInfo(bool) noexcept { return TrtRuntimeInfo{}; }
 
 std::unique_ptr<Executor> createTrtExecutor(const std::vector<uint8_t>&, const TrtLoadOptions&) {
   fail("ERR_TRT_NOT_BUILT",

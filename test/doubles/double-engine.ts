@@ -26,10 +26,10 @@ const FORMAT_CODES: Readonly<Record<DoubleFormat, number>> = {
 };
 
 /** What enqueueV3 computes (FORMAT.md, "Computations"). */
-export type DoubleComputation = 'affine' | 'affine-fp16' | 'scores-argmax' | 'nonzero' | 'reshape';
+export type DoubleComputation = 'affine' | 'affine-fp16' | 'scores-argmax' | 'nonzero' | 'reshape' | 'shape-of' | 'cache-update';
 
 const COMPUTATION_CODES: Readonly<Record<DoubleComputation, number>> = {
-  affine: 1, 'affine-fp16': 2, 'scores-argmax': 3, nonzero: 4, reshape: 5,
+  affine: 1, 'affine-fp16': 2, 'scores-argmax': 3, nonzero: 4, reshape: 5, 'shape-of': 6, 'cache-update': 7,
 };
 
 export interface DoubleProfile {
@@ -54,14 +54,20 @@ export interface DoubleTensorSpec {
   readonly isShapeTensor?: boolean;
   /** Inputs: one per optimization profile (all inputs the same count). Outputs: none. */
   readonly profiles?: readonly DoubleProfile[];
+  /** Outputs only: the input whose memory this output shares (getAliasedInputTensor). */
+  readonly aliasOf?: string;
 }
 
 export interface DoubleEngineSpec {
   readonly computation: DoubleComputation;
   /** The "TensorRT version that built it", stored in bytes 24–26; the double refuses any but its own. */
   readonly trtVersion: readonly [number, number, number];
+  /** The fourth part of that version (build number), byte 27. Defaults to 0. */
+  readonly trtBuild?: number;
   /** Plan embeds host code: deserializing needs setEngineHostCodeAllowed(true). Defaults to false. */
   readonly needsHostCode?: boolean;
+  /** Plan uses the plugin TrtDoubleNoop v1: deserializing needs its creator registered (libtrt_double_noop_plugin.so). */
+  readonly needsPlugin?: boolean;
   /** getDeviceMemorySize[V2]. Defaults to 4096. */
   readonly deviceMemoryBytes?: number;
   /** I/O tensors in I/O order. */
@@ -72,12 +78,13 @@ export interface DoubleEngineSpec {
 
 /** Byte offsets of the fixed 64-byte header (FORMAT.md, "Header"). */
 export const DOUBLE_HEADER = {
-  magic: 0, formatVersion: 8, flags: 12, totalLength: 16, versionMajor: 24, versionMinor: 25, versionPatch: 26,
+  magic: 0, doubleTag: 4, formatVersion: 8, flags: 12, totalLength: 16, versionMajor: 24, versionMinor: 25, versionPatch: 26, versionBuild: 27,
   computation: 28, nbTensors: 32, nbProfiles: 36, deviceMemorySize: 40, nbConstants: 48, checksum: 52, size: 64,
 } as const;
 
-export const DOUBLE_MAGIC = 'TRTDOUBL';
-export const DOUBLE_FORMAT_VERSION = 1;
+/** "ftrt", the magic of real TensorRT 8+ plans, then the double's own tag "TRTD". */
+export const DOUBLE_MAGIC = 'ftrtTRTD';
+export const DOUBLE_FORMAT_VERSION = 2;
 const MAX_DIMS = 8;
 
 /** FNV-1a 32-bit over `bytes`, the format's checksum of everything after the header. */
@@ -135,7 +142,7 @@ function profileCount(spec: DoubleEngineSpec): number {
   return n;
 }
 
-function writeTensor(s: Sink, t: DoubleTensorSpec, nbProfiles: number): void {
+function writeTensor(s: Sink, t: DoubleTensorSpec, nbProfiles: number, inputs: readonly string[]): void {
   const name = new TextEncoder().encode(t.name);
   if (name.length < 1 || name.length > 4096 || t.name.includes('\0')) fail(`bad tensor name ${JSON.stringify(t.name)}`);
   if (t.shape.length > MAX_DIMS) fail(`tensor ${t.name} has rank ${t.shape.length} (max ${MAX_DIMS})`);
@@ -149,7 +156,8 @@ function writeTensor(s: Sink, t: DoubleTensorSpec, nbProfiles: number): void {
   s.u8(FORMAT_CODES[t.format ?? 'LINEAR']);
   s.u8(t.isShapeTensor === true ? 1 : 0);
   s.u8(t.shape.length);
-  s.u16(0);
+  if (t.aliasOf !== undefined && (t.mode !== 'output' || !inputs.includes(t.aliasOf))) fail(`tensor ${t.name} can only alias an input, not ${t.aliasOf}`);
+  s.u16(t.aliasOf === undefined ? 0 : inputs.indexOf(t.aliasOf) + 1);
   for (const d of t.shape) s.i64(d);
   if (t.mode === 'output') {
     if ((t.profiles?.length ?? 0) !== 0) fail(`output ${t.name} cannot have profiles`);
@@ -192,17 +200,22 @@ export function writeDoubleEngine(spec: DoubleEngineSpec): Uint8Array {
   const constants = spec.constants ?? [];
 
   const body = new Sink();
-  for (const t of spec.tensors) writeTensor(body, t, nbProfiles);
+  // alias = 1 + the aliased input's I/O index, among all tensors
+  const byIndex = spec.tensors.map((t) => (t.mode === 'input' ? t.name : '\0'));
+  for (const t of spec.tensors) writeTensor(body, t, nbProfiles, byIndex);
   for (const c of constants) body.f32(c);
   const payload = body.done();
 
   const head = new Sink();
   head.bytes(new TextEncoder().encode(DOUBLE_MAGIC));
   head.u32(DOUBLE_FORMAT_VERSION);
-  head.u32(spec.needsHostCode === true ? 1 : 0);
+  head.u32((spec.needsHostCode === true ? 1 : 0) | (spec.needsPlugin === true ? 2 : 0));
   head.u64(DOUBLE_HEADER.size + payload.length);
   for (const v of spec.trtVersion) head.u8(v);
-  head.u8(0);
+  const build = spec.trtBuild ?? 0;
+  checkInts('trtBuild', [build], 0);
+  if (build > 255) fail('trtBuild must fit a byte');
+  head.u8(build);
   head.u32(COMPUTATION_CODES[spec.computation]);
   head.u32(spec.tensors.length);
   head.u32(nbProfiles);
@@ -296,6 +309,30 @@ export const doublePresets = {
         profiles: [{ min: [2], opt: [2], max: [2], values: { min: [1, 1], opt: [3, 4], max: [1024, 1024] } }],
       },
       { name: 'reshaped', mode: 'output', dtype: 'float32', shape: [-1, -1] },
+    ],
+  }),
+  /** x [-1,3,-1] → y (copy) and dims: x's shape as a host shape-tensor output (markOutputForShapes), written by inferShapes. */
+  shapeOf: (o: IndexPresetOptions): DoubleEngineSpec => ({
+    computation: 'shape-of',
+    trtVersion: o.trtVersion,
+    tensors: [
+      { name: 'x', mode: 'input', dtype: 'float32', shape: [-1, 3, -1], profiles: [{ min: [1, 3, 1], opt: [2, 3, 4], max: [16, 3, 64] }] },
+      { name: 'y', mode: 'output', dtype: 'float32', shape: [-1, 3, -1] },
+      { name: 'dims', mode: 'output', dtype: indexType(o), shape: [3], location: 'host', isShapeTensor: true },
+    ],
+  }),
+  /**
+   * cache [8,4] updated in place with update [-1,4] (its rows go to rows 0..K-1): the output aliases
+   * the cache (getAliasedInputTensor, TensorRT 10.15+), so only a reader that binds it to the cache's
+   * memory sees the untouched rows.
+   */
+  cacheUpdate: (o: { readonly trtVersion: readonly [number, number, number] }): DoubleEngineSpec => ({
+    computation: 'cache-update',
+    trtVersion: o.trtVersion,
+    tensors: [
+      { name: 'cache', mode: 'input', dtype: 'float32', shape: [8, 4], profiles: [{ min: [8, 4], opt: [8, 4], max: [8, 4] }] },
+      { name: 'update', mode: 'input', dtype: 'float32', shape: [-1, 4], profiles: [{ min: [1, 4], opt: [2, 4], max: [8, 4] }] },
+      { name: 'cache_out', mode: 'output', dtype: 'float32', shape: [8, 4], aliasOf: 'cache' },
     ],
   }),
 } as const;

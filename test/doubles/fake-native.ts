@@ -19,7 +19,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   NativeAddon, NativeDeviceInfo, NativeDType, NativeEngine, NativeEngineInfo, NativeEngineOptions, NativeErrorCode, NativeGraphState,
-  NativeInferRequest, NativeInferResult, NativeRuntimeInfo, NativeTensorDesc, NativeTiming,
+  NativeEngineDebug, NativeInferRequest, NativeInferResult, NativeRuntimeInfo, NativeTensorDesc, NativeTiming, NativeTuning,
 } from '../../src/backends/tensorrt/native-contract.js';
 import { NATIVE_ABI_VERSION } from '../../src/backends/tensorrt/native-contract.js';
 
@@ -61,8 +61,6 @@ export interface FakeEngineSpec {
   readonly numProfiles?: number;
   readonly deviceMemoryBytes?: number;
   readonly hardwareCompatibility?: string;
-  /** Defaults to the version in plan bytes 24–26, as the addon reads it. */
-  readonly planVersion?: string | null;
   readonly loadLogs?: readonly string[];
   /** Loading rejects with ERR_ENGINE_HOST_CODE unless allowHostCode is set. */
   readonly needsHostCode?: boolean;
@@ -80,8 +78,16 @@ export interface FakeEngineSpec {
    * returns a reason. Asked once per state, as the addon remembers a failed capture for its state.
    */
   readonly graphFallback?: string | ((call: FakeInferCall) => string | undefined);
-  /** Leave out stagingBuffer(), as addons built before it did. */
-  readonly withoutStagingBuffers?: boolean;
+  /**
+   * The plugin (creator name) the plan needs: loading fails with TensorRT's missing-creator lines
+   * unless a library that registers it was loaded in this process (FakeAddonOptions.plugins).
+   */
+  readonly needsPlugin?: string;
+}
+
+/** A plugin library the fake can "dlopen": the creators it registers. */
+export interface FakePluginLibrary {
+  readonly creators: readonly string[];
 }
 
 export interface FakeAddonOptions {
@@ -100,25 +106,27 @@ export interface FakeAddonOptions {
   readonly loadError?: FakeError;
   readonly loadDelayMs?: number;
   /**
-   * libnvinfer as seen once the addon tried to dlopen it (on the first loadEngine, or on
-   * probeTensorRT when `withProbe`). Until then libraryVersion and libraryError read null, as the
+   * libnvinfer as seen once the addon tried to dlopen it (on the first loadEngine or loadTensorRt). Until then libraryVersion and libraryError read null, as the
    * contract says for "not tried". Defaults to a loaded 10.16.0.
    */
   readonly library?: { readonly libraryVersion: string | null; readonly libraryError: string | null };
-  /** Give the fake the proposed probeTensorRT() (see load-addon.ts). Defaults to false. */
-  readonly withProbe?: boolean;
+  /**
+   * Plugin libraries by absolute path. When given, any other path fails to load (ERR_INVALID_ARGUMENT,
+   * dlopen's wording); when absent, every path loads and registers nothing.
+   */
+  readonly plugins?: Readonly<Record<string, FakePluginLibrary>>;
 }
 
 export const FAKE_GPU: NativeDeviceInfo = { index: 0, name: 'NVIDIA H100 80GB HBM3', computeCapability: '9.0', totalMemoryBytes: 85_045_018_624, pciBusId: '0000:18:00.0' };
 
-export const DEFAULT_TIMING: NativeTiming = { h2dMs: 0.25, computeMs: 1.5, d2hMs: 0.125, enqueueMs: 0.0625, nativeMs: 2 };
+export const DEFAULT_TIMING: NativeTiming = { h2dMs: 0.25, computeMs: 1.5, d2hMs: 0.125, enqueueMs: 0.0625, nativeMs: 2, h2dSubmitMs: 0.03125 };
 
 function volume(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
 function fullDesc(t: FakeTensorSpec): NativeTensorDesc {
-  return { location: 'device', format: 'LINEAR', formatDesc: 'Row major linear format', isShapeTensor: false, profiles: [], ...t };
+  return { location: 'device', format: 'LINEAR', formatDesc: 'Row major linear format', isShapeTensor: false, profiles: [], aliasedInput: null, ...t };
 }
 
 /**
@@ -158,7 +166,8 @@ export class FakeEngine implements NativeEngine {
   readonly stagingBuffers = new Map<string, ArrayBuffer>();
   /** Inputs whose request data was a view of their current staging buffer. */
   zeroCopyInputs = 0;
-  stagingBuffer?: (name: string, byteLength: number) => ArrayBuffer;
+  /** What _tune() set last (the addon's compile-time defaults until then). */
+  tuning = { spinWait: true, pooledOutputs: true };
   #disposed = false;
   #disposeRequested = false;
   #tail: Promise<unknown> = Promise.resolve();
@@ -170,20 +179,36 @@ export class FakeEngine implements NativeEngine {
     this.options = options;
     const tensors = spec.tensors.map(fullDesc);
     const profiles = Math.max(1, ...tensors.map((t) => t.profiles.length));
-    const head = plan.length >= 27 ? `${plan[24]}.${plan[25]}.${plan[26]}` : null;
+    void plan;
     this.#info = {
       tensors,
       numProfiles: spec.numProfiles ?? profiles,
       deviceMemoryBytes: spec.deviceMemoryBytes ?? 1 << 20,
       device: options.device ?? 0,
       hardwareCompatibility: spec.hardwareCompatibility ?? 'none',
-      planVersion: spec.planVersion !== undefined ? spec.planVersion : head,
       logs: spec.loadLogs ?? [],
     };
-    if (!spec.withoutStagingBuffers) this.stagingBuffer = (name, byteLength) => this.#stagingBuffer(name, byteLength);
   }
 
-  #stagingBuffer(name: string, byteLength: number): ArrayBuffer {
+  /** Counters as the addon's test hook has them; only those the fake models are non-zero. */
+  _debug(): NativeEngineDebug {
+    return {
+      deviceAllocs: 0, deviceBytes: 0, pinnedAllocs: 0, pinnedBytes: 0, stagingSets: 0, calls: this.#calls, deviceFreeBytes: 0, deviceTotalBytes: 0,
+      stagingBuffers: this.stagingBuffers.size, zeroCopyInputs: this.zeroCopyInputs, copiedOutputs: 0, pooledOutputs: 0,
+      outputBlocks: 0, outputBlockBytes: 0, outputBlockAllocs: 0, outputPoolExhausted: 0,
+    };
+  }
+
+  _tune(tuning: NativeTuning): void {
+    for (const k of ['spinWait', 'pooledOutputs'] as const) {
+      const v = tuning[k];
+      if (v === undefined) continue;
+      if (typeof v !== 'boolean') throw nativeError({ code: 'ERR_INVALID_ARGUMENT', message: `_tune(): ${k} must be a boolean` });
+      this.tuning = { ...this.tuning, [k]: v };
+    }
+  }
+
+  stagingBuffer(name: string, byteLength: number): ArrayBuffer {
     if (this.#disposeRequested) throw nativeError({ code: 'ERR_DISPOSED', message: 'stagingBuffer() called on a disposed engine' });
     if (!this.#info.tensors.some((t) => t.mode === 'input' && t.name === name)) {
       throw nativeError({ code: 'ERR_INVALID_ARGUMENT', message: `stagingBuffer(): the engine has no input named '${name}'` });
@@ -248,12 +273,9 @@ export class FakeEngine implements NativeEngine {
       if (input.data.byteLength > 0 && input.data.buffer === this.stagingBuffers.get(input.name)) this.zeroCopyInputs++;
     }
     for (const d of descs) if (d.mode === 'input' && !inputs.has(d.name)) throw invalid(`input '${d.name}' not set`);
-    const { transfers = true, cudaGraph = false, spinWait = true, pooledOutputs = true, dedicatedThread = true } = request;
+    const { transfers = true, cudaGraph = false } = request;
     if (typeof transfers !== 'boolean') throw invalid('request.transfers must be a boolean');
     if (typeof cudaGraph !== 'boolean') throw invalid('request.cudaGraph must be a boolean');
-    if (typeof spinWait !== 'boolean') throw invalid('request.spinWait must be a boolean');
-    if (typeof pooledOutputs !== 'boolean') throw invalid('request.pooledOutputs must be a boolean');
-    if (typeof dedicatedThread !== 'boolean') throw invalid('request.dedicatedThread must be a boolean');
     const call: FakeInferCall = { profile, inputs, index, transfers, cudaGraph };
     const err = typeof this.spec.inferError === 'function' ? this.spec.inferError(call) : this.spec.inferError;
     if (err !== undefined) throw nativeError(err);
@@ -277,7 +299,7 @@ export class FakeEngine implements NativeEngine {
       }
       graphFallbackReason = this.#graph.failure;
     }
-    const timing = { ...DEFAULT_TIMING, ...this.spec.timing };
+    const timing: NativeTiming = { ...DEFAULT_TIMING, ...this.spec.timing };
     const extras = { graph, graphFallbackReason, inputsUploaded: uploaded, logs: this.spec.inferLogs ?? [] };
     if (!transfers) return { outputs: [], timing: { ...timing, h2dMs: uploaded ? timing.h2dMs : 0, d2hMs: 0 }, ...extras };
     const produced = (this.spec.compute ?? defaultCompute(descs))(call);
@@ -317,7 +339,8 @@ export interface FakeAddon extends NativeAddon {
   /** Engines loaded so far, in order. */
   readonly engines: FakeEngine[];
   readonly loadCalls: { readonly plan: Uint8Array; readonly options: NativeEngineOptions }[];
-  probeTensorRT?: () => NativeRuntimeInfo['tensorrt'];
+  /** Plugin libraries loaded in this "process", each once, in order (the addon's policy). */
+  readonly pluginLoads: string[];
 }
 
 /** A fake addon; see FakeAddonOptions for what can be configured. */
@@ -342,7 +365,15 @@ export function createFakeAddon(options: FakeAddonOptions = {}): FakeAddon {
     abiVersion: options.abiVersion ?? NATIVE_ABI_VERSION,
     engines: [],
     loadCalls: [],
+    pluginLoads: [],
     getRuntimeInfo: runtime,
+    async loadTensorRt() {
+      if (runtime().tensorrt.builtIn) tried = true;
+      return runtime();
+    },
+    async _createEchoEngine() {
+      throw nativeError({ code: 'ERR_CUDA', message: 'the fake addon has no echo engine' });
+    },
     async loadEngine(plan, engineOptions = {}) {
       addon.loadCalls.push({ plan, options: engineOptions });
       if (options.loadDelayMs) await sleep(options.loadDelayMs);
@@ -353,8 +384,25 @@ export function createFakeAddon(options: FakeAddonOptions = {}): FakeAddon {
       tried = true;
       const lib = runtime().tensorrt;
       if (lib.libraryError !== null) throw nativeError({ code: 'ERR_TRT_LIBRARY', message: lib.libraryError });
+      // The addon's plugin policy: each library once per process; a second engine with the same one just finds it loaded.
+      for (const path of engineOptions.plugins ?? []) {
+        if (addon.pluginLoads.includes(path)) continue;
+        if (options.plugins !== undefined && options.plugins[path] === undefined) {
+          throw nativeError({ code: 'ERR_INVALID_ARGUMENT', message: `plugin library '${path}' could not be loaded: ${path}: cannot open shared object file: No such file or directory` });
+        }
+        addon.pluginLoads.push(path);
+      }
       if (options.loadError) throw nativeError(options.loadError);
       const spec = typeof options.engine === 'function' ? options.engine(plan) : options.engine;
+      const needs = spec?.needsPlugin;
+      if (needs !== undefined && !addon.pluginLoads.some((p) => options.plugins?.[p]?.creators.includes(needs))) {
+        // TensorRT 10's lines for a plan whose plugin creator is not registered (see classify-engine-error.test.ts).
+        throw nativeError({ code: 'ERR_ENGINE_INCOMPATIBLE', message: [
+          'TensorRT 10.16.0 could not deserialize this engine',
+          `  TensorRT: [E] IPluginRegistry::getPluginCreator: Error Code 4: API Usage Error (Cannot find plugin: ${needs}, version: 1, namespace:.)`,
+          '  TensorRT: [E] IRuntime::deserializeCudaEngine: Error Code 1: Serialization (Serialization assertion creator failed.Cannot deserialize plugin since corresponding IPluginCreator not found in Plugin Registry)',
+        ].join('\n') });
+      }
       if (spec === undefined) throw nativeError({ code: 'ERR_ENGINE_INCOMPATIBLE', message: 'IRuntime::deserializeCudaEngine: Error Code 1: Serialization (Magic tag does not match)' });
       if (spec.needsHostCode && !engineOptions.allowHostCode) {
         throw nativeError({ code: 'ERR_ENGINE_HOST_CODE', message: 'IRuntime::deserializeCudaEngine: Error Code 6: API Usage Error (Cannot deserialize engine with lean runtime: host code not allowed)' });
@@ -364,11 +412,5 @@ export function createFakeAddon(options: FakeAddonOptions = {}): FakeAddon {
       return engine;
     },
   };
-  if (options.withProbe) {
-    addon.probeTensorRT = () => {
-      tried = true;
-      return runtime().tensorrt;
-    };
-  }
   return addon;
 }

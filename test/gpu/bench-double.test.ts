@@ -26,7 +26,7 @@ import { doublePresets, type DoubleEngineSpec } from '../doubles/double-engine.j
 import { fixture, repoRoot } from '../helpers/paths.js';
 import { cliContext, computeSkip, doubleSetup, EngineDir, runCli, type CliRun } from './helpers.js';
 
-const { setup, skip } = doubleSetup();
+const { setup, skip } = await doubleSetup();
 if (skip) console.log(`bench on the TensorRT double skipped: ${skip}`);
 const noCompute = computeSkip(setup);
 if (noCompute) console.log(`bench on the TensorRT double skipped: ${noCompute}`);

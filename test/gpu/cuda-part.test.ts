@@ -549,15 +549,16 @@ describe('CUDA part of the native addon (echo engine)', { skip }, () => {
       assert.equal(d.copiedOutputs, 0);
       assert.equal(d.outputBlocks, 3);
       assert.ok(d.outputBlockBytes >= 3 * n, `${d.outputBlockBytes}`);
-      const copied = await engine.infer({ inputs: [{ name: 'x', shape: [n], data: bytes(n, 4) }], pooledOutputs: false });
+      engine._tune({ pooledOutputs: false });
+      const copied = await engine.infer({ inputs: [{ name: 'x', shape: [n], data: bytes(n, 4) }] });
+      engine._tune({ pooledOutputs: true });
       assert.deepEqual(outputBytes(copied, 'x_echo'), bytes(n, 4));
       const small = await engine.infer({ inputs: [{ name: 'x', shape: [POOL_MIN_BYTES - 1], data: bytes(POOL_MIN_BYTES - 1, 5) }] });
       assert.deepEqual(outputBytes(small, 'x_echo'), bytes(POOL_MIN_BYTES - 1, 5));
       d = engine._debug();
       assert.equal(d.copiedOutputs, 2, 'pooledOutputs false and an output under the threshold are copied');
       assert.equal(d.pooledOutputs, 3);
-      const bad = await engine.infer({ inputs: [{ name: 'x', shape: [1], data: bytes(1, 1) }], pooledOutputs: 1 as never }).then(() => 'resolved', (e: { code: string }) => e.code);
-      assert.equal(bad, 'ERR_INVALID_ARGUMENT');
+      assert.throws(() => engine._tune({ pooledOutputs: 1 as never }), (e: { code?: string }) => e.code === 'ERR_INVALID_ARGUMENT');
     } finally {
       await engine.dispose();
     }
@@ -629,28 +630,31 @@ describe('CUDA part of the native addon (echo engine)', { skip }, () => {
     }
   });
 
-  test('spinWait true and false both wait for the GPU; a non-boolean is ERR_INVALID_ARGUMENT', async () => {
+  test('spinWait (test-only _tune) true and false both wait for the GPU; a non-boolean is ERR_INVALID_ARGUMENT', async () => {
     const engine = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }], delayMs: 5 });
     try {
       for (const spinWait of [true, false, undefined]) {
-        const r = await engine.infer({ ...one(8, 3), ...(spinWait === undefined ? {} : { spinWait }) });
+        if (spinWait !== undefined) engine._tune({ spinWait });
+        const r = await engine.infer(one(8, 3));
         assert.deepEqual(outputBytes(r, 'x_echo'), one(8, 3).inputs[0]!.data, `spinWait ${spinWait}`);
         assert.ok(r.timing.computeMs >= 4.5, `spinWait ${spinWait}: computeMs ${r.timing.computeMs}`);
       }
-      const bad = await engine.infer({ ...one(1, 1), spinWait: 0 as never }).then(() => 'resolved', (e: { code: string }) => e.code);
-      assert.equal(bad, 'ERR_INVALID_ARGUMENT');
+      assert.throws(() => engine._tune({ spinWait: 0 as never }), (e: { code?: string }) => e.code === 'ERR_INVALID_ARGUMENT');
+      // A request option of ABI 1 is simply not read any more.
+      const r = await engine.infer({ ...one(2, 1), spinWait: 0 } as never);
+      assert.equal(r.outputs.length, 1);
     } finally {
       await engine.dispose();
     }
   });
 
-  test('dedicatedThread true, false and mixed give the same bytes in submission order; errors keep their code on either path', async () => {
+  test('the call thread: queued calls give their own bytes in submission order; errors keep their code and do not wedge it', async () => {
     const engine = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }], delayMs: 1 });
     try {
-      // Queued concurrently, alternating paths: each call settles with its own input, in order.
+      // Queued concurrently: each call settles with its own input, in order.
       const order: number[] = [];
       const calls = Array.from({ length: 12 }, (_, i) =>
-        engine.infer({ ...one(2 + i, 100 + i), dedicatedThread: i % 3 !== 0 }).then((r) => {
+        engine.infer(one(2 + i, 100 + i)).then((r) => {
           order.push(i);
           return r;
         }),
@@ -658,19 +662,15 @@ describe('CUDA part of the native addon (echo engine)', { skip }, () => {
       const results = await Promise.all(calls);
       assert.deepEqual(order, [...Array(12).keys()]);
       for (const [i, r] of results.entries()) assert.deepEqual(outputBytes(r, 'x_echo'), one(2 + i, 100 + i).inputs[0]!.data, `call ${i}`);
-      const bad = await engine.infer({ ...one(1, 1), dedicatedThread: 'yes' as never }).then(() => 'resolved', (e: { code: string }) => e.code);
-      assert.equal(bad, 'ERR_INVALID_ARGUMENT');
     } finally {
       await engine.dispose();
     }
     const failing = await echo({ inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3] }], failEnqueue: true });
     try {
-      for (const dedicatedThread of [true, false]) {
-        const err = await failing.infer({ ...one(2, 1), dedicatedThread }).then(() => null, (e: { code: string; message: string }) => e);
-        assert.ok(err, `dedicatedThread ${dedicatedThread}: resolved`);
-        assert.equal(err.code, 'ERR_TRT', `dedicatedThread ${dedicatedThread}: ${err.message}`);
-        assert.match(err.message, /failEnqueue/);
-      }
+      const err = await failing.infer(one(2, 1)).then(() => null, (e: { code: string; message: string }) => e);
+      assert.ok(err, 'resolved');
+      assert.equal(err.code, 'ERR_TRT', err.message);
+      assert.match(err.message, /failEnqueue/);
       // A failed call does not wedge the thread: the engine still answers (and still fails the same way).
       const again = await failing.infer(one(2, 1)).then(() => 'resolved', (e: { code: string }) => e.code);
       assert.equal(again, 'ERR_TRT');

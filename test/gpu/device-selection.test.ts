@@ -23,7 +23,7 @@ import { doublePresets } from '../doubles/double-engine.js';
 import { fixture } from '../helpers/paths.js';
 import { cliContext, computeSkip, doubleSetup, EngineDir, runCli, type CliRun } from './helpers.js';
 
-const { setup, skip } = doubleSetup();
+const { setup, skip } = await doubleSetup();
 if (skip) console.log(`device selection tests skipped: ${skip}`);
 const noCompute = computeSkip(setup);
 const devices = setup?.runtime.devices ?? [];

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadAddon, runtimeInfoOf } from '../../src/backends/tensorrt/load-addon.js';
+import { loadAddon, probedRuntimeInfo } from '../../src/backends/tensorrt/load-addon.js';
 import type { NativeAddon, NativeEngine, NativeEngineDebug, NativeRuntimeInfo } from '../../src/backends/tensorrt/native-contract.js';
 import { floatToHalf } from '../../src/tensor/dtype.js';
 import { writeDoubleEngine, type DoubleEngineSpec } from '../doubles/double-engine.js';
@@ -44,15 +44,16 @@ export interface DoubleSetup {
  * They need: $TRT_PARITY_LIBNVINFER, an addon built with TensorRT headers that loads that library,
  * and a CUDA device (or the fake-CUDA addon together with TRT_DOUBLE_CPU_ONLY=1 for a dry run).
  */
-export function doubleSetup(env: NodeJS.ProcessEnv = process.env): { setup: DoubleSetup | null; skip: string | false } {
+export async function doubleSetup(env: NodeJS.ProcessEnv = process.env): Promise<{ setup: DoubleSetup | null; skip: string | false }> {
   const libPath = env[LIBNVINFER_ENV];
   if (libPath === undefined || libPath === '') {
     return { setup: null, skip: `${LIBNVINFER_ENV} is not set (point it at the TensorRT double, build/trt-double/libnvinfer.so.10; scripts/gpu-suite.sh does)` };
   }
   const load = loadAddon();
   if (!load.ok) return { setup: null, skip: `the addon does not load from ${load.path}: ${load.problem.message}` };
-  const runtime = runtimeInfoOf(load.addon);
-  if ('error' in runtime) return { setup: null, skip: `getRuntimeInfo() threw: ${runtime.error}` };
+  // getRuntimeInfo never loads libnvinfer (ABI 2): load it on the addon's worker thread first.
+  const runtime = await probedRuntimeInfo(load.addon);
+  if ('error' in runtime) return { setup: null, skip: `loadTensorRt() failed: ${runtime.error}` };
   if (!runtime.tensorrt.builtIn) return { setup: null, skip: 'the addon was built without TensorRT headers (TENSORRT_ROOT=... node scripts/build-native.mjs --strict)' };
   const cpuOnly = env[CPU_ONLY_ENV] === '1';
   if (runtime.devices.length === 0) return { setup: null, skip: `no usable GPU: ${runtime.cudaError ?? 'no devices'}` };

@@ -27,7 +27,7 @@ import type { Tensor } from '../../src/tensor/types.js';
 import { doublePresets, writeDoubleEngine } from '../doubles/double-engine.js';
 import { affineReference, computeSkip, describeFloat32Difference, doubleSetup, EngineDir, uniform, type DebugEngine } from './helpers.js';
 
-const { setup, skip: setupSkip } = doubleSetup();
+const { setup, skip: setupSkip } = await doubleSetup();
 const devices = setup?.runtime.devices.map((d) => d.index) ?? [];
 const skip = setupSkip || (devices.length < 2 ? `needs 2 GPUs, found ${devices.length}` : false);
 if (skip) console.log(`multi-device tests skipped: ${skip}`);

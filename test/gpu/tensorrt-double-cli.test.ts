@@ -19,7 +19,7 @@ import { doublePresets, type DoubleEngineSpec } from '../doubles/double-engine.j
 import { fixture, repoRoot } from '../helpers/paths.js';
 import { affineReference, cliContext, computeSkip, doubleSetup, EngineDir, runCli } from './helpers.js';
 
-const { setup, skip } = doubleSetup();
+const { setup, skip } = await doubleSetup();
 if (skip) console.log(`TensorRT double CLI tests skipped: ${skip}`);
 const noCompute = computeSkip(setup);
 

@@ -24,7 +24,7 @@ import {
   doubleSetup, EngineDir, nonzeroReference, uniform, type DebugEngine,
 } from './helpers.js';
 
-const { setup, skip } = doubleSetup();
+const { setup, skip } = await doubleSetup();
 if (skip) console.log(`TensorRT double tests skipped: ${skip}`);
 const noCompute = computeSkip(setup);
 if (noCompute) console.log(`TensorRT double tests that need results skipped: ${noCompute}`);

@@ -11,8 +11,8 @@ import { repoRoot } from '../helpers/paths.js';
 import { NATIVE_ABI_VERSION } from '../../src/backends/tensorrt/native-contract.js';
 import type { NativeAddon, NativeEngine } from '../../src/backends/tensorrt/native-contract.js';
 
-/** The test-only echo engine factory (proposed as an optional `_createEchoEngine?` in the contract). */
-type EchoAddon = NativeAddon & {
+/** The addon, its echo factory called with deliberately bad specs (the contract types the good ones). */
+type EchoAddon = Omit<NativeAddon, '_createEchoEngine'> & {
   _createEchoEngine(spec: unknown, options?: { device?: number }): Promise<NativeEngine>;
 };
 
@@ -93,13 +93,13 @@ describe('native addon on this machine', { skip: skipAddon }, () => {
   test('loads and speaks ABI version 1', () => {
     const addon = load();
     assert.equal(addon.abiVersion, NATIVE_ABI_VERSION);
-    assert.equal(addon.abiVersion, 1);
-    for (const fn of ['getRuntimeInfo', 'loadEngine', '_createEchoEngine'] as const) assert.equal(typeof addon[fn], 'function');
+    assert.equal(addon.abiVersion, 2);
+    for (const fn of ['getRuntimeInfo', 'loadTensorRt', 'loadEngine', '_createEchoEngine'] as const) assert.equal(typeof addon[fn], 'function');
   });
 
   test('getRuntimeInfo never throws and describes CUDA', () => {
     const info = load().getRuntimeInfo();
-    assert.equal(info.abiVersion, 1);
+    assert.equal(info.abiVersion, 2);
     assert.ok(info.cudaRuntimeVersion >= 12000, `cudaRuntimeVersion ${info.cudaRuntimeVersion}`);
     assert.equal(info.cudaRuntimeVersion, status?.cuda?.cudartVersion, 'statically linked runtime = toolkit headers');
     if (info.devices.length === 0) {
@@ -125,8 +125,24 @@ describe('native addon on this machine', { skip: skipAddon }, () => {
     } else {
       assert.equal(trt.headerVersion, status?.tensorrt.headerVersion);
       assert.match(String(trt.libraryName), /libnvinfer|\//);
-      assert.ok((trt.libraryVersion === null) !== (trt.libraryError === null), 'either a version or an error');
     }
+  });
+
+  test('getRuntimeInfo never loads libnvinfer; loadTensorRt does, off the JS thread, and then it is known', async () => {
+    const addon = load();
+    const before = addon.getRuntimeInfo().tensorrt;
+    if (!before.builtIn) {
+      assert.deepEqual((await addon.loadTensorRt()).tensorrt, before);
+      return;
+    }
+    // Nothing in this process loaded an engine yet (this file asks loadEngine only in a later test).
+    assert.equal(before.libraryVersion, null);
+    assert.equal(before.libraryError, null);
+    const pending = addon.loadTensorRt();
+    assert.ok(pending instanceof Promise);
+    const trt = (await pending).tensorrt;
+    assert.ok((trt.libraryVersion === null) !== (trt.libraryError === null), 'either a version or an error');
+    assert.deepEqual(addon.getRuntimeInfo().tensorrt, trt, 'remembered once tried');
   });
 
   test('loadEngine rejects cleanly', async () => {

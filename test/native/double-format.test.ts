@@ -39,8 +39,9 @@ describe('writeDoubleEngine byte layout (FORMAT.md)', () => {
   test('affine header at hand-computed offsets', () => {
     // 64 header + input (4+5+3 pad + 8 + 4*8 dims + 3*4*8 profile = 148) + output (4+6+2+8+32 = 52) + 6 floats (24)
     assert.equal(bytes.length, 288);
-    assert.equal(ascii(bytes, 0, 8), 'TRTDOUBL');
-    assert.equal(v.getUint32(8, true), 1);
+    assert.equal(ascii(bytes, 0, 4), 'ftrt', 'the magic of real TensorRT 8+ plans');
+    assert.equal(ascii(bytes, 4, 8), 'TRTD');
+    assert.equal(v.getUint32(8, true), 2);
     assert.equal(v.getUint32(12, true), 0);
     assert.equal(v.getBigUint64(16, true), 288n);
     assert.deepEqual([bytes[24], bytes[25], bytes[26], bytes[27]], [10, 16, 0, 0]);
@@ -154,5 +155,30 @@ describe('what tests vary', () => {
       { ...ok, tensors: [{ ...input, shape: [-2, 3, -1, -1] }, output] },
     ];
     for (const spec of bad) assert.throws(() => writeDoubleEngine(spec), RangeError);
+  });
+});
+
+describe('format 2: what real plans share, plugins and aliases', () => {
+  test('plan-file.ts reads a double plan as a real ftrt plan: size at 16, four-part version at 24..27', async () => {
+    const { parsePlanFile } = await import('../../src/backends/tensorrt/plan-file.js');
+    const bytes = writeDoubleEngine({ ...doublePresets.affine({ trtVersion: V10 }), trtBuild: 32 });
+    const info = parsePlanFile(bytes, bytes.length, 'double.engine');
+    assert.equal(info.format, 'ftrt');
+    assert.equal(info.declaredBytes, bytes.length);
+    assert.equal(info.version, '10.16.0.32');
+  });
+
+  test('needs-plugin is flag bit 1; an alias is 1 + the input\'s I/O index in the record\'s u16 at rank+1', () => {
+    const spec = doublePresets.cacheUpdate({ trtVersion: V10 });
+    const plain = writeDoubleEngine(spec);
+    const plugin = writeDoubleEngine({ ...spec, needsPlugin: true });
+    assert.equal(view(plain).getUint32(12, true), 0);
+    assert.equal(view(plugin).getUint32(12, true), 2);
+    // cache (input 0), update (input 1), cache_out (output, alias of tensor 0): find its record by name.
+    const at = Buffer.from(plain).indexOf('cache_out');
+    const record = at + 12; // 'cache_out' is 9 bytes, padded to 12
+    assert.deepEqual([...plain.subarray(record, record + 6)], [2, 0, 0, 0, 0, 2], 'output, float32, device, linear, not a shape tensor, rank 2');
+    assert.equal(view(plain).getUint16(record + 6, true), 1, 'aliases tensor 0 (cache)');
+    assert.throws(() => writeDoubleEngine({ ...spec, tensors: spec.tensors.map((t) => (t.name === 'cache_out' ? { ...t, aliasOf: 'cache_out' } : t)) }), RangeError);
   });
 });

@@ -24,9 +24,10 @@ namespace {
 
 using nvinfer1::Dims;
 
-Shape fromDims(const Dims& d) {
+/** nullopt for nbDims == -1, TensorRT's "no valid shape" (an invalid output, or an unknown name): never a scalar. */
+std::optional<Shape> fromDims(const Dims& d) {
+  if (d.nbDims < 0) return std::nullopt;
   Shape s;
-  if (d.nbDims < 0) return s;
   for (int i = 0; i < d.nbDims && i < Dims::MAX_DIMS; ++i) s.push_back(static_cast<int64_t>(d.d[i]));
   return s;
 }
@@ -91,12 +92,6 @@ std::string hardwareCompatibilityName(int level) {
   }
 }
 
-/** Bytes 24..26 of a plan hold the builder's TensorRT version (undocumented; only used in messages). */
-std::optional<std::string> planVersionOf(const std::vector<uint8_t>& plan) {
-  if (plan.size() < 27) return std::nullopt;
-  return std::to_string(plan[24]) + "." + std::to_string(plan[25]) + "." + std::to_string(plan[26]);
-}
-
 /** Whether any error/warning line mentions one of `needles` (lower case). */
 bool logsMention(const std::vector<std::string>& lines, std::initializer_list<const char*> needles) {
   for (std::string l : lines) {
@@ -125,17 +120,30 @@ class SlotAllocator final : public nvinfer1::IOutputAllocator {
 #endif
   void notifyShape(char const*, Dims const& dims) noexcept override {
     try {
-      shape_ = fromDims(dims);
-      notified_ = true;
+      std::optional<Shape> s = fromDims(dims);
+      // NVIDIA/TensorRT#4744: notifyShape may report -1 for a dimension that was already known
+      // before enqueue; the context's shape from before the call is the answer for those.
+      if (s && s->size() == expected_.size()) {
+        for (std::size_t i = 0; i < s->size(); ++i) {
+          if ((*s)[i] < 0 && expected_[i] >= 0) (*s)[i] = expected_[i];
+        }
+      }
+      if (!s && !expected_.empty()) s = expected_;
+      if (s) {
+        shape_ = std::move(*s);
+        notified_ = true;
+      }
     } catch (...) {
       error_ = "out of memory recording an output shape";
     }
   }
 
-  void arm(DeviceBuffer* slot) noexcept {
+  /** `expected`: the output's shape as the context gave it before enqueue (-1 for data-dependent dims). */
+  void arm(DeviceBuffer* slot, Shape expected = {}) noexcept {
     slot_ = slot;
     notified_ = false;
     error_.clear();
+    expected_ = std::move(expected);
   }
   bool notified() const noexcept { return notified_; }
   const Shape& shape() const noexcept { return shape_; }
@@ -162,6 +170,7 @@ class SlotAllocator final : public nvinfer1::IOutputAllocator {
 
   DeviceBuffer* slot_ = nullptr;
   Shape shape_;
+  Shape expected_;
   bool notified_ = false;
   std::string error_;
 };
@@ -178,17 +187,12 @@ class TrtExecutor final : public Executor {
   TrtExecutor(const std::vector<uint8_t>& plan, const TrtLoadOptions& options) : logLevel_(options.logLevel) {
     const TrtLibrary& lib = trtLibrary();
     desc_.device = options.device;
-    desc_.planVersion = planVersionOf(plan);
     LogCapture capture(&desc_.logs, logLevel_);
     runtime_.reset(static_cast<nvinfer1::IRuntime*>(
         lib.createRuntime(static_cast<void*>(static_cast<nvinfer1::ILogger*>(&trtLogger())), NV_TENSORRT_VERSION)));
     if (!runtime_) fail("ERR_TRT_LIBRARY", "createInferRuntime failed (" + lib.name + " " + lib.version + ")" + logTail(desc_.logs));
     runtime_->setEngineHostCodeAllowed(options.allowHostCode);
-    for (const std::string& path : options.plugins) {
-      if (runtime_->getPluginRegistry().loadLibrary(path.c_str()) == nullptr) {
-        fail("ERR_INVALID_ARGUMENT", "plugin library '" + path + "' could not be loaded" + logTail(desc_.logs));
-      }
-    }
+    for (const std::string& path : options.plugins) loadPluginLibrary(runtime_->getPluginRegistry(), path, desc_.logs, logLevel_);
     engine_.reset(runtime_->deserializeCudaEngine(plan.data(), plan.size()));
     if (!engine_) failDeserialize(lib, options);
     describe();
@@ -203,7 +207,8 @@ class TrtExecutor final : public Executor {
     }
     allocators_.resize(desc_.tensors.size());
     for (std::size_t i = 0; i < desc_.tensors.size(); ++i) {
-      if (desc_.tensors[i].isInput) continue;
+      // Host and aliased outputs are bound to memory the session owns (bindOutput): TensorRT must not reallocate them.
+      if (desc_.tensors[i].isInput || desc_.tensors[i].onHost || desc_.tensors[i].aliasOf >= 0) continue;
       allocators_[i] = std::make_unique<SlotAllocator>();
       if (!context_->setOutputAllocator(desc_.tensors[i].name.c_str(), allocators_[i].get())) {
         fail("ERR_TRT", "setOutputAllocator('" + desc_.tensors[i].name + "') failed" + logTail(desc_.logs));
@@ -282,14 +287,29 @@ class TrtExecutor final : public Executor {
     }
   }
 
-  Shape outputShape(std::size_t tensor) override { return fromDims(context_->getTensorShape(desc_.tensors[tensor].name.c_str())); }
+  Shape outputShape(std::size_t tensor) override {
+    std::optional<Shape> s = fromDims(context_->getTensorShape(desc_.tensors[tensor].name.c_str()));
+    if (!s) {
+      fail("ERR_TRT", "TensorRT gives no shape for output '" + desc_.tensors[tensor].name +
+                          "' (getTensorShape returned nbDims -1: the output is invalid for these inputs)" + tail());
+    }
+    return *s;
+  }
 
   void setOutputBuffer(std::size_t tensor, DeviceBuffer& slot, bool shapeKnown) override {
-    allocators_[tensor]->arm(&slot);
+    allocators_[tensor]->arm(&slot, outputShape(tensor));
     // With the shape known, also bind the address: TensorRT then offers it to the allocator as currentMemory.
     if (shapeKnown && !context_->setTensorAddress(desc_.tensors[tensor].name.c_str(), slot.get())) {
       fail("ERR_TRT", "setTensorAddress('" + desc_.tensors[tensor].name + "') failed" + tail());
     }
+  }
+
+  void bindOutput(std::size_t tensor, void* address) override {
+    const TensorDesc& t = desc_.tensors[tensor];
+    if (!t.onHost && reinterpret_cast<std::uintptr_t>(address) % kDeviceAlignment != 0) {
+      fail("ERR_CUDA", "output '" + t.name + "' device address is not 256-byte aligned");
+    }
+    if (!context_->setTensorAddress(t.name.c_str(), address)) fail("ERR_TRT", "setTensorAddress('" + t.name + "') failed" + tail());
   }
 
   void enqueue(cudaStream_t stream) override {
@@ -303,6 +323,7 @@ class TrtExecutor final : public Executor {
   }
 
   Shape finalOutputShape(std::size_t tensor) override {
+    if (!allocators_[tensor]) return outputShape(tensor);  // host or aliased: shapes known before enqueue
     const SlotAllocator& a = *allocators_[tensor];
     Shape s = a.notified() ? a.shape() : outputShape(tensor);
     allocators_[tensor]->arm(nullptr);
@@ -325,11 +346,8 @@ class TrtExecutor final : public Executor {
       fail("ERR_CUDA", "TensorRT " + lib.version + " could not load this engine onto CUDA device " + std::to_string(options.device) +
                            logTail(desc_.logs));
     }
-    std::string built = desc_.planVersion ? " (the plan header says it was built by TensorRT " + *desc_.planVersion + ")" : "";
-    fail("ERR_ENGINE_INCOMPATIBLE", "TensorRT " + lib.version + " could not deserialize this engine" + built +
-                                        "; an engine only runs on the TensorRT version and GPU it was built for, so rebuild it "
-                                        "here (e.g. trtexec --onnx=model.onnx --saveEngine=model.engine)" +
-                                        logTail(desc_.logs));
+    // Why is TensorRT's to say: its log lines follow, and the TypeScript side classifies them.
+    fail("ERR_ENGINE_INCOMPATIBLE", "TensorRT " + lib.version + " could not deserialize this engine" + logTail(desc_.logs));
   }
 
   void describe() {
@@ -346,6 +364,7 @@ class TrtExecutor final : public Executor {
     desc_.hardwareCompatibility = hardwareCompatibilityName(static_cast<int>(engine_->getHardwareCompatibilityLevel()));
 
     const int32_t n = engine_->getNbIOTensors();
+    std::vector<std::pair<std::size_t, std::string>> aliasNames;  // (output index, input name)
     for (int32_t i = 0; i < n; ++i) {
       char const* name = engine_->getIOTensorName(i);
       if (name == nullptr) fail("ERR_TRT", "getIOTensorName(" + std::to_string(i) + ") returned null" + logTail(desc_.logs));
@@ -358,9 +377,23 @@ class TrtExecutor final : public Executor {
       if (t.dtype.rfind("unknown", 0) == 0) {
         fail("ERR_ENGINE_UNSUPPORTED", "tensor '" + t.name + "' has a data type this addon does not know: " + t.dtype);
       }
-      t.shape = fromDims(engine_->getTensorShape(name));
+      std::optional<Shape> shape = fromDims(engine_->getTensorShape(name));
+      if (!shape) fail("ERR_TRT", "TensorRT gives no shape for tensor '" + t.name + "' (getTensorShape returned nbDims -1)" + logTail(desc_.logs));
+      t.shape = std::move(*shape);
       t.onHost = engine_->getTensorLocation(name) == nvinfer1::TensorLocation::kHOST;
       t.isShapeTensor = engine_->isShapeInferenceIO(name);
+#if TRTP_TRT_AT_LEAST(10, 15)
+      if (!t.isInput) {
+        char const* alias = engine_->getAliasedInputTensor(name);
+        if (alias != nullptr) aliasNames.emplace_back(desc_.tensors.size(), alias);
+      }
+#endif
+      if (!t.isInput && t.onHost && (!t.isShapeTensor || !volumeOf(t.shape))) {
+        // TensorRT writes a host output's values to the bound address in inferShapes/enqueueV3; we can give it
+        // fixed pinned memory only when its size is known at load.
+        fail("ERR_ENGINE_UNSUPPORTED", "output '" + t.name + "' lives on the host with shape " + shapeText(t.shape) +
+                                           "; trt-parity runs host outputs only when they are shape tensors of a fixed size");
+      }
       for (int p = 0; p < desc_.numProfiles; ++p) {
         const auto format = engine_->getTensorFormat(name, p);
         char const* fdesc = engine_->getTensorFormatDesc(name, p);
@@ -378,15 +411,27 @@ class TrtExecutor final : public Executor {
       }
       desc_.tensors.push_back(std::move(t));
     }
+    // An aliased output shares its input's device memory, as trtexec binds it (sampleInference.cpp addBinding).
+    for (const auto& [out, input] : aliasNames) {
+      TensorDesc& o = desc_.tensors[out];
+      for (std::size_t k = 0; k < desc_.tensors.size(); ++k) {
+        if (desc_.tensors[k].isInput && desc_.tensors[k].name == input) o.aliasOf = static_cast<int>(k);
+      }
+      if (o.aliasOf < 0 || desc_.tensors[static_cast<std::size_t>(o.aliasOf)].onHost ||
+          desc_.tensors[static_cast<std::size_t>(o.aliasOf)].dtype != o.dtype || o.onHost) {
+        fail("ERR_ENGINE_UNSUPPORTED", "output '" + o.name + "' must share memory with input '" + input +
+                                           "' (getAliasedInputTensor), which is not a device input of the same dtype");
+      }
+    }
   }
 
   ProfileShapes profileOf(const TensorDesc& t, int p) {
     using nvinfer1::OptProfileSelector;
     ProfileShapes out;
     char const* name = t.name.c_str();
-    out.min = fromDims(engine_->getProfileShape(name, p, OptProfileSelector::kMIN));
-    out.opt = fromDims(engine_->getProfileShape(name, p, OptProfileSelector::kOPT));
-    out.max = fromDims(engine_->getProfileShape(name, p, OptProfileSelector::kMAX));
+    out.min = fromDims(engine_->getProfileShape(name, p, OptProfileSelector::kMIN)).value_or(Shape{});
+    out.opt = fromDims(engine_->getProfileShape(name, p, OptProfileSelector::kOPT)).value_or(Shape{});
+    out.max = fromDims(engine_->getProfileShape(name, p, OptProfileSelector::kMAX)).value_or(Shape{});
     if (!t.isShapeTensor || !t.onHost) return out;
     // A shape tensor has a static shape (its values are what vary): [] holds one value, [k] holds k.
     auto count = volumeOf(t.shape);
@@ -395,6 +440,19 @@ class TrtExecutor final : public Executor {
     auto read = [&](OptProfileSelector sel, std::vector<int64_t>& dst) -> bool {
 #if TRTP_TRT_AT_LEAST(10, 11)
       int64_t const* v = engine_->getProfileTensorValuesV2(name, p, sel);
+#if NV_TENSORRT_MAJOR == 10
+      if (v == nullptr) {
+        // 10.11-10.x return nullptr here for profiles built with the int32 setShapeValues (Polygraphy
+        // still builds them so); the deprecated getter has those values. 11 removed both.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+        int32_t const* w = engine_->getProfileTensorValues(name, p, sel);
+#pragma GCC diagnostic pop
+        if (w == nullptr) return false;
+        dst.assign(w, w + k);
+        return true;
+      }
+#endif
 #elif TRTP_TRT_AT_LEAST(10, 0)
       int32_t const* v = engine_->getProfileTensorValues(name, p, sel);
 #else
@@ -429,12 +487,12 @@ class TrtExecutor final : public Executor {
 
 bool trtBuiltIn() noexcept { return true; }
 
-TrtRuntimeInfo trtRuntimeInfo() noexcept {
+TrtRuntimeInfo trtRuntimeInfo(bool load) noexcept {
   TrtRuntimeInfo info;
   info.builtIn = true;
   try {
     info.headerVersion = trtHeaderVersion();
-    TrtLibraryState s = trtLibraryState();
+    TrtLibraryState s = trtLibraryState(load);
     info.libraryName = s.name;
     info.libraryVersion = s.version;
     info.libraryError = s.error;

@@ -2,8 +2,10 @@
 
 #include <dlfcn.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
+#include <set>
 
 #include "../native_error.h"
 #include "trt_logger.h"
@@ -28,6 +30,7 @@ std::string dlText() {
 
 struct State {
   std::once_flag once;
+  std::atomic<bool> loaded{false};  // set once load() has run (successfully or not)
   TrtLibrary lib;
   std::string error;  // empty when loaded
 };
@@ -95,15 +98,17 @@ const TrtLibrary& trtLibrary() {
     } catch (const std::exception& e) {
       s.error = e.what();
     }
+    s.loaded.store(true);
   });
   if (!s.error.empty()) fail("ERR_TRT_LIBRARY", s.error);
   return s.lib;
 }
 
-TrtLibraryState trtLibraryState() noexcept {
+TrtLibraryState trtLibraryState(bool load) noexcept {
   TrtLibraryState out;
   try {
     out.name = libraryName();
+    if (!load && !state().loaded.load()) return out;  // not tried yet, and not to be tried on this thread
     const TrtLibrary& lib = trtLibrary();
     out.name = lib.name;
     out.version = lib.version;
@@ -113,6 +118,23 @@ TrtLibraryState trtLibraryState() noexcept {
     if (!s.lib.version.empty()) out.version = s.lib.version;
   }
   return out;
+}
+
+void loadPluginLibrary(nvinfer1::IPluginRegistry& registry, const std::string& path, std::vector<std::string>& logs, int logLevel) {
+  static std::mutex* mutex = new std::mutex();
+  static std::set<std::string>* loaded = new std::set<std::string>();  // never unloaded, as the creators live in them
+  std::lock_guard<std::mutex> lock(*mutex);
+  if (loaded->count(path) != 0) return;
+  (void)dlerror();
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) fail("ERR_INVALID_ARGUMENT", "plugin library '" + path + "' could not be loaded: " + dlText());
+  loaded->insert(path);
+  const bool dynamic = dlsym(handle, "getCreators") != nullptr || dlsym(handle, "getPluginCreators") != nullptr;
+  if (!dynamic) return;
+  if (registry.loadLibrary(path.c_str()) == nullptr && logLevel >= 2) {
+    logs.push_back("[W] trt-parity: IPluginRegistry::loadLibrary('" + path +
+                   "') returned null after the library loaded; its creators are probably registered already (continuing)");
+  }
 }
 
 }  // namespace trtp

@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "trt_version.h"
 
 namespace trtp {
 
@@ -31,7 +34,22 @@ struct TrtLibraryState {
   std::optional<std::string> error;
 };
 
-/** Tries to load; never throws. */
-TrtLibraryState trtLibraryState() noexcept;
+/**
+ * Never throws. With `load`, loads libnvinfer first (a dlopen that can take seconds with the real
+ * library: call it off the JS thread); without, reports only what an earlier load found (version
+ * and error null when none was tried yet).
+ */
+TrtLibraryState trtLibraryState(bool load) noexcept;
+
+/**
+ * Loads a plugin library once per process, as trtexec does: dlopen first (libraries built with
+ * REGISTER_TENSORRT_PLUGIN register their creators from static initializers), then
+ * IPluginRegistry::loadLibrary only when the library exports the dynamic-plugin entry points
+ * (getCreators / getPluginCreators). loadLibrary "will fail and return nullptr if any of the plugins
+ * are already registered", so its nullptr after a successful dlopen is a warning in `logs`, not an
+ * error. A library already loaded in this process (same path) is not loaded again. Throws
+ * ERR_INVALID_ARGUMENT when dlopen fails.
+ */
+void loadPluginLibrary(nvinfer1::IPluginRegistry& registry, const std::string& path, std::vector<std::string>& logs, int logLevel);
 
 }  // namespace trtp

@@ -36,13 +36,6 @@ export type AddonLoad =
   | { readonly ok: true; readonly addon: NativeAddon; readonly path: string }
   | { readonly ok: false; readonly path: string; readonly problem: TensorRtProblem };
 
-/**
- * Proposed addition to the contract (not in native-contract.ts yet): dlopen libnvinfer now and
- * report the outcome, so that `doctor` can tell a missing libnvinfer before any engine is loaded.
- * Used only when the addon has it.
- */
-type ProbingAddon = NativeAddon & { probeTensorRT?: () => NativeRuntimeInfo['tensorrt'] };
-
 let rootCache: string | undefined;
 const loadCache = new Map<string, AddonLoad>();
 let injected: AddonLoad | undefined;
@@ -118,7 +111,7 @@ export function readNativeStatus(root: string = packageRoot()): { status: Native
 function validateModule(mod: unknown, path: string): AddonLoad {
   const m = (typeof mod === 'object' || typeof mod === 'function') && mod !== null ? (mod as Record<string, unknown>) : {};
   const abi = m['abiVersion'];
-  if (abi !== NATIVE_ABI_VERSION || typeof m['getRuntimeInfo'] !== 'function' || typeof m['loadEngine'] !== 'function') {
+  if (abi !== NATIVE_ABI_VERSION || typeof m['getRuntimeInfo'] !== 'function' || typeof m['loadEngine'] !== 'function' || typeof m['loadTensorRt'] !== 'function') {
     return { ok: false, path, problem: explainAbiMismatch(path, typeof abi === 'number' ? abi : undefined) };
   }
   return { ok: true, addon: mod as NativeAddon, path };
@@ -151,15 +144,26 @@ export function loadAddon(options: LoadAddonOptions = {}): AddonLoad {
 }
 
 /**
- * getRuntimeInfo(), with libnvinfer probed when the addon can (see ProbingAddon).
- * The contract says it never throws; if it does anyway, that is reported, not swallowed.
+ * getRuntimeInfo(): what the addon knows now, without loading libnvinfer (its version and error
+ * are null until loadTensorRt or an engine load tried). The contract says it never throws; if it
+ * does anyway, that is reported, not swallowed.
  */
 export function runtimeInfoOf(addon: NativeAddon): NativeRuntimeInfo | { error: string } {
   try {
-    const info = addon.getRuntimeInfo();
-    const probe = (addon as ProbingAddon).probeTensorRT;
-    if (typeof probe !== 'function' || !info.tensorrt.builtIn) return info;
-    return { ...info, tensorrt: probe.call(addon) };
+    return addon.getRuntimeInfo();
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
+ * The runtime info after loading libnvinfer on the addon's worker thread (the dlopen of the real
+ * library takes seconds, so never on the JS thread), so that a missing or wrong libnvinfer shows
+ * before any engine is loaded (`doctor`). Never rejects.
+ */
+export async function probedRuntimeInfo(addon: NativeAddon): Promise<NativeRuntimeInfo | { error: string }> {
+  try {
+    return await addon.loadTensorRt();
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };
   }
@@ -167,7 +171,8 @@ export function runtimeInfoOf(addon: NativeAddon): NativeRuntimeInfo | { error: 
 
 /**
  * Can TensorRT engines run on GPU `device` here? Loads the addon if needed and checks the ABI,
- * TensorRT in the build, the driver, the GPUs and libnvinfer (when the addon can probe it).
+ * TensorRT in the build, the driver, the GPUs and libnvinfer when it was loaded already (see
+ * probedRuntimeInfo; otherwise a libnvinfer problem shows when the engine loads).
  * Never throws.
  */
 export function checkTensorRtAvailability(options: LoadAddonOptions & { readonly device?: number } = {}): Availability {

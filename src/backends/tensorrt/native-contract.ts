@@ -7,7 +7,7 @@
  */
 
 /** Bumped whenever this contract changes; the loader refuses an addon built for another value. */
-export const NATIVE_ABI_VERSION = 1;
+export const NATIVE_ABI_VERSION = 2;
 
 /** TensorRT data types by name. fp16/bf16 come back as raw bits; fp8/int4/fp4/e8m0 are described but not run. */
 export type NativeDType =
@@ -40,7 +40,10 @@ export interface NativeRuntimeInfo {
     readonly headerVersion: string | null;
     /** The library file that would be (or was) dlopen'ed, e.g. "libnvinfer.so.10" or $TRT_PARITY_LIBNVINFER. */
     readonly libraryName: string | null;
-    /** Version reported by the loaded library's getInferLibVersion, "10.16.0"; null when it could not be loaded. */
+    /**
+     * Version reported by the loaded library's getInferLibVersion, "10.16.0"; null when it could not be
+     * loaded, or was not tried yet (getRuntimeInfo never loads it: loadTensorRt and loadEngine do).
+     */
     readonly libraryVersion: string | null;
     /** Why the library could not be loaded (dlopen/dlsym text, or a major-version mismatch); null when it loaded or was not tried. */
     readonly libraryError: string | null;
@@ -70,6 +73,12 @@ export interface NativeTensorDesc {
   readonly isShapeTensor: boolean;
   /** One entry per optimization profile (inputs only; empty for outputs). */
   readonly profiles: readonly NativeProfileShapes[];
+  /**
+   * Outputs only: the input whose device memory this output shares (getAliasedInputTensor, TensorRT
+   * 10.15+, e.g. KVCacheUpdate): TensorRT updates that buffer in place and the output is read from it.
+   * null otherwise.
+   */
+  readonly aliasedInput: string | null;
 }
 
 export interface NativeEngineInfo {
@@ -81,8 +90,6 @@ export interface NativeEngineInfo {
   readonly device: number;
   /** "none" | "ampere+" | "same-compute-capability" (8.6+); "unknown" where the API is absent. */
   readonly hardwareCompatibility: string;
-  /** TensorRT version that built the plan, read from plan bytes 24–26 (undocumented; only for messages); null when the plan is too short. */
-  readonly planVersion: string | null;
   /** Log lines TensorRT printed while loading (warnings included). */
   readonly logs: readonly string[];
 }
@@ -92,7 +99,12 @@ export interface NativeEngineOptions {
   readonly device?: number;
   /** setEngineHostCodeAllowed: needed for version-compatible plans with an embedded lean runtime. Defaults to false. */
   readonly allowHostCode?: boolean;
-  /** Plugin libraries to load (IPluginRegistry::loadLibrary) before deserializing. */
+  /**
+   * Plugin libraries to load before deserializing, once per process each (the same path again is not
+   * reloaded): dlopen, which runs REGISTER_TENSORRT_PLUGIN registrations, then
+   * IPluginRegistry::loadLibrary only for libraries exporting getCreators/getPluginCreators; a null
+   * from it after a successful dlopen is a warning in the logs. Give absolute paths.
+   */
   readonly plugins?: readonly string[];
   /** Minimum severity of TensorRT log lines kept: "error" | "warning" | "info" | "verbose". Defaults to "warning". */
   readonly logLevel?: 'error' | 'warning' | 'info' | 'verbose';
@@ -127,30 +139,6 @@ export interface NativeInferRequest {
    * captured, or have data-dependent output shapes, run a plain enqueue ('fallback', with the reason).
    */
   readonly cudaGraph?: boolean;
-  /**
-   * Defaults to true. True polls the call's last CUDA event for up to 2 ms before sleeping on it
-   * (trtexec --useSpinWait), which saves the tens of microseconds a sleeping thread takes to wake,
-   * at the price of one busy CPU core for the wait; calls whose GPU work takes longer sleep for the
-   * rest. With true the JS thread's event loop also polls (does not sleep) while the call is in
-   * flight, for at most 2 ms after the latest call started, so completion is seen without a wake-up.
-   * False turns off both: the worker always sleeps (cudaEventBlockingSync) and so does the loop.
-   */
-  readonly spinWait?: boolean;
-  /**
-   * Defaults to true. True copies outputs of 64 KiB or more from the device straight into pinned
-   * blocks of a per-engine pool and hands those to JavaScript as the output ArrayBuffers, so the
-   * main thread neither zero-fills nor copies them; a block returns to the pool when its ArrayBuffer
-   * is garbage-collected. When the pool is at its cap (64 blocks or 256 MiB), outputs are copied as
-   * with false. Either way the caller owns the memory.
-   */
-  readonly pooledOutputs?: boolean;
-  /**
-   * Defaults to true. True runs the call on the engine's own thread, which polls for the next call
-   * for up to 500 µs after each one before sleeping (one busy core meanwhile) and settles the
-   * promise through one uv_async wake-up; false runs it on libuv's thread pool, as addons before
-   * it did. Results are the same either way; only the per-call overhead differs.
-   */
-  readonly dedicatedThread?: boolean;
 }
 
 /**
@@ -188,9 +176,9 @@ export interface NativeTiming {
   /**
    * steady_clock time of the H2D cudaMemcpyAsync calls on the host, milliseconds (0 without an
    * upload). An idle GPU runs the event that starts h2dMs at once, so this submission time is part
-   * of h2dMs. Absent from addons built before it existed.
+   * of h2dMs.
    */
-  readonly h2dSubmitMs?: number;
+  readonly h2dSubmitMs: number;
 }
 
 export interface NativeInferResult {
@@ -199,12 +187,12 @@ export interface NativeInferResult {
   readonly timing: NativeTiming;
   /** TensorRT log lines printed during this call (including those of a failed capture). */
   readonly logs: readonly string[];
-  /** How the compute step ran. Absent only from addons built before it existed (they ignore transfers and cudaGraph). */
-  readonly graph?: NativeGraphState;
+  /** How the compute step ran. */
+  readonly graph: NativeGraphState;
   /** Why a graph was not used, when graph is 'fallback'; null otherwise. */
-  readonly graphFallbackReason?: string | null;
+  readonly graphFallbackReason: string | null;
   /** Whether this call copied its inputs to the device (false only for transfers: false with inputs already there). */
-  readonly inputsUploaded?: boolean;
+  readonly inputsUploaded: boolean;
 }
 
 /** A deserialized engine with one execution context and its own non-blocking stream. */
@@ -226,11 +214,29 @@ export interface NativeEngine {
    * then an ordinary buffer (requests pointing into it are copied, as any other data). Buffers stay
    * valid memory for as long as JavaScript references them, also after dispose(), which stops
    * reading them in place. Throws an Error with `code` ERR_INVALID_ARGUMENT (unknown input,
-   * byteLength not a non-negative integer), ERR_DISPOSED or ERR_CUDA. Absent from older addons.
+   * byteLength not a non-negative integer), ERR_DISPOSED or ERR_CUDA.
    */
-  stagingBuffer?(name: string, byteLength: number): ArrayBuffer;
+  stagingBuffer(name: string, byteLength: number): ArrayBuffer;
   /** Test hook: allocation counters and free device memory, to prove staging reuse and flat memory. */
-  _debug?(): NativeEngineDebug;
+  _debug(): NativeEngineDebug;
+  /**
+   * Test hook, not a product option: the per-call overhead switches of later calls (compile-time
+   * defaults both true; see NativeTuning). Throws ERR_INVALID_ARGUMENT for a non-boolean.
+   */
+  _tune(tuning: NativeTuning): void;
+}
+
+/**
+ * The addon's per-call overhead switches (benchmarks/overhead compares them; docs/native.md):
+ * - spinWait: poll the call's last CUDA event for up to 2 ms before sleeping on it (trtexec
+ *   --useSpinWait), and keep the JS thread's event loop polling meanwhile, so completion is seen
+ *   without a wake-up; false sleeps (cudaEventBlockingSync) and lets the loop sleep.
+ * - pooledOutputs: copy outputs of 64 KiB..16 MiB straight into pooled pinned blocks handed to
+ *   JavaScript as the output ArrayBuffers; false copies every output into a fresh ArrayBuffer.
+ */
+export interface NativeTuning {
+  readonly spinWait?: boolean;
+  readonly pooledOutputs?: boolean;
 }
 
 export interface NativeEngineDebug {
@@ -244,18 +250,18 @@ export interface NativeEngineDebug {
   readonly deviceFreeBytes: number;
   readonly deviceTotalBytes: number;
   /** stagingBuffer() calls so far, and inputs read in place from a staging buffer. */
-  readonly stagingBuffers?: number;
-  readonly zeroCopyInputs?: number;
+  readonly stagingBuffers: number;
+  readonly zeroCopyInputs: number;
   /** Outputs copied on the main thread (under 64 KiB, pooledOutputs false, or the pool at its cap). */
-  readonly copiedOutputs?: number;
+  readonly copiedOutputs: number;
   /** Outputs handed over in a pooled block. */
-  readonly pooledOutputs?: number;
+  readonly pooledOutputs: number;
   /** Pooled blocks alive (idle or held by JavaScript), their bytes, and how many were ever allocated. */
-  readonly outputBlocks?: number;
-  readonly outputBlockBytes?: number;
-  readonly outputBlockAllocs?: number;
+  readonly outputBlocks: number;
+  readonly outputBlockBytes: number;
+  readonly outputBlockAllocs: number;
   /** Pool requests refused at the cap (those outputs were copied). */
-  readonly outputPoolExhausted?: number;
+  readonly outputPoolExhausted: number;
 }
 
 /** A CUDA-only engine for testing the buffer/stream/event/worker machinery without TensorRT: outputs `<input>_echo`. */
@@ -273,12 +279,21 @@ export interface NativeEchoSpec {
 
 export interface NativeAddon {
   readonly abiVersion: number;
-  /** Never throws, also on machines without a GPU or without TensorRT. */
+  /**
+   * Never throws, also on machines without a GPU or without TensorRT. Never loads libnvinfer (a
+   * dlopen of the real library takes seconds): its version and error are what an earlier
+   * loadTensorRt or loadEngine found, null before either ran.
+   */
   getRuntimeInfo(): NativeRuntimeInfo;
+  /**
+   * Loads libnvinfer (once per process) on a worker thread, then resolves with getRuntimeInfo()'s
+   * answer, which then says whether it loaded. Never rejects.
+   */
+  loadTensorRt(): Promise<NativeRuntimeInfo>;
   /** Deserializes on a worker thread. Rejects with an Error whose `code` says why (see NativeErrorCode). */
   loadEngine(plan: Uint8Array, options?: NativeEngineOptions): Promise<NativeEngine>;
   /** Test hook (CUDA part only, no TensorRT): the same pipeline with a device-to-device copy as its compute. */
-  _createEchoEngine?(spec: NativeEchoSpec, options?: { readonly device?: number }): Promise<NativeEngine>;
+  _createEchoEngine(spec: NativeEchoSpec, options?: { readonly device?: number }): Promise<NativeEngine>;
 }
 
 /**

@@ -15,8 +15,10 @@
  *   ultralytics/nn/autobackend.py.
  * Anything else is not a TensorRT plan: an InputError (exit 2), before any TensorRT call.
  */
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { InputError } from '../../errors.js';
+import { notRegularFile } from '../../io/read-file.js';
 import type { EngineExportMetadata } from '../../report/model/inspect.js';
 import { parseUltralyticsMetadata } from '../../tasks/ultralytics-metadata.js';
 
@@ -145,12 +147,15 @@ function hintsFor(path: string): string[] {
 export async function readPlanFileInfo(path: string): Promise<PlanFileInfo> {
   let file;
   try {
-    file = await open(path, 'r');
+    // O_NONBLOCK: a FIFO opens at once (and is refused below) instead of blocking a thread forever.
+    file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     throw new InputError(path, `cannot be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   try {
-    const { size } = await file.stat();
+    const stats = await file.stat();
+    if (!stats.isFile()) throw notRegularFile(path, stats);
+    const { size } = stats;
     const head = new Uint8Array(Math.min(size, PLAN_HEAD_BYTES));
     const { bytesRead } = await file.read(head, 0, head.length, 0);
     return parsePlanFile(head.subarray(0, bytesRead), size, path);

@@ -34,6 +34,8 @@ export interface TensorRtBackendOptions {
   readonly transfers?: boolean;
   /** Default for every run (see TensorRtRunOptions.cudaGraph). Defaults to false. */
   readonly cudaGraph?: boolean;
+  /** --trt-lib: the TensorRT library (or its folder) to load instead of the one the search finds. */
+  readonly trtLib?: string;
 }
 
 /** Per-run overrides of the open-time defaults; for `bench`. */
@@ -82,8 +84,6 @@ export interface TensorRtRunResult extends RunResult {
 export interface TensorRtStagedInputs {
   /** Names the inputs in messages, as `run`'s key. */
   readonly key: string;
-  /** False when the addon has no staging buffers (an older build): runs then copy as `run` does. */
-  readonly zeroCopy: boolean;
   /** Dtype conversions made while staging (see feeds.ts). */
   readonly conversions: readonly string[];
 }
@@ -276,7 +276,8 @@ export class TensorRtBackend implements Backend {
     // Before any TensorRT call: a file that is no plan is an input error whether or not TensorRT is here.
     const planFile = await readPlanFileInfo(enginePath);
     const planVersion = planFile.version;
-    const { addon, runtime } = requireTensorRt({ device });
+    // The plan's version picks the TensorRT library (and prebuilt addon) of its major (library-discovery.ts).
+    const { addon, runtime } = requireTensorRt({ device, planVersion, ...(options.trtLib ? { trtLib: options.trtLib } : {}) });
     refuseTensorRt7(enginePath, planFile);
     const bytes = await readEngineFile(enginePath);
     const plan = planFile.planOffset === 0 ? bytes : bytes.subarray(planFile.planOffset);
@@ -332,7 +333,7 @@ export class TensorRtBackend implements Backend {
    * Runs one input. Feeds are checked and converted before native code runs (feeds.ts).
    * `options` override the open-time `runOptions` for this run only.
    * @throws InputError for feeds that do not fit the engine; UsageError for bad options; TensorRtError
-   * for TensorRT/CUDA failures, for an addon too old for these options, or (reason "disposed") after dispose().
+   * for TensorRT/CUDA failures, or (reason "disposed") after dispose().
    */
   run(feeds: TensorMap, key: string, options: TensorRtRunOptions = {}): Promise<TensorRtRunResult> {
     if (this.#disposal !== undefined) return Promise.reject(this.#disposedError());
@@ -360,12 +361,10 @@ export class TensorRtBackend implements Backend {
     const { inputs, conversions } = prepareInferInputs(feeds, this.#inputDescs, this.profile, key);
     for (const c of conversions) this.#conversions.add(c);
     const engine = this.#engine;
-    // Without staging buffers (an older addon), a copy of our own, so that the handle runs these feeds whatever the caller does to them later.
-    const allocate = engine.stagingBuffer?.bind(engine) ?? ((_name: string, byteLength: number) => new ArrayBuffer(byteLength));
     let staged: NativeInferInput[];
     try {
       staged = inputs.map((input) => {
-        const bytes = new Uint8Array(allocate(input.name, input.data.byteLength));
+        const bytes = new Uint8Array(engine.stagingBuffer(input.name, input.data.byteLength));
         bytes.set(new Uint8Array(input.data.buffer, input.data.byteOffset, input.data.byteLength));
         return { name: input.name, shape: input.shape, data: bytes };
       });
@@ -373,7 +372,7 @@ export class TensorRtBackend implements Backend {
       const { problem, logs } = classifyEngineError(err, { enginePath: this.source, phase: 'run', planVersion: this.planVersion, runtime: this.runtime, device: this.device, key });
       throw new TensorRtError(problem, { logs, cause: err });
     }
-    const handle: TensorRtStagedInputs = Object.freeze({ key, zeroCopy: engine.stagingBuffer !== undefined, conversions });
+    const handle: TensorRtStagedInputs = Object.freeze({ key, conversions });
     this.#staged.set(handle, staged);
     return handle;
   }
@@ -421,17 +420,13 @@ export class TensorRtBackend implements Backend {
       throw new TensorRtError(problem, { logs, cause: err });
     }
     this.#lastRunLogs = result.logs;
-    if ((!transfers || cudaGraph) && result.graph === undefined) {
-      // An addon built before these options existed ignores them silently: its numbers would be mislabeled.
-      throw new TensorRtError({ reason: 'abi-mismatch', message: `${this.source}: the TensorRT addon was built before ${transfers ? 'CUDA graphs' : 'runs without transfers'} were supported, so it cannot honour them`, hints: ['rebuild the addon: `npm run build:native`'], detail: [] });
-    }
     const outputs = outputsToTensorMap(result.outputs, this.#outputOrder);
     const { h2dMs, computeMs, d2hMs, enqueueMs, nativeMs } = result.timing;
     const timing: TensorRtRunTiming = {
       wallMs: performance.now() - start, h2dMs, computeMs, d2hMs, enqueueMs, nativeMs, transfers,
-      inputsUploaded: result.inputsUploaded ?? true,
-      graph: result.graph ?? 'off',
-      graphFallbackReason: result.graphFallbackReason ?? null,
+      inputsUploaded: result.inputsUploaded,
+      graph: result.graph,
+      graphFallbackReason: result.graphFallbackReason,
     };
     // The backend-neutral view of the same numbers (RunTiming.device), which bench reads.
     return { outputs, timing: { ...timing, device: { h2dMs, d2hMs, enqueueMs, graph: timing.graph, graphFallbackReason: timing.graphFallbackReason } } };

@@ -6,7 +6,7 @@ import { InputError } from '../../../src/errors.js';
 import type { Tensor } from '../../../src/tensor/types.js';
 
 function desc(over: Partial<NativeTensorDesc> & Pick<NativeTensorDesc, 'name' | 'dtype' | 'shape'>): NativeTensorDesc {
-  return { mode: 'input', location: 'device', format: 'LINEAR', formatDesc: '', isShapeTensor: false, profiles: [], ...over };
+  return { mode: 'input', location: 'device', format: 'LINEAR', formatDesc: '', isShapeTensor: false, profiles: [], aliasedInput: null, ...over };
 }
 const feeds = (...entries: [string, Tensor][]): Map<string, Tensor> => new Map(entries);
 

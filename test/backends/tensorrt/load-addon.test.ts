@@ -5,6 +5,7 @@ import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { UnavailableReason } from '../../../src/backends/tensorrt/availability.js';
 import {
+  probedRuntimeInfo,
   addonLocation, checkTensorRtAvailability, INJECTED_PATH, loadAddon, packageRoot, requireTensorRt, setAddonForTesting,
 } from '../../../src/backends/tensorrt/load-addon.js';
 import { TensorRtError } from '../../../src/backends/tensorrt/tensorrt-error.js';
@@ -162,7 +163,7 @@ describe('files that exist but are not the addon', () => {
     const av = checkTensorRtAvailability({ root, env: { TRT_PARITY_ADDON: path } });
     assert.ok(!av.available);
     assert.equal(av.reason, 'abi-mismatch');
-    assert.match(av.message, /has ABI version 99; this trt-parity needs ABI version 1$/);
+    assert.match(av.message, /has ABI version 99; this trt-parity needs ABI version 2$/);
     assert.match(av.hints[0]!, /rebuild it with `npm run build:native`/);
   });
 
@@ -179,8 +180,8 @@ describe('files that exist but are not the addon', () => {
   test('a loadable module reporting no GPU goes through the whole chain: no-gpu', () => {
     const root = tempRoot();
     const path = join(root, 'cpu-only.cjs');
-    writeFileSync(path, `module.exports = { abiVersion: 1, loadEngine() {}, getRuntimeInfo: () => ({
-      abiVersion: 1, cudaRuntimeVersion: 13000, cudaDriverVersion: 13010, devices: [],
+    writeFileSync(path, `module.exports = { abiVersion: 2, loadEngine() {}, loadTensorRt() {}, getRuntimeInfo: () => ({
+      abiVersion: 2, cudaRuntimeVersion: 13000, cudaDriverVersion: 13010, devices: [],
       cudaError: 'cudaErrorNoDevice (100): no CUDA-capable device is detected',
       tensorrt: { builtIn: true, headerVersion: '10.16.0', libraryName: 'libnvinfer.so.10', libraryVersion: null, libraryError: null } }) };`);
     const first = loadAddon({ root, env: { TRT_PARITY_ADDON: path } });
@@ -205,7 +206,7 @@ describe('setAddonForTesting', () => {
   });
 
   test('the ABI check applies to injected modules too', () => {
-    setAddonForTesting(createFakeAddon({ abiVersion: 2 }));
+    setAddonForTesting(createFakeAddon({ abiVersion: 1 }));
     const av = checkTensorRtAvailability();
     assert.ok(!av.available);
     assert.equal(av.reason, 'abi-mismatch');
@@ -219,17 +220,32 @@ describe('setAddonForTesting', () => {
     assert.equal(av.message, 'There is no GPU 3; this machine has 1 (0: NVIDIA H100 80GB HBM3)');
   });
 
-  test('libnvinfer is only known once probed: without probeTensorRT it reads as available', () => {
+  test('getRuntimeInfo never loads libnvinfer: until an engine or loadTensorRt tried, it reads as available', () => {
     setAddonForTesting(createFakeAddon({ library: { libraryVersion: null, libraryError: 'libnvinfer.so.10: cannot open shared object file: No such file or directory' } }));
     assert.equal(checkTensorRtAvailability().available, true);
   });
 
-  test('with the proposed probeTensorRT a missing libnvinfer shows before any engine is loaded', () => {
-    setAddonForTesting(createFakeAddon({ withProbe: true, library: { libraryVersion: null, libraryError: 'libnvinfer.so.10: cannot open shared object file: No such file or directory' } }));
+  test('probedRuntimeInfo loads libnvinfer off the JS thread: a missing one shows before any engine is loaded', async () => {
+    const fake = createFakeAddon({ library: { libraryVersion: null, libraryError: 'libnvinfer.so.10: cannot open shared object file: No such file or directory' } });
+    setAddonForTesting(fake);
+    const info = await probedRuntimeInfo(fake);
+    assert.ok(!('error' in info));
+    assert.equal(info.tensorrt.libraryError, 'libnvinfer.so.10: cannot open shared object file: No such file or directory');
     const av = checkTensorRtAvailability();
     assert.ok(!av.available);
     assert.equal(av.reason, 'libnvinfer-missing');
     assert.equal(av.message, 'The TensorRT library libnvinfer.so.10 could not be loaded: libnvinfer.so.10: cannot open shared object file: No such file or directory');
     assert.match(av.hints.join('\n'), /LD_LIBRARY_PATH/);
+  });
+
+  test('an ABI 1 addon, or one without loadTensorRt, is refused as an ABI mismatch', () => {
+    const fake = createFakeAddon();
+    setAddonForTesting({ ...fake, abiVersion: 1 });
+    assert.equal(checkTensorRtAvailability().available, false);
+    const { loadTensorRt: _dropped, ...withoutProbe } = fake;
+    setAddonForTesting(withoutProbe);
+    const av = checkTensorRtAvailability();
+    assert.ok(!av.available);
+    assert.equal(av.reason, 'abi-mismatch');
   });
 });

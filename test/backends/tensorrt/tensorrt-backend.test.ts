@@ -315,25 +315,6 @@ describe('transfers and CUDA graphs (bench)', () => {
     assert.equal(fake.engines[0]!.requests.length, 0);
     await trt.dispose();
   });
-
-  test('an addon built before these options ignores them: refused, rather than mislabeled numbers', async () => {
-    const fake = inject();
-    const trt = await TensorRtBackend.open(engineFile('old-addon.engine'));
-    const engine = fake.engines[0]!;
-    const infer = engine.infer.bind(engine);
-    // What such an addon returns: outputs and timing, none of the new fields.
-    engine.infer = async (request) => {
-      const { outputs, timing, logs } = await infer(request);
-      return { outputs, timing, logs };
-    };
-    const plain = await trt.run(feeds(), 'a');
-    assert.equal(plain.timing.graph, 'off');
-    assert.equal(plain.timing.inputsUploaded, true);
-    for (const options of [{ cudaGraph: true }, { transfers: false }]) {
-      await assert.rejects(trt.run(feeds(), 'a', options), (err: unknown) => err instanceof TensorRtError && err.reason === 'abi-mismatch' && err.hints[0] === 'rebuild the addon: `npm run build:native`');
-    }
-    await trt.dispose();
-  });
 });
 
 describe('staged inputs (bench fast path)', () => {
@@ -341,7 +322,6 @@ describe('staged inputs (bench fast path)', () => {
     const fake = inject();
     const trt = await TensorRtBackend.open(engineFile('staged.engine'));
     const staged = trt.stage(feeds(2), 'cat.jpg');
-    assert.equal(staged.zeroCopy, true);
     assert.equal(staged.key, 'cat.jpg');
     assert.deepEqual(staged.conversions, ["input 'ids': int64 → int32"]);
     const engine = fake.engines[0]!;
@@ -379,21 +359,6 @@ describe('staged inputs (bench fast path)', () => {
     await other.dispose();
     assert.throws(() => trt.stage(feeds(1), 'late'), (err: unknown) => err instanceof TensorRtError && err.reason === 'disposed');
     await assert.rejects(trt.runStaged(staged), (err: unknown) => err instanceof TensorRtError && err.reason === 'disposed');
-  });
-
-  test('an addon without staging buffers: stage() keeps copies of the feeds and runs still work', async () => {
-    const fake = inject({ engine: { ...classifier, withoutStagingBuffers: true } });
-    const trt = await TensorRtBackend.open(engineFile('staged4.engine'));
-    const f = feeds(1);
-    const staged = trt.stage(f, 'a');
-    assert.equal(staged.zeroCopy, false);
-    (f.get('image')!.data as Float32Array).fill(9);
-    const r = await trt.runStaged(staged);
-    assert.equal(r.outputs.get('logits')!.shape[0], 1);
-    const sent = fake.engines[0]!.requests[0]!.inputs.find((i) => i.name === 'image')!;
-    assert.deepEqual([...new Float32Array(sent.data.buffer, sent.data.byteOffset, 12)], new Array(12).fill(0.25), 'the handle runs the feeds as they were when staged');
-    assert.equal(fake.engines[0]!.stagingBuffers.size, 0);
-    await trt.dispose();
   });
 
   test('a staging failure in the addon becomes a classified TensorRtError', async () => {

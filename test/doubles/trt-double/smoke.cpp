@@ -179,8 +179,8 @@ std::vector<uint8_t> writeEngine(ESpec const& s)
     // The header by its FORMAT.md offsets.
     std::vector<uint8_t> out(64 + body.size(), 0);
     auto at = [&out](std::size_t offset, auto value) { std::memcpy(out.data() + offset, &value, sizeof(value)); };
-    std::memcpy(out.data(), "TRTDOUBL", 8);
-    at(8, uint32_t{1});
+    std::memcpy(out.data(), "ftrtTRTD", 8); // the magic of real plans, then the double's tag
+    at(8, uint32_t{2});
     at(12, uint32_t{s.hostCode ? 1u : 0u});
     at(16, uint64_t{out.size()});
     std::memcpy(out.data() + 24, s.version, 3);

@@ -279,8 +279,64 @@ public:
             r.shapes[static_cast<std::size_t>(outIdx[0])] = values;
             break;
         }
+        case Computation::kSHAPE_OF:
+            r.shapes[static_cast<std::size_t>(outIdx[0])] = x;
+            r.shapes[static_cast<std::size_t>(outIdx[1])] = {static_cast<int64_t>(x.size())};
+            break;
+        case Computation::kCACHE_UPDATE:
+        {
+            auto const& u = inShapes[1];
+            if (u[0] > x[0])
+            {
+                r.status = -1;
+                r.error = "update " + spec(inIdx[1]).name + " " + str(u) + " has more rows than cache "
+                    + spec(inIdx[0]).name + " " + str(x);
+                return r;
+            }
+            r.shapes[static_cast<std::size_t>(outIdx[0])] = x;
+            break;
+        }
         }
         return r;
+    }
+
+    //! Writes the values of host shape-tensor outputs to their bound addresses, as TensorRT does in
+    //! inferShapes and enqueueV3 (NvInferRuntime.h: inferShapes "also ... computes the values of
+    //! output shape tensors"). False (and an error line) when an address is device memory: TensorRT
+    //! would write host bytes there and crash; the double says so instead.
+    bool writeHostOutputs(char const* api)
+    {
+        if (mEngine.spec.computation != Computation::kSHAPE_OF)
+            return true;
+        int32_t in = -1;
+        for (int32_t i = 0; i < count(); ++i)
+        {
+            if (spec(i).mode == code::kINPUT && in < 0)
+                in = i;
+        }
+        std::vector<int64_t> const x = inputShape(in);
+        for (int32_t i = 0; i < count(); ++i)
+        {
+            TensorSpec const& t = spec(i);
+            void* p = const_cast<void*>(binding(i).address);
+            if (t.mode != code::kOUTPUT || t.location != code::kHOST || p == nullptr)
+                continue;
+            if (!cpuOnly() && memoryType(p) == cudaMemoryTypeDevice)
+            {
+                return fail(api, ErrorCode::kINVALID_ARGUMENT,
+                    "trt-double: output " + t.name + " is located on the host (a shape tensor TensorRT writes on the "
+                        "host) but its address " + str(static_cast<void const*>(p)) + " is device memory");
+            }
+            for (std::size_t k = 0; k < x.size(); ++k)
+            {
+                if (t.dataType == code::kINT64)
+                    static_cast<int64_t*>(p)[k] = x[k];
+                else
+                    static_cast<int32_t*>(p)[k] = static_cast<int32_t>(x[k]);
+            }
+            DBL_TRACE(api, "write host output " + t.name + " " + str(x), "void");
+        }
+        return true;
     }
 
     // ---- VExecutionContext -------------------------------------------------------------------
@@ -620,6 +676,11 @@ public:
             if (r.status < 0)
             {
                 mLog.error(ErrorCode::kINVALID_ARGUMENT, "IExecutionContext::inferShapes", r.error);
+            }
+            if (r.status == 0 && !writeHostOutputs("IExecutionContext::inferShapes"))
+            {
+                DBL_TRACE("IExecutionContext::inferShapes", str(nbMaxNames), "-1");
+                return -1;
             }
             for (int32_t k = 0; k < r.status && k < nbMaxNames && tensorNames != nullptr; ++k)
             {
@@ -1116,6 +1177,29 @@ private:
             if (!outputPointer(o, shape, stream, api, outPtr[static_cast<std::size_t>(o)]))
                 return false;
             e = launchCopy(xPtr, static_cast<float*>(outPtr[static_cast<std::size_t>(o)]), n, stream);
+            break;
+        }
+        case Computation::kSHAPE_OF:
+        {
+            int32_t const o = outs[0];
+            if (!outputPointer(o, x, stream, api, outPtr[static_cast<std::size_t>(o)]))
+                return false;
+            if (!writeHostOutputs(api))
+                return false;
+            e = launchCopy(xPtr, static_cast<float*>(outPtr[static_cast<std::size_t>(o)]), n, stream);
+            break;
+        }
+        case Computation::kCACHE_UPDATE:
+        {
+            // In place, as KVCacheUpdate: only the update rows are written, into the output's memory, which
+            // TensorRT expects to be the cache input's (getAliasedInputTensor). The other rows are the cache's
+            // only if the output shares the cache's memory. [guess] for what TensorRT does with a separate buffer.
+            int32_t const o = outs[0];
+            if (!outputPointer(o, x, stream, api, outPtr[static_cast<std::size_t>(o)]))
+                return false;
+            std::vector<int64_t> const u = inputShape(in[1]);
+            e = launchCopy(static_cast<float const*>(binding(in[1]).address),
+                static_cast<float*>(outPtr[static_cast<std::size_t>(o)]), volume(u), stream);
             break;
         }
         }

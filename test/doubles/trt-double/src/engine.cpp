@@ -709,9 +709,19 @@ public:
     }
 #endif
 #if DBL_AT_LEAST(10, 15)
-    char const* getAliasedInputTensor(char const*) const noexcept override
+    char const* getAliasedInputTensor(char const* tensorName) const noexcept override
     {
-        return nullptr; // the double never aliases outputs to inputs
+        // nullptr "if tensorName is not an output tensor or the output does not alias with any input" (NvInferRuntime.h).
+        int32_t const i = mData->find(tensorName);
+        char const* out = nullptr;
+        if (i >= 0)
+        {
+            TensorSpec const& t = mData->spec.tensors[static_cast<std::size_t>(i)];
+            if (t.mode == code::kOUTPUT && t.alias != 0)
+                out = mData->spec.tensors[t.alias - 1u].name.c_str();
+        }
+        DBL_TRACE("ICudaEngine::getAliasedInputTensor", str(tensorName), str(out));
+        return out;
     }
 #endif
 

@@ -178,7 +178,7 @@ bool parseTensor(Reader& r, uint32_t nbProfiles, TensorSpec& t, std::string& err
     t.format = r.get<uint8_t>();
     uint8_t const shapeIO = r.get<uint8_t>();
     uint8_t const nbDims = r.get<uint8_t>();
-    uint16_t const reserved = r.get<uint16_t>();
+    t.alias = r.get<uint16_t>();
     if (r.failed())
     {
         error = "truncated in tensor '" + t.name + "'";
@@ -205,9 +205,9 @@ bool parseTensor(Reader& r, uint32_t nbProfiles, TensorSpec& t, std::string& err
         error = where + " has unknown format " + std::to_string(t.format);
         return false;
     }
-    if (shapeIO > 1 || nbDims > kMaxDims || reserved != 0)
+    if (shapeIO > 1 || nbDims > kMaxDims || (t.alias != 0 && t.mode != code::kOUTPUT))
     {
-        error = where + " has a bad flag, rank or reserved field";
+        error = where + " has a bad flag, rank or alias field";
         return false;
     }
     t.shapeInferenceIO = shapeIO == 1;
@@ -270,19 +270,19 @@ bool parseEngine(void const* blob, std::size_t size, EngineSpec& out, std::strin
             + "-byte header";
         return false;
     }
-    if (std::memcmp(bytes, kMagic, sizeof(kMagic)) != 0)
+    if (std::memcmp(bytes, kMagic, sizeof(kMagic)) != 0 || std::memcmp(bytes + 4, kDoubleTag, sizeof(kDoubleTag)) != 0)
     {
-        error = "Magic tag does not match (not a trt-double plan)";
+        error = kMagicError;
         return false;
     }
-    Reader h(bytes, size, sizeof(kMagic));
+    Reader h(bytes, size, sizeof(kMagic) + sizeof(kDoubleTag));
     out.formatVersion = h.get<uint32_t>();
     out.flags = h.get<uint32_t>();
     uint64_t const totalLength = h.get<uint64_t>();
     out.builtMajor = h.get<uint8_t>();
     out.builtMinor = h.get<uint8_t>();
     out.builtPatch = h.get<uint8_t>();
-    uint8_t const reserved27 = h.get<uint8_t>();
+    out.builtBuild = h.get<uint8_t>();
     uint32_t const computation = h.get<uint32_t>();
     uint32_t const nbTensors = h.get<uint32_t>();
     out.nbProfiles = h.get<uint32_t>();
@@ -299,8 +299,7 @@ bool parseEngine(void const* blob, std::size_t size, EngineSpec& out, std::strin
     }
     if (totalLength != size)
     {
-        error = "header says " + std::to_string(totalLength) + " bytes but " + std::to_string(size)
-            + " were given (truncated or padded plan)";
+        error = std::string(kSizeError) + " (header " + std::to_string(totalLength) + " bytes, given " + std::to_string(size) + ")";
         return false;
     }
     if (checksum != fnv1a32(bytes + kHeaderBytes, size - kHeaderBytes))
@@ -308,12 +307,12 @@ bool parseEngine(void const* blob, std::size_t size, EngineSpec& out, std::strin
         error = "checksum mismatch (corrupt plan)";
         return false;
     }
-    if ((out.flags & ~kFlagNeedsHostCode) != 0 || reserved27 != 0 || reserved56 != 0)
+    if ((out.flags & ~(kFlagNeedsHostCode | kFlagNeedsPlugin)) != 0 || reserved56 != 0)
     {
         error = "unknown flags or non-zero reserved header fields";
         return false;
     }
-    if (computation < 1 || computation > 5)
+    if (computation < 1 || computation > kMaxComputation)
     {
         error = "unknown computation " + std::to_string(computation);
         return false;
@@ -356,6 +355,17 @@ bool parseEngine(void const* blob, std::size_t size, EngineSpec& out, std::strin
     {
         error = std::to_string(size - r.pos()) + " trailing bytes after the constants";
         return false;
+    }
+    for (auto const& t : out.tensors)
+    {
+        if (t.alias == 0)
+            continue;
+        std::size_t const k = t.alias - 1u;
+        if (k >= out.tensors.size() || out.tensors[k].mode != code::kINPUT)
+        {
+            error = "output '" + t.name + "' aliases tensor " + std::to_string(k) + ", which is not an input";
+            return false;
+        }
     }
     return true;
 }
@@ -471,6 +481,48 @@ bool validateComputation(EngineSpec const& spec, std::string& error)
         }
         return true;
     }
+    case Computation::kSHAPE_OF:
+    {
+        if (in.size() != 1 || out.size() != 2 || !isDeviceData(in[0], code::kFLOAT) || !isDeviceData(out[0], code::kFLOAT))
+        {
+            return fail("needs one float32 device input, a float32 device output and a host shape output");
+        }
+        auto const* s = out[1];
+        auto const rank = static_cast<int64_t>(in[0]->dims.size());
+        if (!s->shapeInferenceIO || s->location != code::kHOST || !isIndexType(s->dataType) || s->dims.size() != 1
+            || s->dims[0] != rank || rank < 1)
+        {
+            return fail("needs its second output to be an int32/int64 host shape tensor of shape [rank of the input]");
+        }
+        if (!sameDims(in[0]->dims, out[0]->dims) || !spec.constants.empty())
+        {
+            return fail("needs the first output shaped like the input, and no constants");
+        }
+        return true;
+    }
+    case Computation::kCACHE_UPDATE:
+    {
+        if (in.size() != 2 || out.size() != 1 || !isDeviceData(in[0], code::kFLOAT) || !isDeviceData(in[1], code::kFLOAT)
+            || !isDeviceData(out[0], code::kFLOAT))
+        {
+            return fail("needs float32 device inputs cache and update, and one float32 device output");
+        }
+        auto const& c = in[0]->dims;
+        auto const& u = in[1]->dims;
+        if (c.size() != 2 || u.size() != 2 || c[1] < 0 || c[1] != u[1] || !sameDims(c, out[0]->dims))
+        {
+            return fail("needs cache [R, C] and update [K, C] with a static C, and the output shaped like the cache");
+        }
+        if (out[0]->alias == 0 || &spec.tensors[out[0]->alias - 1u] != in[0])
+        {
+            return fail("needs its output to alias the cache input");
+        }
+        if (!spec.constants.empty())
+        {
+            return fail("takes no constants");
+        }
+        return true;
+    }
     }
     error = "unknown computation";
     return false;
@@ -485,6 +537,8 @@ char const* computationName(Computation c) noexcept
     case Computation::kSCORES_ARGMAX: return "scores-argmax";
     case Computation::kNONZERO: return "nonzero";
     case Computation::kRESHAPE: return "reshape";
+    case Computation::kSHAPE_OF: return "shape-of";
+    case Computation::kCACHE_UPDATE: return "cache-update";
     }
     return "unknown";
 }

@@ -10,10 +10,16 @@
 namespace trtdouble
 {
 
-constexpr char kMagic[8] = {'T', 'R', 'T', 'D', 'O', 'U', 'B', 'L'};
-constexpr uint32_t kFormatVersion = 1;
+//! Bytes 0..3: the magic of real TensorRT 8+ plans, so that readers of real plans read ours; 4..7: our own tag.
+constexpr char kMagic[4] = {'f', 't', 'r', 't'};
+constexpr char kDoubleTag[4] = {'T', 'R', 'T', 'D'};
+constexpr uint32_t kFormatVersion = 2;
 constexpr std::size_t kHeaderBytes = 64;
 constexpr uint32_t kFlagNeedsHostCode = 1u;
+//! The plan uses the plugin kPluginName version kPluginVersion (namespace ""): deserialization needs its creator registered.
+constexpr uint32_t kFlagNeedsPlugin = 2u;
+constexpr char kPluginName[] = "TrtDoubleNoop";
+constexpr char kPluginVersion[] = "1";
 constexpr uint32_t kMaxTensors = 64;
 constexpr uint32_t kMaxProfiles = 16;
 constexpr uint32_t kMaxNameLength = 4096;
@@ -27,7 +33,10 @@ enum class Computation : uint32_t
     kSCORES_ARGMAX = 3, //!< scores = x, index = argmax(x, axis=-1)
     kNONZERO = 4,      //!< indices of x > threshold, data-dependent shape
     kRESHAPE = 5,      //!< y = reshape(data, values of a host shape tensor)
+    kSHAPE_OF = 6,     //!< out0 = x, out1 = x's dims as a host shape-tensor output (written by inferShapes/enqueueV3)
+    kCACHE_UPDATE = 7, //!< rows 0..K-1 of the output (aliased to the cache input) = update rows; nothing else written
 };
+constexpr uint32_t kMaxComputation = 7;
 
 //! On-disk codes follow nvinfer1::DataType / TensorFormat / TensorLocation / TensorIOMode values.
 namespace code
@@ -56,6 +65,8 @@ struct TensorSpec
     uint8_t format = 0;
     bool shapeInferenceIO = false;
     std::vector<int64_t> dims;
+    //! Outputs only: 1 + the I/O index of the input whose memory this output shares (getAliasedInputTensor); 0 for none.
+    uint16_t alias = 0;
     //! One per profile for inputs; empty for outputs.
     std::vector<ProfileShapes> profiles;
 };
@@ -64,7 +75,7 @@ struct EngineSpec
 {
     uint32_t formatVersion = 0;
     uint32_t flags = 0;
-    uint8_t builtMajor = 0, builtMinor = 0, builtPatch = 0;
+    uint8_t builtMajor = 0, builtMinor = 0, builtPatch = 0, builtBuild = 0;
     Computation computation = Computation::kAFFINE;
     uint32_t nbProfiles = 0;
     uint64_t deviceMemorySize = 0;
@@ -75,10 +86,20 @@ struct EngineSpec
     {
         return (flags & kFlagNeedsHostCode) != 0;
     }
+    bool needsPlugin() const noexcept
+    {
+        return (flags & kFlagNeedsPlugin) != 0;
+    }
 };
 
 //! FNV-1a, 32 bits: catches flipped or truncated bytes, which is all the checksum is for.
 uint32_t fnv1a32(uint8_t const* data, std::size_t size) noexcept;
+
+//! TensorRT's own wording for a file whose first bytes are no plan, and for a truncated one
+//! (NVIDIA/TensorRT#1384; #1559 and #3848): parseEngine's error starts with these.
+constexpr char kMagicError[] = "Serialization assertion magicTagRead == kMAGIC_TAG failed.Magic tag does not match";
+constexpr char kSizeError[]
+    = "Serialization assertion sizeRead == static_cast<uint64_t>(mEnd - mCurrent) failed.Size specified in header does not match archive size";
 
 //! Parses a whole plan. Returns false and sets `error` to one sentence on any malformed input.
 //! Checks only structure; what a computation needs from its tensors is checked by validateComputation.

@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <mutex>
 #include <set>
+#include <string>
 
 namespace trtdouble
 {
@@ -15,11 +16,48 @@ namespace
 
 std::atomic<ILogger*> gLogger{nullptr};
 
-//! Loads plugin libraries for real (dlopen) but registers no creators: the double's engines use none.
+//! Keeps creators by (name, version, namespace) as TensorRT does: a library registers its creators
+//! from static initializers when it is dlopen'ed (REGISTER_TENSORRT_PLUGIN), or through loadLibrary
+//! when it exports getCreators / getPluginCreators. A second registration of the same key is refused.
 class PluginRegistryImpl final : public IPluginRegistry
 {
 public:
     ~PluginRegistryImpl() noexcept override = default;
+
+    //! Registers one creator; false (and an error line) when the key is taken.
+    bool add(std::string const& name, std::string const& version, std::string const& ns, char const* api) noexcept
+    {
+        try
+        {
+            std::lock_guard<std::mutex> lock(mMutex);
+            bool const fresh = mCreators.insert(ns + "::" + name + " version " + version).second;
+            DBL_TRACE(api, name + " " + version + " \"" + ns + "\"", fresh ? "true" : "false");
+            if (!fresh)
+            {
+                // [guess] TensorRT's wording for this case was not found in public sources.
+                log().error(ErrorCode::kINVALID_ARGUMENT, api,
+                    "Plugin creator already registered - " + ns + "::" + name + " version " + version);
+            }
+            return fresh;
+        }
+        catch (...)
+        {
+            return false;
+        }
+    }
+
+    bool has(std::string const& name, std::string const& version, std::string const& ns) noexcept
+    {
+        try
+        {
+            std::lock_guard<std::mutex> lock(mMutex);
+            return mCreators.count(ns + "::" + name + " version " + version) != 0;
+        }
+        catch (...)
+        {
+            return false;
+        }
+    }
 
     Log log() const noexcept
     {
@@ -32,10 +70,10 @@ public:
 // These overrides are pure virtuals of the interface, so they must exist even though the type is deprecated.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-    bool registerCreator(IPluginCreator&, AsciiChar const* const) noexcept override
+    bool registerCreator(IPluginCreator& creator, AsciiChar const* const ns) noexcept override
     {
-        log().unsupported("IPluginRegistry::registerCreator");
-        return false;
+        return add(str(creator.getPluginName()), str(creator.getPluginVersion()), ns == nullptr ? "" : ns,
+            "IPluginRegistry::registerCreator");
     }
     IPluginCreator* const* getPluginCreatorList(int32_t* const numCreators) const noexcept override
     {
@@ -73,20 +111,50 @@ public:
     }
     PluginLibraryHandle loadLibrary(AsciiChar const* pluginPath) noexcept override
     {
+        // dlopen runs the library's static initializers (REGISTER_TENSORRT_PLUGIN registrations) first.
         void* h = pluginPath == nullptr ? nullptr : dlopen(pluginPath, RTLD_LAZY | RTLD_LOCAL);
         if (h == nullptr)
         {
             char const* why = dlerror();
             log().error(ErrorCode::kINVALID_ARGUMENT, "IPluginRegistry::loadLibrary",
                 std::string("cannot load plugin library ") + str(pluginPath) + ": " + (why ? why : "null path"));
+            DBL_TRACE("IPluginRegistry::loadLibrary", str(pluginPath), "null");
+            return nullptr;
         }
-        else
+        // NvInferRuntime.h: loadLibrary is for libraries that export getCreators (or getPluginCreators), and
+        // "will fail and return nullptr if any of the plugins are already registered".
+        bool ok = true;
+        bool found = false;
+#if NV_TENSORRT_MAJOR >= 10
+        using GetCreators = IPluginCreatorInterface* const* (*) (int32_t&);
+        if (auto get = reinterpret_cast<GetCreators>(dlsym(h, "getCreators")))
         {
-            std::lock_guard<std::mutex> lock(mMutex);
-            mHandles.insert(h);
-            log().info(std::string("trt-double: loaded plugin library ") + pluginPath + " (no creators registered)");
+            found = true;
+            int32_t n = 0;
+            IPluginCreatorInterface* const* list = get(n);
+            for (int32_t i = 0; i < n && list != nullptr; ++i)
+                ok = registerCreator(*list[i], "") && ok;
         }
-        DBL_TRACE("IPluginRegistry::loadLibrary", str(pluginPath), str(static_cast<void const*>(h)));
+#endif
+        if (!found && dlsym(h, "getPluginCreators") != nullptr)
+        {
+            // [guess] V1 creator lists are not produced by the double's own plugin; refuse loudly.
+            found = true;
+            log().unsupported("IPluginRegistry::loadLibrary of a getPluginCreators library");
+            ok = false;
+        }
+        if (!found)
+        {
+            // [guess] TensorRT's behaviour for a library without the entry points is not documented.
+            log().error(ErrorCode::kINVALID_ARGUMENT, "IPluginRegistry::loadLibrary",
+                std::string("plugin library ") + pluginPath + " exports neither getCreators nor getPluginCreators");
+            ok = false;
+        }
+        DBL_TRACE("IPluginRegistry::loadLibrary", str(pluginPath), ok ? str(static_cast<void const*>(h)) : "null");
+        if (!ok)
+            return nullptr;
+        std::lock_guard<std::mutex> lock(mMutex);
+        mHandles.insert(h);
         return h;
     }
     void deregisterLibrary(PluginLibraryHandle handle) noexcept override
@@ -104,9 +172,18 @@ public:
         }
     }
 #if NV_TENSORRT_MAJOR >= 10
-    bool registerCreator(IPluginCreatorInterface&, AsciiChar const* const) noexcept override
+    bool registerCreator(IPluginCreatorInterface& creator, AsciiChar const* const ns) noexcept override
     {
-        log().unsupported("IPluginRegistry::registerCreator");
+        // As TensorRT: the interface kind says which creator class it is.
+        std::string const kind = str(creator.getInterfaceInfo().kind);
+        if (kind == "PLUGIN CREATOR_V3ONE")
+        {
+            auto& c = static_cast<IPluginCreatorV3One&>(creator);
+            return add(str(c.getPluginName()), str(c.getPluginVersion()), ns == nullptr ? "" : ns,
+                "IPluginRegistry::registerCreator");
+        }
+        log().error(ErrorCode::kINVALID_ARGUMENT, "IPluginRegistry::registerCreator",
+            "trt-double: creators of kind '" + kind + "' are not supported");
         return false;
     }
     IPluginCreatorInterface* const* getAllCreators(int32_t* const numCreators) const noexcept override
@@ -149,6 +226,7 @@ private:
     bool mParentSearch = true;
     std::mutex mMutex;
     std::set<void*> mHandles;
+    std::set<std::string> mCreators;
 };
 
 } // namespace
@@ -163,11 +241,24 @@ void setGlobalLogger(ILogger* logger) noexcept
     gLogger.store(logger);
 }
 
-IPluginRegistry& globalRegistry() noexcept
+namespace
+{
+PluginRegistryImpl& impl() noexcept
 {
     // Leaked on purpose: plugin libraries may outlive static destruction order.
     static auto* registry = new PluginRegistryImpl();
     return *registry;
+}
+} // namespace
+
+IPluginRegistry& globalRegistry() noexcept
+{
+    return impl();
+}
+
+bool hasPluginCreator(std::string const& name, std::string const& version, std::string const& ns) noexcept
+{
+    return impl().has(name, version, ns);
 }
 
 } // namespace trtdouble

@@ -3,6 +3,8 @@
 
 #include "common.h"
 
+#include <string>
+
 namespace trtdouble
 {
 
@@ -12,5 +14,8 @@ void setGlobalLogger(ILogger* logger) noexcept;
 
 //! The one registry, as getPluginRegistry() and IRuntime::getPluginRegistry() return it.
 nvinfer1::IPluginRegistry& globalRegistry() noexcept;
+
+//! Whether a creator with this name, version and namespace is registered.
+bool hasPluginCreator(std::string const& name, std::string const& version, std::string const& ns) noexcept;
 
 } // namespace trtdouble

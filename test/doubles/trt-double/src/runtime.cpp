@@ -56,7 +56,9 @@ public:
         std::string error;
         if (!parseEngine(blob, size, spec, error))
         {
-            mLog.error(ErrorCode::kUNSPECIFIED_ERROR, kDeserialize, "trt-double: " + error);
+            // TensorRT's own assertion texts stand as they are; the double's other checks say whose they are.
+            bool const real = error.rfind("Serialization assertion", 0) == 0;
+            mLog.error(ErrorCode::kUNSPECIFIED_ERROR, kDeserialize, real ? error : "trt-double: " + error);
             mLog.error(ErrorCode::kINTERNAL_ERROR, kDeserialize, "Engine deserialization failed.");
             return nullptr;
         }
@@ -67,6 +69,18 @@ public:
             mLog.error(ErrorCode::kFAILED_INITIALIZATION, kDeserialize,
                 "The engine plan file is not compatible with this version of TensorRT, expecting library version "
                     + lib.text() + " got " + plan.text() + ", please rebuild.");
+            mLog.error(ErrorCode::kINTERNAL_ERROR, kDeserialize, "Engine deserialization failed.");
+            return nullptr;
+        }
+        if (spec.needsPlugin() && !hasPluginCreator(kPluginName, kPluginVersion, ""))
+        {
+            // TensorRT 10's two lines for a missing creator (laugh12321/TensorRT-YOLO#118, NVIDIA/TensorRT#1913).
+            mLog.error(ErrorCode::kINVALID_CONFIG, "IPluginRegistry::getPluginCreator",
+                std::string("Cannot find plugin: ") + kPluginName + ", version: " + kPluginVersion + ", namespace:.");
+            mLog.error(ErrorCode::kUNSPECIFIED_ERROR, kDeserialize,
+                "Serialization assertion creator failed.Cannot deserialize plugin since corresponding IPluginCreator not "
+                "found in Plugin Registry");
+            mLog.error(ErrorCode::kINTERNAL_ERROR, kDeserialize, "Engine deserialization failed.");
             return nullptr;
         }
         if (spec.needsHostCode() && !mHostCodeAllowed)
