@@ -87,14 +87,16 @@ fi
 # ---------------------------------------------------------------- on the GPU machine
 # node: unpacked by an earlier call's `source .gpu-real-device/setup.sh` (the wheels' calls carry no bundle)
 [ -x /tmp/trt-parity-node/node ] && export PATH=/tmp/trt-parity-node:$PATH
-if [ -f .gpu-real-device/setup.sh ] && [ ! -d "$G/app" ]; then
+STASH=${STASH:-/tmp/gpu-real-stash}   # where earlier calls left what they carried (wheels, the bundle)
+if [ ! -d "$G/app" ]; then
+  # The bundle carried by an earlier call: here, or copied to $STASH by that call.
+  if [ ! -f .gpu-real-device/setup.sh ] && [ -d "$STASH/.gpu-real-device" ]; then cp -r "$STASH/.gpu-real-device" .; fi
   # shellcheck disable=SC1091
-  source .gpu-real-device/setup.sh >/dev/null
+  [ -f .gpu-real-device/setup.sh ] && source .gpu-real-device/setup.sh >/dev/null
 fi
 [ -d "$G/app" ] || { echo "gpu-real-runtime: no $G/app here: carry .gpu-real-device (made by 'prepare') and source .gpu-real-device/setup.sh first"; exit 1; }
 OUT=${OUT:-/tmp/gpu-real}
 W=/tmp/gpu-real-work
-STASH=${STASH:-/tmp/gpu-real-stash}   # where earlier calls left the wheels they carried
 mkdir -p "$OUT"
 rm -rf "$W"; mkdir -p "$W"
 summary="$OUT/summary.txt"; : > "$summary"
@@ -110,8 +112,12 @@ unset TRT_PARITY_LIBNVINFER TRT_PARITY_ADDON TENSORRT_ROOT TensorRT_INCLUDE_DIR 
 # 1. the clean install, our double in a real venv's tensorrt_libs/
 cp -a "$G/app" "$W/clean"
 trtp="$W/clean/node_modules/.bin/trt-parity"
-python3 -m venv "$W/venv" > "$OUT/venv.log" 2>&1 || say "FAIL: python3 -m venv"
-site=$("$W/venv/bin/python3" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+# A venv as `python3 -m venv` makes it (without pip: Debian's python may lack ensurepip).
+mkvenv() {
+  python3 -m venv --without-pip "$1" >> "$OUT/venv.log" 2>&1 || say "FAIL: python3 -m venv --without-pip $1" >&2
+  "$1/bin/python3" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'
+}
+site=$(mkvenv "$W/venv")
 mkdir -p "$site/tensorrt_libs"
 cp "$G"/double10/libnvinfer.so.10 "$G"/double10/libnvinfer_plugin.so.10 "$site/tensorrt_libs/" 2>/dev/null || cp "$G"/double10/libnvinfer.so.10 "$site/tensorrt_libs/"
 for how in activated python3-on-path; do
@@ -142,8 +148,9 @@ for major in 10 11; do
   # Found by the search: pip installs the real lean wheel into a venv of its own.
   w=$(whl "tensorrt_lean_cu13_libs-${major}.*.whl")
   if [ -n "$w" ]; then
-    python3 -m venv "$W/venv-lean$major" >> "$OUT/venv.log" 2>&1
-    "$W/venv-lean$major/bin/pip" install --no-index --no-deps "$w" >> "$OUT/venv.log" 2>&1
+    lean_site=$(mkvenv "$W/venv-lean$major")
+    python3 -m pip install --no-index --no-deps --target "$lean_site" "$w" >> "$OUT/venv.log" 2>&1 || say "FAIL: pip install $w"
+    ls "$lean_site" >> "$OUT/venv.log"
     (cd "$W" && env VIRTUAL_ENV="$W/venv-lean$major" PATH="$W/venv-lean$major/bin:$PATH" "$trtp" doctor --json "$OUT/doctor-lean$major.json" > "$OUT/doctor-lean$major.txt" 2>&1)
     say "doctor with pip's lean $major wheel: $(node -e "const r=require('$OUT/doctor-lean$major.json'); console.log(r.addon.prebuild && r.addon.prebuild.file, r.tensorrt.library.kind, r.tensorrt.library.path, 'version', r.tensorrt.library.version, '(', r.tensorrt.library.versionFrom, ')', r.tensorrt.libraryError || '')" 2>&1)"
   fi
