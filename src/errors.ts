@@ -12,6 +12,8 @@ export const ExitCode = {
   internal: 4,
   /** Stopped by Ctrl-C (128 + SIGINT, as shells report it); the report of what ran is still written. */
   interrupted: 130,
+  /** Stopped by SIGTERM (128 + 15: what CI runners and `timeout` send); the report of what ran is still written. */
+  terminated: 143,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

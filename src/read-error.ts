@@ -16,5 +16,9 @@ export function describeReadError(err: unknown): string {
   if (code === 'EISDIR') return 'is a directory, expected a file';
   if (code === 'ENOTDIR') return 'is not a directory';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ELOOP') return 'a symbolic link loop (too many levels of links)';
+  // open() of a Unix socket fails with ENXIO on Linux (EOPNOTSUPP on macOS).
+  if (code === 'ENXIO' || code === 'EOPNOTSUPP') return 'not a regular file (a socket or a device with nothing behind it)';
+  if (code === 'ENAMETOOLONG') return 'file name too long';
   return `cannot read: ${err instanceof Error ? err.message : String(err)}`;
 }

@@ -5,6 +5,7 @@
  */
 import { type Backend, canStage, type RunResult } from '../backends/backend.js';
 import { type MeasureOptions, measure } from '../bench/measure.js';
+import { checkTensorSize, DEFAULT_MAX_TENSOR_BYTES, elementBytes } from '../io/limits.js';
 import { mulberry32, randomTensor } from '../bench/random-input.js';
 import { latencyStats, UNSTABLE_CV_PERCENT } from '../bench/stats.js';
 import { UsageError } from '../errors.js';
@@ -31,6 +32,8 @@ export interface BenchRunOptions {
   /** Recorded in the report: how the device backend was run (the backend itself is opened with these). */
   readonly device?: { readonly transfers: boolean; readonly cudaGraph: boolean };
   readonly onPhase?: (text: string) => void;
+  /** Refuse a random input tensor larger than this (default DEFAULT_MAX_TENSOR_BYTES). */
+  readonly maxTensorBytes?: number;
 }
 
 export async function runBench(options: BenchRunOptions, io: BenchIO): Promise<BenchReport> {
@@ -86,6 +89,8 @@ async function buildFeeds(inputs: readonly TensorInfo[], options: BenchRunOption
     if (shape === null) {
       throw new UsageError(`input '${info.name}' has dynamic dims ${JSON.stringify(info.shape)}: give an image, or its shape with --shape ${info.name}=1x3x224x224`);
     }
+    // Before allocating: --shape x=1x3x100000x100000 is an input error naming the tensor, not "Invalid typed array length".
+    checkTensorSize(options.shapes.has(info.name) ? `--shape ${info.name}` : `model input '${info.name}'`, shape, elementBytes(info.dtype), info.dtype, options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES);
     feeds.set(info.name, randomTensor(info.name, info.dtype, shape, next));
   }
   return { feeds, kind: 'random' };

@@ -8,9 +8,10 @@ import { compareOutputs } from '../compare/compare-outputs.js';
 import type { ToleranceSpec } from '../compare/types.js';
 import { InputError, TrtParityError, UsageError } from '../errors.js';
 import type { DiscoveredImage } from '../image/discover.js';
+import { interruptionOf, STOPPED, unlessStopped } from './interruption.js';
 import { checkModelInputSize, DEFAULT_MAX_TENSOR_BYTES } from '../io/limits.js';
 import { itemErrorOf } from '../report/model/common.js';
-import { type CompareReport, COMPARE_SCHEMA_VERSION, type ItemResult, type PreprocessRecord, summarize } from '../report/model/compare.js';
+import { type CompareReport, COMPARE_SCHEMA_VERSION, type SavedRecord, type ItemResult, type PreprocessRecord, summarize } from '../report/model/compare.js';
 import type { Tensor, TensorInfo, TensorMap } from '../tensor/types.js';
 import { TaskTracker, withVerdict, type TaskRunSpec } from '../tasks/run.js';
 import { TOOL_VERSION } from '../version.js';
@@ -50,6 +51,8 @@ export interface CompareRunOptions {
   readonly onItem?: (done: number, total: number, item: ItemResult) => void;
   /** Stops before the next input when aborted (Ctrl-C); what ran so far is still reported. */
   readonly signal?: AbortSignal;
+  /** Stops at once when aborted (second Ctrl-C, SIGTERM): the input in flight is abandoned, the rest reported. */
+  readonly stopNow?: AbortSignal;
   /** Refuse a model input whose fixed shape needs more bytes than this (default DEFAULT_MAX_TENSOR_BYTES). */
   readonly maxTensorBytes?: number;
   /** Run only this shard's inputs (`--shard i/n`); the report records it. */
@@ -67,6 +70,7 @@ export interface CompareRunOptions {
 export async function runCompare(options: CompareRunOptions, io: CompareIO): Promise<CompareReport> {
   const started = performance.now();
   const warnings: string[] = [];
+  let stoppedNow = false;
   const first = await io.openBackend(options.first);
   let second: Backend | undefined;
   try {
@@ -83,16 +87,22 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
     const prepare = (i: number): Promise<Prepared> => prepareFeeds(plan.entries[i]!, plan, io, (p) => { preprocess ??= p; });
     let next: Promise<Prepared> | null = plan.entries.length > 0 ? prepare(0) : null;
     for (let i = 0; i < plan.entries.length; i++) {
-      const prepared = await next!;
+      const prepared = await unlessStopped(next!, options.stopNow);
       next = null;
-      if (options.signal?.aborted) {
+      if (prepared === STOPPED || options.signal?.aborted || options.stopNow?.aborted) {
         skipped = plan.entries.length - i;
         warnings.push(`interrupted: ${skipped} input${skipped > 1 ? 's' : ''} not run`);
         break;
       }
       if (i + 1 < plan.entries.length) next = prepare(i + 1);
       const entry = plan.entries[i]!;
-      const item = await runOne(entry, prepared, plan, first, second, options, io, tracker);
+      // A second Ctrl-C or SIGTERM abandons the input in flight (an inference cannot be cancelled) and reports the rest.
+      const item = await unlessStopped(runOne(entry, prepared, plan, first, second, options, io, tracker), options.stopNow);
+      if (item === STOPPED) {
+        skipped = plan.entries.length - i;
+        warnings.push(`interrupted: ${skipped} input${skipped > 1 ? 's' : ''} not run (the one in flight abandoned)`);
+        break;
+      }
       items.push(item);
       // A requested task that does not fit the outputs fails every input alike: stop (exit 2).
       if (tracker?.fatal) throw tracker.fatal;
@@ -102,11 +112,19 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
         break;
       }
     }
-    await next; // never leave a decode running behind the report (its errors are values, not throws)
-    await io.outputsRecorder?.close();
-    await io.inputsRecorder?.close();
+    // Never leave a decode running behind the report (its errors are values, not throws), unless told to stop now.
+    await unlessStopped<unknown>(next ?? Promise.resolve(), options.stopNow);
+    // Closed whatever happened, so an interrupted run still leaves a valid manifest of what was written.
+    const saved: SavedRecord[] = [];
+    for (const [kind, recorder] of [['outputs', io.outputsRecorder], ['inputs', io.inputsRecorder]] as const) {
+      const s = (await recorder?.close()) as { dir?: string; entries?: number; replaced?: number; notes?: readonly string[] } | undefined;
+      if (s?.dir !== undefined) saved.push({ kind, dir: s.dir, entries: s.entries ?? 0, replaced: s.replaced ?? 0, notes: s.notes ?? [] });
+    }
+    const interruption = interruptionOf(options.signal, options.stopNow);
+    stoppedNow = options.stopNow?.aborted === true;
     hoistCommonWarnings(items, warnings);
-    const summary = summarize(items, skipped, options.signal?.aborted === true);
+    const counted = summarize(items, skipped, interruption !== null);
+    const summary = interruption ? { ...counted, exitCode: interruption.exitCode } : counted;
     const task = tracker?.report();
     return {
       schema: 'trt-parity/compare',
@@ -124,17 +142,24 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
       items,
       warnings,
       summary: tracker && task ? withVerdict(summary, tracker.verdictMode, task) : summary,
+      interrupted: interruption !== null,
+      interruptedBy: interruption?.signal ?? null,
+      ...(saved.length > 0 ? { saved } : {}),
       durationMs: performance.now() - started,
       ...(task ? { task } : {}),
     };
   } finally {
-    await Promise.allSettled([first.dispose(), second?.dispose()]);
+    const disposed = Promise.allSettled([first.dispose(), second?.dispose()]);
+    // After "stop now" an inference may still be in flight: disposing waits for it, so do not.
+    if (!stoppedNow) await disposed;
   }
 }
 
 interface Entry {
   readonly key: string;
   readonly path: string | null;
+  /** Found in a folder but unusable (link loop, unreadable): reported as this input's error. */
+  readonly error?: string;
 }
 
 interface InputPlan {
@@ -199,7 +224,7 @@ async function planInputs(first: Backend, second: Backend, options: CompareRunOp
 
   let entries: Entry[];
   if (options.images.length > 0) {
-    entries = (await io.discoverImages(options.images)).map((r) => ({ key: r.key, path: r.path }));
+    entries = (await io.discoverImages(options.images)).map((r) => ({ key: r.key, path: r.path, ...(r.error === undefined ? {} : { error: r.error }) }));
   } else if (spec) {
     entries = [{ key: [...options.rawInputs.values()].map((f) => f.split('/').pop()).join('+'), path: null }];
   } else {
@@ -228,6 +253,7 @@ type Prepared = { readonly feeds: TensorMap; readonly preprocessMs: number } | {
 async function prepareFeeds(entry: Entry, plan: InputPlan, io: CompareIO, notePreprocess: (p: PreprocessRecord) => void): Promise<Prepared> {
   const t0 = performance.now();
   try {
+    if (entry.error !== undefined) throw new InputError(entry.path ?? undefined, entry.error);
     const feeds = new Map(plan.raw);
     if (plan.imageInput && entry.path !== null) {
       const loaded = await io.loadImage(entry.path, plan.imageInput);

@@ -7,9 +7,11 @@ import { type BackendOptions, openBackend } from '../backends/registry.js';
 import { SavedRunWriter } from '../backends/saved/saved-writer.js';
 import { parseToleranceSpec } from '../compare/tolerance.js';
 import type { ToleranceSpec } from '../compare/types.js';
-import { InputError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
+import type { SavedPreprocess } from '../backends/saved/manifest.js';
+import { resolve } from 'node:path';
 import { discoverImages } from '../image/discover.js';
-import { type PreprocessSpecInput, resolvePreprocessSpec } from '../image/preprocess-spec.js';
+import { type PreprocessSpec, type PreprocessSpecInput, resolvePreprocessSpec } from '../image/preprocess-spec.js';
 import type { CompareReport, ItemResult } from '../report/model/compare.js';
 import { readNpyFile } from '../io/npy-file.js';
 import { type CompareIO, type CompareRunOptions, type Recorder, runCompare } from './compare-run.js';
@@ -51,6 +53,8 @@ export interface RunHooks {
   readonly onItem?: (done: number, total: number, item: ItemResult) => void;
   /** Stops before the next input when aborted; what ran so far is still reported (exit 130). */
   readonly signal?: AbortSignal;
+  /** Stops at once when aborted (second Ctrl-C, SIGTERM): the input in flight is abandoned; the report and saved runs are still written. */
+  readonly stopNow?: AbortSignal;
   /** Each compared input with both sides' outputs and the tensors fed (e.g. an HtmlCollector's observe). */
   readonly onCompared?: CompareRunOptions['onCompared'];
 }
@@ -71,9 +75,22 @@ export async function compare(spec: CompareSpec, hooks: RunHooks = {}): Promise<
     ...(spec.task ? { task: spec.task } : {}),
     ...(hooks.onItem ? { onItem: hooks.onItem } : {}),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
+    ...(hooks.stopNow ? { stopNow: hooks.stopNow } : {}),
+    ...(spec.maxTensorBytes === undefined ? {} : { maxTensorBytes: spec.maxTensorBytes }),
     ...(hooks.onCompared ? { onCompared: hooks.onCompared } : {}),
     ...(spec.shard ? { shard: spec.shard } : {}),
   }, io);
+}
+
+/** The preprocessing as the flags that set it, for a saved run's manifest. */
+function savedPreprocessOf(p: PreprocessSpec): SavedPreprocess {
+  return {
+    pipeline: p.pipeline,
+    settings: {
+      '--mean': p.mean.join(','), '--std': p.std.join(','), '--scale': String(p.scale), '--bgr': String(p.channelOrder === 'bgr'),
+      '--layout': String(p.layout), '--resize': p.resizeMode, '--resize-shorter': String(p.resizeShorter), '--pad': String(p.padValue),
+    },
+  };
 }
 
 function isParsed(t: CompareSpec['tolerance']): t is ToleranceSpec {
@@ -93,8 +110,20 @@ function createCompareIO(spec: CompareSpec, loadImage: CompareIO['loadImage']): 
     get outputsRecorder() { return outputsRecorder; },
     get inputsRecorder() { return inputsRecorder; },
     async prepareRecorders(first: Backend) {
-      if (spec.saveOutputs) outputsRecorder = await SavedRunWriter.create(spec.saveOutputs, { kind: 'outputs', backend: first.name, source: first.source, outputs: first.outputs });
-      if (spec.saveInputs) inputsRecorder = await SavedRunWriter.create(spec.saveInputs, { kind: 'inputs', backend: first.name, source: first.source, outputs: first.inputs ?? [] });
+      if (spec.saveOutputs && spec.saveInputs && resolve(spec.saveOutputs) === resolve(spec.saveInputs)) {
+        // One manifest per directory: the second writer would make the first one's entries unreachable.
+        throw new UsageError(`--save-outputs and --save-inputs both name ${spec.saveOutputs}; give each its own directory`);
+      }
+      // Recorded so that re-saving with other options says which one changed ("12 entries replaced: --mean differs").
+      const preprocess = (spec.inputs ?? []).length > 0 ? savedPreprocessOf(resolvePreprocessSpec(spec.preprocess ?? {})) : undefined;
+      const withPre = preprocess ? { preprocess } : {};
+      if (spec.saveOutputs) outputsRecorder = await SavedRunWriter.create(spec.saveOutputs, { kind: 'outputs', backend: first.name, source: first.source, outputs: first.outputs, ...withPre });
+      if (spec.saveInputs) {
+        inputsRecorder = await SavedRunWriter.create(spec.saveInputs, { kind: 'inputs', backend: first.name, source: first.source, outputs: first.inputs ?? [], ...withPre }).catch(async (err: unknown) => {
+          await outputsRecorder?.close();
+          throw err;
+        });
+      }
     },
   };
 }

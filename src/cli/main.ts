@@ -50,7 +50,7 @@ export function exitStatus(outcome: CommandResult | null | unknown): number {
   if (isCommandResult(outcome)) {
     const code = exitCodeOf(outcome.report);
     // A report file that could not be written fails the run, but never hides a worse verdict or an interruption.
-    return outcome.outputsWritten || code === ExitCode.interrupted ? code : Math.max(code, ExitCode.usage);
+    return outcome.outputsWritten || code === ExitCode.interrupted || code === ExitCode.terminated ? code : Math.max(code, ExitCode.usage);
   }
   return exitCodeOf(outcome);
 }

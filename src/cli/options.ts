@@ -26,6 +26,14 @@ export function parsePositiveNumber(name: string) {
   };
 }
 
+export function parseNonNegativeNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(expected('a non-negative number', name, value));
+    return n;
+  };
+}
+
 export function parseNonNegativeInt(name: string) {
   return (value: string): number => {
     const n = Number(value);

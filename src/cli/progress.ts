@@ -1,13 +1,25 @@
 /**
- * A one-line progress bar on stderr, only on a terminal, so that piped or CI output stays clean.
+ * Progress on stderr. On a terminal: a one-line bar redrawn in place. Without one (CI logs, pipes):
+ * a plain line every `everyMs` (count, rate, ETA), so a long run shows it is alive without flooding
+ * the log.
  */
 export interface Progress {
   update(done: number, total: number, label: string): void;
   done(): void;
 }
 
-export function progressBar(stream: NodeJS.WriteStream, enabled: boolean): Progress {
-  if (!enabled || !stream.isTTY) return { update() {}, done() {} };
+export interface ProgressOptions {
+  /** Without a terminal, at most one line per this many milliseconds (default 10 s); 0 turns them off. */
+  readonly everyMs?: number;
+  /** The clock, for tests. */
+  readonly now?: () => number;
+}
+
+export const DEFAULT_PROGRESS_EVERY_MS = 10_000;
+
+export function progressBar(stream: NodeJS.WriteStream, enabled: boolean, options: ProgressOptions = {}): Progress {
+  if (!enabled) return { update() {}, done() {} };
+  if (!stream.isTTY) return progressLines(stream, options);
   let shown = false;
   let last = 0;
   return {
@@ -27,4 +39,38 @@ export function progressBar(stream: NodeJS.WriteStream, enabled: boolean): Progr
       shown = false;
     },
   };
+}
+
+/** "12/3000 inputs (0%), 4.1/s, ETA 12m 8s", one line every `everyMs`. */
+function progressLines(stream: NodeJS.WritableStream, options: ProgressOptions): Progress {
+  const every = options.everyMs ?? DEFAULT_PROGRESS_EVERY_MS;
+  const now = options.now ?? Date.now;
+  const start = now();
+  let last = start;
+  return {
+    update(done, total) {
+      if (every <= 0 || done >= total) return;
+      const t = now();
+      if (t - last < every) return;
+      last = t;
+      stream.write(`trt-parity: ${progressText(done, total, (t - start) / 1000)}\n`);
+    },
+    done() {},
+  };
+}
+
+/** The text of one progress line, from the count and the seconds elapsed. */
+export function progressText(done: number, total: number, seconds: number): string {
+  const rate = seconds > 0 ? done / seconds : 0;
+  const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
+  const eta = rate > 0 ? ` ETA ${duration((total - done) / rate)}` : '';
+  return `${done}/${total} inputs (${pct}%), ${rate >= 10 ? rate.toFixed(0) : rate.toFixed(1)}/s,${eta}`.replace(/,$/, '');
+}
+
+function duration(s: number): string {
+  const total = Math.ceil(s);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = total % 60;
+  return h > 0 ? `${h}h ${m}m` : m > 0 ? `${m}m ${sec}s` : `${sec}s`;
 }

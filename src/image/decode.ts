@@ -11,11 +11,12 @@
  * the result differ from "decode, drop alpha, then resize" (what PIL's `convert('RGB').resize()` does).
  * From raw RGB the resize sees exactly the decoded pixels. docs/resize.md compares the result with PIL.
  */
-import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { Metadata, OutputInfo } from 'sharp';
 
 import { expected, InputError, UsageError } from '../errors.js';
+import { DEFAULT_MAX_TENSOR_BYTES } from '../io/limits.js';
+import { readRegularFile } from '../io/read-file.js';
 import { cropRgb, DEFAULT_LETTERBOX_PAD, padRgb, planResize } from './resize-plan.js';
 import type { ResizeMode, Size } from './resize-plan.js';
 
@@ -66,14 +67,8 @@ export interface DecodedImage {
 
 /** Read and decode an image file; every failure is an {@link InputError} naming `path`. */
 export async function decodeImage(path: string, options: DecodeOptions = {}): Promise<DecodedImage> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not an image' : `cannot read (${code ?? String(err)})`;
-    throw new InputError(path, why, { cause: err });
-  }
+  // Regular files only, bounded: a FIFO would hang the run and /dev/zero would fill the heap.
+  const bytes = await readRegularFile(path, { maxBytes: DEFAULT_MAX_TENSOR_BYTES, what: 'image file' });
   return decodeImageBuffer(bytes, path, options);
 }
 
@@ -119,10 +114,10 @@ export async function decodeImageBuffer(bytes: Uint8Array, name: string, options
 
   let decoded: { data: Buffer; info: OutputInfo };
   try {
-    decoded = await sharp(bytes, {
+    const decode = (failOn: 'error' | 'warning'): Promise<{ data: Buffer; info: OutputInfo }> => sharp(bytes, {
       autoOrient: options.autoOrient ?? true,
       ignoreIcc: options.ignoreIcc ?? false,
-      failOn: 'error',
+      failOn,
       // Infinity is not a valid sharp limit; false means none. Re-checked here because sharp reads the
       // size again while decoding (multi-page files, say).
       limitInputPixels: maxPixels === Infinity ? false : maxPixels,
@@ -131,6 +126,16 @@ export async function decodeImageBuffer(bytes: Uint8Array, name: string, options
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
+    // libjpeg reports a scan that ends before the rows its header promises only as a *warning*
+    // ("premature end of data segment"), filling the rest with grey: such a file decoded under
+    // failOn 'error' and passed. So decode under 'warning' first; a warning that is not about missing
+    // data (extraneous bytes before a marker, say) decodes again under 'error', as PIL accepts it.
+    try {
+      decoded = await decode('warning');
+    } catch (first) {
+      if (/premature end|truncat/i.test(messageOf(first))) throw first;
+      decoded = await decode('error');
+    }
   } catch (err) {
     const message = messageOf(err);
     const why = /premature end|truncat/i.test(message) ? 'truncated or corrupt image' : 'cannot decode image';

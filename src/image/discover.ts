@@ -3,6 +3,7 @@ import type { Dirent, Stats } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 
 import { InputError, UsageError } from '../errors.js';
+import { describeReadError } from '../read-error.js';
 import { globDepth, globToRegExp, hasGlobMagic, splitGlob } from './glob.js';
 
 /** Extensions taken when scanning a folder or a glob (compared case-insensitively). */
@@ -17,6 +18,11 @@ export interface DiscoveredImage {
    * the path relative to the glob's static prefix, for a file argument its basename.
    */
   readonly key: string;
+  /**
+   * Set when the entry was found but cannot be used (a symbolic link loop, an unreadable entry or
+   * subfolder): the run reports it as one ERROR row and goes on with the rest.
+   */
+  readonly error?: string;
 }
 
 /** True when `name` ends with one of {@link IMAGE_EXTENSIONS}, whatever its case. */
@@ -68,9 +74,10 @@ async function expandArgument(arg: string): Promise<DiscoveredImage[]> {
     throw new InputError(arg, 'no such file or folder');
   }
   if (info.isDirectory()) {
-    const files = await walk(arg, Infinity, false);
+    const broken = new Map<string, string>();
+    const files = await walk(arg, Infinity, false, broken);
     if (files.length === 0) throw noImages(`folder '${arg}' (searched subfolders too)`);
-    return files.map((rel) => ({ path: join(arg, ...rel.split('/')), key: rel }));
+    return files.map((rel) => ({ path: join(arg, ...rel.split('/')), key: rel, ...(broken.has(rel) ? { error: broken.get(rel)! } : {}) }));
   }
   return [{ path: arg, key: basename(arg) }];
 }
@@ -99,18 +106,22 @@ function noImages(where: string): InputError {
  * Image files under `root` as '/'-separated paths relative to it, at most `depth` levels down.
  * `keepHidden` lets a glob decide about dot-names itself; a plain folder scan skips them.
  */
-async function walk(root: string, depth: number, keepHidden: boolean): Promise<string[]> {
+async function walk(root: string, depth: number, keepHidden: boolean, broken: Map<string, string> = new Map()): Promise<string[]> {
   const out: string[] = [];
   const visited = new Set<string>();
   async function visit(dir: string, rel: string, level: number): Promise<void> {
-    const real = await realpath(dir);
-    if (visited.has(real)) return; // a symlink loop, or the same folder twice
-    visited.add(real);
     let entries: Dirent[];
     try {
+      const real = await realpath(dir);
+      if (visited.has(real)) return; // a symlink loop, or the same folder twice
+      visited.add(real);
       entries = await readdir(dir, { withFileTypes: true });
     } catch (err) {
-      throw new InputError(dir, `cannot read folder: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+      if (rel === '') throw new InputError(dir, `cannot read folder: ${describeReadError(err)}`, { cause: err });
+      // An unreadable subfolder is one ERROR row; the rest of the folder still runs.
+      out.push(rel);
+      broken.set(rel, `cannot read folder: ${describeReadError(err)}`);
+      return;
     }
     for (const entry of entries) {
       if (!keepHidden && entry.name.startsWith('.')) continue;
@@ -119,7 +130,17 @@ async function walk(root: string, depth: number, keepHidden: boolean): Promise<s
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
-        const target = await statOrUndefined(full);
+        let target: Stats | undefined;
+        try {
+          target = await statOrUndefined(full);
+        } catch (err) {
+          // A link loop or a link into a folder we may not enter: one ERROR row if it looks like an image.
+          if (hasImageExtension(entry.name)) {
+            out.push(relPath);
+            broken.set(relPath, describeReadError((err as Error).cause ?? err));
+          }
+          continue;
+        }
         isDir = target?.isDirectory() ?? false; // a dangling link is neither
         isFile = target?.isFile() ?? false;
       }
@@ -137,6 +158,6 @@ async function statOrUndefined(path: string): Promise<Stats | undefined> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new InputError(path, `cannot access: ${code ?? String(err)}`, { cause: err });
+    throw new InputError(path, describeReadError(err), { cause: err });
   }
 }

@@ -26,6 +26,7 @@ export function renderCompareText(report: CompareReport, options: TextOptions): 
   out.push(`  rule       ${RULE_TEXT}`);
   out.push(`  tolerance  ${toleranceText(tol)}`);
   for (const w of report.warnings) out.push(c.yellow(`  warning: ${w}`));
+  for (const saved of report.saved ?? []) for (const n of saved.notes) out.push(`  ${n}`);
   out.push('');
 
   const rows: string[][] = [['input', 'output', 'verdict', 'mismatched', 'max|diff|', 'max rel', 'p99|diff|', 'cosine', 'top-1', 'top-5']];
@@ -163,9 +164,10 @@ export function verdictLine(report: CompareReport, c: Colors = colors(false)): s
     tail.push(`${s.skipped} not run (${why})`);
   }
   const extra = tail.length ? `; ${tail.join('; ')}` : '';
-  if (s.exitCode === ExitCode.interrupted) {
+  if (s.exitCode === ExitCode.interrupted || s.exitCode === ExitCode.terminated) {
     const so = s.failed > 0 ? `${s.failed} mismatched (${failingOutputs.join(', ')})` : s.errors > 0 ? `${s.passed} passed` : 'all passed';
-    return c.yellow(c.bold('INTERRUPTED')) + `  ${noun(s.items, 'input')} compared, ${so}${extra} [exit ${ExitCode.interrupted}]`;
+    const by = report.interruptedBy ? ` by ${report.interruptedBy}` : '';
+    return c.yellow(c.bold('INTERRUPTED')) + `${by}  ${noun(s.items, 'input')} compared, ${so}${extra} [exit ${s.exitCode}]`;
   }
   if (s.exitCode === 0) return c.green(c.bold('PASS')) + `  ${noun(compared, 'input')}, every output within tolerance${extra} [exit 0]`;
   if (s.failed > 0) {

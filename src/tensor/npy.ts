@@ -64,42 +64,72 @@ export interface ReadNpyOptions {
  * @throws InputError when the bytes are not a .npy file trt-parity can use.
  */
 export function readNpy(bytes: Uint8Array, file?: string, options: ReadNpyOptions = {}): Tensor {
-  const fail = (msg: string): never => { throw new InputError(file, `not a usable .npy file: ${msg}`); };
-  if (bytes.byteLength < 10 || MAGIC.some((b, i) => bytes[i] !== b)) fail('missing the \\x93NUMPY magic');
-  const major = bytes[6]!;
-  const minor = bytes[7]!;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let headerStart: number;
-  let headerLen: number;
-  if (major === 1) {
-    headerStart = 10;
-    headerLen = view.getUint16(8, true);
-  } else if (major === 2 || major === 3) {
-    if (bytes.byteLength < 12) fail('truncated header');
-    headerStart = 12;
-    headerLen = view.getUint32(8, true);
-  } else {
-    return fail(`format version ${major}.${minor} is not supported (1.0, 2.0 and 3.0 are)`);
+  const fail = failWith(file);
+  const layout = readNpyLayout(bytes, file, options);
+  const { dtype, shape, dataStart, dataBytes: need } = layout;
+  const have = bytes.byteLength - dataStart;
+  if (have < need) fail(`truncated: shape ${formatShape(shape)} of ${dtype} needs ${need} bytes of data, found ${have}`);
+  if (have > need) fail(`${have - need} unexpected bytes after the data of shape ${formatShape(shape)}`);
+
+  let raw = bytes.subarray(dataStart, dataStart + need);
+  if (layout.swap) raw = byteSwapped(raw, DTYPE_INFO[dtype].bytes);
+  let data = fromBytes(dtype, raw);
+  if (layout.fortranOrder && shape.length > 1) data = fortranToC(data, shape);
+  return { dtype, shape, data };
+}
+
+/** What a .npy header promises, read from the file's first bytes only. */
+export interface NpyLayout {
+  readonly dtype: DType;
+  readonly shape: number[];
+  readonly fortranOrder: boolean;
+  readonly swap: boolean;
+  /** Offset of the first data byte. */
+  readonly dataStart: number;
+  /** Bytes of data the shape and dtype need (may exceed Number.MAX_SAFE_INTEGER: Infinity then). */
+  readonly dataBytes: number;
+}
+
+/** Bytes needed before the header length is known (magic, version, length field). */
+export const NPY_PREFIX_BYTES = 12;
+
+/** Where the header ends, from the first NPY_PREFIX_BYTES bytes; the caller then reads that much. */
+export function npyHeaderEnd(prefix: Uint8Array, file?: string): number {
+  const fail = failWith(file);
+  if (prefix.byteLength < 10 || MAGIC.some((b, i) => prefix[i] !== b)) fail('missing the \\x93NUMPY magic');
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+  const major = prefix[6]!;
+  if (major === 1) return 10 + view.getUint16(8, true);
+  if (major === 2 || major === 3) {
+    if (prefix.byteLength < 12) fail('truncated header');
+    return 12 + view.getUint32(8, true);
   }
-  const dataStart = headerStart + headerLen;
-  if (dataStart > bytes.byteLength) fail(`header claims ${headerLen} bytes but the file ends first`);
+  return fail(`format version ${major}.${prefix[7]!} is not supported (1.0, 2.0 and 3.0 are)`);
+}
+
+/**
+ * Parses the magic and header of a .npy file from `bytes`, which need only reach the end of the
+ * header: lets a reader check the data size the header promises before allocating it.
+ * @throws InputError naming `file`.
+ */
+export function readNpyLayout(bytes: Uint8Array, file?: string, options: ReadNpyOptions = {}): NpyLayout {
+  const fail = failWith(file);
+  const dataStart = npyHeaderEnd(bytes, file);
+  const major = bytes[6]!;
+  const headerStart = major === 1 ? 10 : 12;
+  if (dataStart > bytes.byteLength) fail(`header claims ${dataStart - headerStart} bytes but the file ends first`);
   // Version 1 and 2 headers are latin1; 3.0 allows utf8. ASCII is the common subset.
   const headerText = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart));
   const header = parseHeader(headerText, fail);
-
   const { dtype, swap } = dtypeOfDescr(header.descr, options.dtype, fail);
-  const itemSize = DTYPE_INFO[dtype].bytes;
-  const count = volume(header.shape);
-  const need = count * itemSize;
-  const have = bytes.byteLength - dataStart;
-  if (have < need) fail(`truncated: shape ${formatShape(header.shape)} of ${dtype} needs ${need} bytes of data, found ${have}`);
-  if (have > need) fail(`${have - need} unexpected bytes after the data of shape ${formatShape(header.shape)}`);
+  let dataBytes = DTYPE_INFO[dtype].bytes;
+  for (const d of header.shape) dataBytes *= d;
+  if (!Number.isSafeInteger(dataBytes)) dataBytes = Infinity;
+  return { dtype, shape: header.shape, fortranOrder: header.fortranOrder, swap, dataStart, dataBytes };
+}
 
-  let raw = bytes.subarray(dataStart, dataStart + need);
-  if (swap) raw = byteSwapped(raw, itemSize);
-  let data = fromBytes(dtype, raw);
-  if (header.fortranOrder && header.shape.length > 1) data = fortranToC(data, header.shape);
-  return { dtype, shape: header.shape, data };
+function failWith(file: string | undefined): (msg: string) => never {
+  return (msg: string): never => { throw new InputError(file, `not a usable .npy file: ${msg}`); };
 }
 
 /** Serialise a tensor as a version 1.0 .npy file (2.0 if the header is too long for 1.0). */

@@ -7,9 +7,9 @@
  * what `inspect` should show for a file even when the backend is broken. Graph inputs that are
  * also initializers (IR < 4 models list weights as inputs) are left out, as ORT does.
  */
-import { readFile } from 'node:fs/promises';
 import { InputError } from '../../errors.js';
-import { describeReadError } from '../../read-error.js';
+import { MAX_MODEL_FILE_BYTES } from '../../io/limits.js';
+import { readRegularFile } from '../../io/read-file.js';
 import type { Dim, TensorInfo } from '../../tensor/types.js';
 import { parseUltralyticsMetadata, type UltralyticsMetadata } from '../../tasks/ultralytics-metadata.js';
 import { ProtobufError, WireType, fields, text, type Field } from './protobuf.js';
@@ -60,12 +60,8 @@ export interface OnnxModelInfo {
  * @throws InputError when the file is missing or unreadable (naming it), or is not an ONNX model.
  */
 export async function inspectOnnx(path: string): Promise<OnnxModelInfo> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    throw new InputError(path, describeReadError(err), { cause: err });
-  }
+  // Regular files only, bounded (a FIFO or /dev/zero given as a model must not hang or fill the heap).
+  const bytes = await readRegularFile(path, { maxBytes: MAX_MODEL_FILE_BYTES, what: 'ONNX model' });
   return parseOnnxModel(bytes, path);
 }
 

@@ -12,6 +12,7 @@
  *   carrying ORT's own message.
  */
 import { Worker } from 'node:worker_threads';
+import { checkThreads } from '../../io/limits.js';
 import { BackendError, UsageError } from '../../errors.js';
 import { isDType } from '../../tensor/dtype.js';
 import { formatShape } from '../../tensor/shape.js';
@@ -99,6 +100,8 @@ export class OnnxBackend extends BaseBackend {
     if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0)) {
       throw new UsageError(`Expected a non-negative integer for threads but received ${threads}`);
     }
+    // More threads than cores only slows ORT down, and 100000 of them exhausted memory and crashed.
+    if (threads !== undefined) checkThreads(threads);
     // Parse the proto first: a corrupt or wrong file is the user's input problem (exit 2), and
     // this tells it apart from a valid model ORT cannot run (exit 3).
     const model = await inspectOnnx(path);

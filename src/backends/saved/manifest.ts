@@ -21,10 +21,10 @@
  * }
  * Every .npy loads with numpy.load. "dtype" is the sidecar that recovers bfloat16 (stored as <u2).
  */
-import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize, sep } from 'node:path';
 import { InputError } from '../../errors.js';
-import { describeReadError } from '../../read-error.js';
+import { MAX_MANIFEST_BYTES } from '../../io/limits.js';
+import { readRegularFile } from '../../io/read-file.js';
 import { isDType } from '../../tensor/dtype.js';
 import type { DType, TensorInfo } from '../../tensor/types.js';
 
@@ -57,6 +57,8 @@ export interface SavedEntry {
 /** How image inputs were preprocessed; absent when unknown (runs from before --pipeline, or .npy inputs). */
 export interface SavedPreprocess {
   readonly pipeline: string;
+  /** The preprocessing options as flags ("--mean" → "0.485,0.456,0.406"), to say why a re-save replaced entries. */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 export interface SavedManifest {
@@ -78,15 +80,16 @@ export async function readManifest(dir: string): Promise<SavedManifest> {
   const path = join(dir, MANIFEST_FILE);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // A regular file, not a link (it could point anywhere), bounded.
+    text = (await readRegularFile(path, { maxBytes: MAX_MANIFEST_BYTES, what: 'manifest', noFollow: true })).toString('utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new InputError(dir, `not a trt-parity saved run (no ${MANIFEST_FILE})`, {
         hints: ['Saved runs are directories written by --save-outputs DIR.'], cause: err,
       });
     }
-    throw new InputError(path, describeReadError(err), { cause: err });
+    throw err;
   }
   let json: unknown;
   try {
@@ -123,6 +126,9 @@ export function validateManifest(json: unknown, path: string): SavedManifest {
     if (!isObject(e) || typeof e['inputDigest'] !== 'string' || !isObject(e['files']) || !isObject(e['inputs'])) {
       return bad(`entry ${JSON.stringify(key)} needs "inputDigest", "inputs" and "files"`);
     }
+    for (const [name, t] of Object.entries(e['inputs'])) {
+      if (!isObject(t) || typeof t['dtype'] !== 'string' || !isDims(t['shape'])) return bad(`entry ${JSON.stringify(key)}, input ${JSON.stringify(name)} needs a "dtype" and a "shape"`);
+    }
     for (const [name, f] of Object.entries(e['files'])) {
       const where = `entry ${JSON.stringify(key)}, tensor ${JSON.stringify(name)}`;
       if (!isObject(f) || typeof f['path'] !== 'string' || typeof f['dtype'] !== 'string' || !isDType(f['dtype']) || !isDims(f['shape'])) {
@@ -142,8 +148,12 @@ export function validateManifest(json: unknown, path: string): SavedManifest {
     inputs,
     outputs,
     entries: entries as Record<string, SavedEntry>,
-    ...(preprocess === undefined ? {} : { preprocess: { pipeline: preprocess['pipeline'] as string } }),
+    ...(preprocess === undefined ? {} : { preprocess: { pipeline: preprocess['pipeline'] as string, ...(stringRecord(preprocess['settings']) ? { settings: preprocess['settings'] as Record<string, string> } : {}) } }),
   };
+}
+
+function stringRecord(v: unknown): boolean {
+  return isObject(v) && Object.values(v).every((x) => typeof x === 'string');
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -2,11 +2,11 @@
  * Replaying saved runs: `SavedBackend` serves the outputs recorded by SavedRunWriter as if a
  * backend had produced them; `SavedInputs` serves inputs recorded by SavedInputsWriter.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import { InputError } from '../../errors.js';
 import { describeReadError } from '../../read-error.js';
-import { readNpy } from '../../tensor/npy.js';
+import { readNpyFile } from '../../io/npy-file.js';
 import { formatShape, sameShape } from '../../tensor/shape.js';
 import type { Tensor, TensorInfo, TensorMap } from '../../tensor/types.js';
 import type { Replay } from '../backend.js';
@@ -19,20 +19,37 @@ async function loadEntry(dir: string, entry: SavedEntry): Promise<Map<string, Te
   const out = new Map<string, Tensor>();
   for (const [name, f] of Object.entries(entry.files)) {
     const path = join(dir, f.path);
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(path);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new InputError(path, code === 'ENOENT' ? 'listed in the saved run\'s manifest but missing' : describeReadError(err), { cause: err });
-    }
-    const t = readNpy(bytes, path, { dtype: f.dtype });
+    // A link inside the run may point anywhere (a shared CI cache): reading through it would compare
+    // a file that is not part of the run. Links that stay inside the run are followed.
+    const real = await insideRun(dir, path);
+    const t = await readNpyFile(real, { dtype: f.dtype }).catch((err: unknown) => {
+      throw err instanceof InputError && real !== path ? new InputError(path, err.message.startsWith(`${real}: `) ? err.message.slice(real.length + 2) : err.message) : err;
+    });
     if (!sameShape(t.shape, f.shape)) {
       throw new InputError(path, `has shape ${formatShape(t.shape)} but the manifest records ${formatShape(f.shape)}`);
     }
     out.set(name, t);
   }
   return out;
+}
+
+/**
+ * The real path of `path`, which must lie inside the run directory `dir` once every link is resolved.
+ * @throws InputError naming `path` when it is missing, a link loop, or leads outside the run.
+ */
+export async function insideRun(dir: string, path: string): Promise<string> {
+  let real: string;
+  let root: string;
+  try {
+    [root, real] = await Promise.all([realpath(dir), realpath(path)]);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(path, code === 'ENOENT' ? 'listed in the saved run\'s manifest but missing' : describeReadError(err), { cause: err });
+  }
+  if (!real.startsWith(root + sep)) {
+    throw new InputError(path, `is a symbolic link to ${real}, outside the saved run ${dir}; refused (a saved run must hold its own files)`);
+  }
+  return real;
 }
 
 function missingKey(dir: string, what: string, key: string, keys: readonly string[]): InputError {

@@ -108,9 +108,27 @@ export interface CompareReport {
   readonly items: readonly ItemResult[];
   readonly warnings: readonly string[];
   readonly summary: CompareSummary;
+  /** True when a signal stopped the run early (the summary then counts what ran). */
+  readonly interrupted?: boolean;
+  /** The signal that stopped it, or null. */
+  readonly interruptedBy?: 'SIGINT' | 'SIGTERM' | null;
+  /** The saved-run directories this run wrote (--save-outputs, --save-inputs), with what they hold. */
+  readonly saved?: readonly SavedRecord[];
   readonly durationMs: number;
   /** Task-level agreement over the run (--task); absent without task mode. */
   readonly task?: TaskReport;
+}
+
+/** One saved-run directory written by the run. */
+export interface SavedRecord {
+  readonly kind: 'outputs' | 'inputs';
+  readonly dir: string;
+  /** Entries its manifest lists after this run. */
+  readonly entries: number;
+  /** Entries this run replaced. */
+  readonly replaced: number;
+  /** "saved outputs of 12 inputs in DIR", "12 entries replaced in DIR: --mean differs", ... */
+  readonly notes: readonly string[];
 }
 
 /** The exit code a set of items earns: the highest seen (error 2/3 over mismatch 1 over pass 0). */
