@@ -3,6 +3,7 @@ import { ExitCode } from '../errors.js';
 import type { CompareReport, ItemResult } from './model/compare.js';
 import { colors, fmtMs, fmtNum, fmtPercent, fmtTol, fmtValue, table, type Colors } from './format.js';
 import { formatShape } from '../tensor/shape.js';
+import { renderTaskSection, taskVerdictLine } from './task-text.js';
 
 export interface TextOptions {
   readonly color: boolean;
@@ -76,9 +77,10 @@ export function renderCompareText(report: CompareReport, options: TextOptions): 
     }
     out.push(...table(sumRows, ['left', 'right', 'right', 'right', 'right', 'right', 'left'], '  ').map((l, i) => (i === 0 ? c.dim(l) : l)));
   }
+  out.push(...renderTaskSection(report, c, options.verbose));
   const timing = timingLine(report.items);
   if (timing) out.push('', c.dim(timing));
-  out.push('', verdictLine(report, c));
+  out.push('', taskVerdictLine(report, verdictLine, c) ?? verdictLine(report, c));
   return out.join('\n') + '\n';
 }
 

@@ -130,12 +130,12 @@ export function verdictExitCode(mode: VerdictMode, allcloseCode: number, taskPas
   return allcloseCode === 0 && taskPassed ? 0 : 1;
 }
 
-/** Exit status of an interrupted run: never replaced by a verdict. */
-const INTERRUPTED = 130;
-
-/** A run summary with its exit code decided by `mode`, and both verdicts recorded. */
+/**
+ * A run summary with its exit code decided by `mode`, and both verdicts recorded. Codes ≥ 2
+ * (errors, an interrupted run) are kept whatever the mode.
+ */
 export function withVerdict<S extends { readonly exitCode: number; readonly failed: number }>(summary: S, mode: VerdictMode, task: TaskReport): S & { readonly verdict: VerdictSummary } {
   const taskPassed = task.verdict === null ? null : task.verdict.passed;
-  const exitCode = summary.exitCode === INTERRUPTED ? INTERRUPTED : verdictExitCode(mode, summary.exitCode, taskPassed);
-  return { ...summary, exitCode, verdict: { mode, allclosePassed: summary.failed === 0, taskPassed } };
+  const exitCode = verdictExitCode(mode, summary.exitCode, taskPassed);
+  return { ...summary, exitCode, verdict: { mode, allclosePassed: summary.failed === 0, allcloseExitCode: summary.exitCode, taskPassed } };
 }

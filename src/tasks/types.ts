@@ -249,6 +249,8 @@ export interface VerdictSummary {
   readonly mode: VerdictMode;
   /** True when every compared output passed numpy's allclose (and the NaN/Inf check). */
   readonly allclosePassed: boolean;
+  /** The exit code allclose alone would have given (what `exitCode` is under --verdict allclose). */
+  readonly allcloseExitCode: number;
   /** The task gates' verdict; null without task mode. */
   readonly taskPassed: boolean | null;
 }
