@@ -1,4 +1,4 @@
-import type { DoctorReport } from './model/doctor.js';
+import type { DoctorReport, OrtProvidersSection } from './model/doctor.js';
 import { colors, table } from './format.js';
 
 /** `trt-parity doctor`: one line per component, then every problem with its fix. */
@@ -41,6 +41,7 @@ export function renderDoctorText(r: DoctorReport, options: { color: boolean }): 
     }
     out.push('');
   }
+  out.push(...renderOrtProviders(r.onnxruntime.providers, c));
   if (r.engine) {
     const e = r.engine;
     out.push(e.canRun ? c.green(c.bold(e.verdict)) : c.red(c.bold(e.verdict)));
@@ -56,4 +57,33 @@ export function renderDoctorText(r: DoctorReport, options: { color: boolean }): 
   }
   for (const h of [...r.onnxruntime.hints, ...r.sharp.hints]) out.push(`  fix: ${h}`);
   return out.join('\n') + '\n';
+}
+
+/** ONNX Runtime's execution providers: compiled in, their libraries, whether they load, and the fixes. */
+function renderOrtProviders(p: OrtProvidersSection | undefined, c: ReturnType<typeof colors>): string[] {
+  if (p === undefined) return [];
+  if (p.error !== null) return [`ONNX Runtime providers: ${c.red(p.error)}`, ''];
+  const out = [`ONNX Runtime providers (libraries next to libonnxruntime.so.1 in ${p.libDir ?? '?'}${p.libDirFrom === 'onnxruntime-node' ? '' : `, from ${p.libDirFrom ?? '?'}`}):`];
+  const rows = p.providers.map((s) => {
+    const where = !s.compiledIn ? c.dim('not compiled in') : s.bundled ? 'built in' : 'separate library';
+    const files = s.files.map((f) => (f.bytes === null ? c.red(`${f.name} missing`) : c.dim(f.name))).join(', ');
+    const load = s.load.outcome === 'loads' ? c.green(`loads${s.load.ms === null ? '' : ` (${s.load.ms.toFixed(0)} ms)`}`)
+      : s.load.outcome === 'not-probed' ? c.dim(s.load.detail)
+        : c.red(`${s.load.outcome === 'fails' ? 'does not load' : s.load.outcome}: ${s.load.detail}`);
+    return [s.name, where, load + (files === '' ? '' : `  ${files}`)];
+  });
+  out.push(...table(rows, ['left', 'left', 'left'], '  '));
+  // CUDA and TensorRT share most fixes (same download, same CUDA libraries): each line once.
+  const shown = new Set<string>();
+  for (const s of p.providers) {
+    const fresh = s.compiledIn ? s.fixes.filter((f) => !shown.has(f)) : [];
+    if (fresh.length === 0) continue;
+    out.push(`  ${s.name}:`);
+    for (const f of fresh) {
+      shown.add(f);
+      out.push(`    fix: ${f}`);
+    }
+  }
+  out.push('');
+  return out;
 }

@@ -19,6 +19,7 @@ import { formatShape } from '../../tensor/shape.js';
 import type { Dim, Tensor, TensorInfo, TensorMap } from '../../tensor/types.js';
 import { BaseBackend, type MeasuredRun } from '../base-backend.js';
 import { inspectOnnx, type OnnxModelInfo } from './model-info.js';
+import { providerUnavailableHints } from './providers.js';
 import type { FromWorker, ToWorker, WireInfo, WireTensor, WorkerSessionOptions } from './worker-protocol.js';
 import { transferList } from './worker-protocol.js';
 
@@ -43,11 +44,6 @@ interface Pending {
   readonly resolve: (msg: Extract<FromWorker, { type: 'result' }>) => void;
   readonly reject: (err: Error) => void;
 }
-
-const PROVIDER_HINTS: Readonly<Record<string, string>> = {
-  cuda: 'onnxruntime-node downloads its CUDA provider (cuda12 build, from NuGet) when installed online without ONNXRUNTIME_NODE_INSTALL=skip; this installation has none. It also needs CUDA 12 and an NVIDIA driver.',
-  tensorrt: 'The TensorRT provider comes with the CUDA download of onnxruntime-node and needs TensorRT libraries on the library path.',
-};
 
 /**
  * ONNX Runtime over onnxruntime-node. Create with `OnnxBackend.open`, call `run` once per input,
@@ -238,8 +234,10 @@ function fromWire(o: WireTensor, source: string): Tensor {
 function loadError(path: string, provider: string, message: string): BackendError {
   const providerProblem = provider !== 'cpu' && /ExecutionProvider|backend not found|shared library|adapter|provider/i.test(message);
   if (providerProblem) {
+    // Missing files or files that do not load, and how to get them: providers.ts (doctor shows the same).
+    const known = providerUnavailableHints(provider);
     const hints = [
-      PROVIDER_HINTS[provider] ?? `Known provider names: ${KNOWN_PROVIDERS.join(', ')}.`,
+      ...(known.length > 0 ? known : [`Known provider names: ${KNOWN_PROVIDERS.join(', ')}.`]),
       'Run ONNX Runtime on the CPU instead (--onnx-provider cpu): every installation has it.',
     ];
     return new BackendError('onnxruntime', 'provider-unavailable',

@@ -6,6 +6,7 @@ import { TOOL_VERSION } from '../../version.js';
 import type { Diagnoser, Inspector } from '../backend.js';
 import { inspectOnnx } from './model-info.js';
 import { OnnxBackend } from './onnx-backend.js';
+import { diagnoseOrtProviders } from './providers.js';
 
 /** ONNX Runtime's option group, as the CLI names them. */
 export interface OnnxOptions {
@@ -39,7 +40,9 @@ export const onnxProvider: Inspector<OnnxOptions, OnnxInspectReport> & Diagnoser
     return { schema: 'trt-parity/inspect-onnx', schemaVersion: INSPECT_SCHEMA_VERSION, tool: { name: 'trt-parity', version: TOOL_VERSION }, ...(await inspectOnnx(path)) };
   },
   async diagnose() {
-    return { onnxruntime: await onnxRuntimeInfo() };
+    // The provider probes run in child processes, alongside the in-process check.
+    const [info, providers] = await Promise.all([onnxRuntimeInfo(), diagnoseOrtProviders()]);
+    return { onnxruntime: { ...info, providers } };
   },
 };
 

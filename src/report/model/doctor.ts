@@ -35,6 +35,53 @@ export interface OnnxRuntimeSection {
   readonly error: string | null;
   /** What to do about `error`; empty when none. */
   readonly hints: readonly string[];
+  /** Execution providers: compiled in, their libraries, whether they load (src/backends/onnx/providers.ts). */
+  readonly providers?: OrtProvidersSection;
+}
+
+/** One library an ONNX Runtime provider needs next to libonnxruntime.so.1. */
+export interface OrtProviderFile {
+  readonly name: string;
+  readonly path: string;
+  /** Size in bytes; null when absent. */
+  readonly bytes: number | null;
+}
+
+/** loads: a session on it computed the probe model; fails: ORT refused; crashed/timeout: the probe process died or hung. */
+export type OrtProbeOutcome = 'loads' | 'fails' | 'crashed' | 'timeout' | 'not-probed';
+
+export interface OrtProviderStatus {
+  readonly name: string;
+  /** In the binding's listSupportedBackends(). */
+  readonly compiledIn: boolean;
+  /** ORT's own word: true when the provider is inside libonnxruntime itself. */
+  readonly bundled: boolean | null;
+  /** The separate libraries it needs (none for bundled providers). */
+  readonly files: readonly OrtProviderFile[];
+  readonly load: {
+    readonly outcome: OrtProbeOutcome;
+    /** One line: why it loads or not (the loader's reason when ORT logged one). */
+    readonly detail: string;
+    /** Session creation plus one run in the probe, ms; null unless it loaded. */
+    readonly ms: number | null;
+  };
+  /** A library the provider needs that the loader could not find (e.g. libcudnn.so.9); null when none was named. */
+  readonly missingLibrary: string | null;
+  /** What to do, one command or step per line; empty when it loads or is not ours to fix. */
+  readonly fixes: readonly string[];
+}
+
+export interface OrtProvidersSection {
+  /** The directory holding onnxruntime_binding.node and libonnxruntime.so.1, where provider libraries must be. */
+  readonly libDir: string | null;
+  readonly libDirFrom: 'onnxruntime-node' | 'TRT_PARITY_ORT_LIB_DIR' | null;
+  /** onnxruntime-node's version: the version the provider libraries must match. */
+  readonly version: string | null;
+  /** LD_LIBRARY_PATH as the probes saw it (where CUDA/cuDNN must be). */
+  readonly ldLibraryPath: string | null;
+  readonly providers: readonly OrtProviderStatus[];
+  /** Why nothing could be checked (binding not found or not loadable); null otherwise. */
+  readonly error: string | null;
 }
 
 /** What the native build left in build/native-status.json (the fields doctor shows; the JSON has them all). */
