@@ -9,8 +9,7 @@ import type { TensorRtProblem } from './availability.js';
 import { classifyCuda, classifyLibrary, classifyRuntimeInfo, formatCudaVersion } from './classify-availability.js';
 import { describeEngine } from './engine-info.js';
 import { engineVerdict, type EngineFacts, type EngineTrial, installSection } from './install-diagnosis.js';
-import { addonResolution, checkTensorRtAvailability, loadAddon, type LoadAddonOptions, packageRoot, readNativeStatus, runtimeInfoOf } from './load-addon.js';
-import type { NativeAddon } from './native-contract.js';
+import { addonResolution, checkTensorRtAvailability, loadAddon, type LoadAddonOptions, packageRoot, probedRuntimeInfo, readNativeStatus } from './load-addon.js';
 import type { NativeRuntimeInfo } from './native-contract.js';
 import { NATIVE_ABI_VERSION } from './native-contract.js';
 import { readPlanFileInfo } from './plan-file.js';
@@ -73,7 +72,7 @@ export async function diagnoseTensorRt(options: DiagnoseOptions = {}): Promise<T
     };
   }
   // Loads libnvinfer (on the addon's worker thread) so that a missing or wrong library shows now.
-  const info = await loadedRuntimeInfo(load.addon);
+  const info = await probedRuntimeInfo(load.addon);
   const av = checkTensorRtAvailability({ ...loadOptions, device });
   if ('error' in info) {
     const problem = av.available ? null : { reason: av.reason, message: av.message, hints: av.hints, detail: av.detail };
@@ -117,16 +116,3 @@ function libraryNotFound(why: string, fix: string): TensorRtProblem {
   return { reason: 'libnvinfer-missing', message: `TensorRT: ${why}`, hints: [fix], detail: [] };
 }
 
-/**
- * getRuntimeInfo() after the addon has tried to open libnvinfer: ABI 2 addons do that in
- * loadTensorRt(), on their worker thread; an addon without it reports what it has.
- */
-async function loadedRuntimeInfo(addon: NativeAddon): Promise<NativeRuntimeInfo | { error: string }> {
-  const load = (addon as { loadTensorRt?: () => Promise<NativeRuntimeInfo> }).loadTensorRt;
-  if (typeof load !== 'function') return runtimeInfoOf(addon);
-  try {
-    return await load.call(addon);
-  } catch (err) {
-    return { error: err instanceof Error ? err.message : String(err) };
-  }
-}
