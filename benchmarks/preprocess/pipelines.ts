@@ -10,6 +10,8 @@
  * Per round and case, the ratio is Python's mean time per image over ours; the table gives the
  * min / median / max of those ratios over the rounds and the median time per image of each side.
  * `sharp` is ours with --pipeline sharp, compared with the Python code of `pil`.
+ * Besides wall time, each side's process CPU time per image (every thread: sharp's libuv workers,
+ * cv2's threads) is recorded: on a loaded machine it is the steadier measure of the work done.
  * Two ways of timing ours: `latency`, one image at a time (decode, then resize, then normalise); and
  * `folder`, two images in flight, as compare and bench prefetch the next input: sharp decodes one in
  * libuv's pool while the main thread resizes the other. Python runs one image at a time in both.
@@ -50,7 +52,7 @@ const median = (v: number[]): number => { const s = [...v].sort((a, b) => a - b)
 const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 
 /** The Python worker: one JSON request per line, one JSON answer per line. */
-async function startPython(python: string): Promise<{ info: Record<string, unknown>; run: (p: string, size: number, files: string[]) => Promise<number[]>; stop: () => void }> {
+async function startPython(python: string): Promise<{ info: Record<string, unknown>; run: (p: string, size: number, files: string[]) => Promise<{ ms: number[]; cpu: number }>; stop: () => void }> {
   const child = spawn(python, [join(import.meta.dirname, '..', '..', '..', 'benchmarks', 'preprocess', 'pipelines_python.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async (): Promise<Record<string, unknown>> => {
@@ -63,7 +65,8 @@ async function startPython(python: string): Promise<{ info: Record<string, unkno
     info,
     run: async (pipeline, size, files) => {
       child.stdin.write(`${JSON.stringify({ pipeline, size: [size, size], files })}\n`);
-      return (await next())['ms'] as number[];
+      const r = await next();
+      return { ms: r['ms'] as number[], cpu: r['cpu'] as number };
     },
     stop: () => child.stdin.end(),
   };
@@ -92,15 +95,17 @@ try {
   console.log(`${photos.length * copies} JPEGs (q90) per source size, ${rounds} interleaved rounds, one image at a time\n`);
 
   const inputOf = (c: Case) => ({ name: 'x', layout: 'nchw' as const, dtype: 'float32' as const, size: { height: c.size, width: c.size } });
-  const ours = async (c: Case, list: string[]): Promise<number[]> => {
+  const ours = async (c: Case, list: string[]): Promise<{ ms: number[]; cpu: number }> => {
     const spec = resolvePreprocessSpec({ pipeline: c.ours });
     const ms: number[] = [];
+    const c0 = process.cpuUsage();
     for (const f of list) {
       const t0 = performance.now();
       await loadImageTensor(f, inputOf(c), spec);
       ms.push(performance.now() - t0);
     }
-    return ms;
+    const used = process.cpuUsage(c0);
+    return { ms, cpu: (used.user + used.system) / 1000 / list.length };
   };
   /** Mean time per image with two loads in flight (the prefetch of compare/bench). */
   const oursFolder = async (c: Case, list: string[]): Promise<number> => {
@@ -115,27 +120,30 @@ try {
   // Warm-up of both sides on every case (JIT, caches, lazy imports).
   for (const s of SOURCES) for (const c of CASES) { await ours(c, files.get(s.name)!); await py.run(c.python, c.size, files.get(s.name)!); }
 
-  const results = new Map<string, { ratios: number[]; folderRatios: number[]; ours: number[]; folder: number[]; python: number[] }>();
+  const results = new Map<string, { ratios: number[]; folderRatios: number[]; cpuRatios: number[]; ours: number[]; folder: number[]; python: number[]; oursCpu: number[]; pythonCpu: number[] }>();
   for (let r = 0; r < rounds; r++) {
     for (const s of SOURCES) {
       for (const c of CASES) {
         const key = `${s.name}|${c.ours}`;
         const list = files.get(s.name)!;
         // Alternate which side goes first, so neither always runs on a cooler machine.
-        let a: number[];
-        let b: number[];
+        let a: { ms: number[]; cpu: number };
+        let b: { ms: number[]; cpu: number };
         let f: number;
         if (r % 2 === 0) {
           a = await ours(c, list); f = await oursFolder(c, list); b = await py.run(c.python, c.size, list);
         } else {
           b = await py.run(c.python, c.size, list); f = await oursFolder(c, list); a = await ours(c, list);
         }
-        const e = results.get(key) ?? { ratios: [], folderRatios: [], ours: [], folder: [], python: [] };
-        e.ratios.push(mean(b) / mean(a));
-        e.folderRatios.push(mean(b) / f);
-        e.ours.push(...a);
+        const e = results.get(key) ?? { ratios: [], folderRatios: [], cpuRatios: [], ours: [], folder: [], python: [], oursCpu: [], pythonCpu: [] };
+        e.ratios.push(mean(b.ms) / mean(a.ms));
+        e.folderRatios.push(mean(b.ms) / f);
+        e.cpuRatios.push(b.cpu / a.cpu);
+        e.ours.push(...a.ms);
         e.folder.push(f);
-        e.python.push(...b);
+        e.python.push(...b.ms);
+        e.oursCpu.push(a.cpu);
+        e.pythonCpu.push(b.cpu);
         results.set(key, e);
       }
     }
@@ -143,13 +151,13 @@ try {
   py.stop();
 
   const mmm = (v: number[]): string => `${Math.min(...v).toFixed(2)} / ${median(v).toFixed(2)} / ${Math.max(...v).toFixed(2)}`;
-  console.log('| source | --pipeline | target | Python, ms/image | ours one at a time, ms/image | Python / ours (min / median / max) | ours, folder (2 in flight), ms/image | Python / ours folder (min / median / max) |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| source | --pipeline | target | Python, ms/image | ours one at a time | Python / ours (min / median / max) | ours, 2 in flight | Python / ours 2 in flight | CPU ms/image Python / ours | CPU ratio (min / median / max) |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const s of SOURCES) {
     for (const c of CASES) {
       const e = results.get(`${s.name}|${c.ours}`)!;
       const vs = c.ours === 'sharp' ? ' (vs pil code)' : '';
-      console.log(`| ${s.name} | ${c.ours}${vs} | ${c.size}x${c.size} | ${median(e.python).toFixed(1)} | ${median(e.ours).toFixed(1)} | ${mmm(e.ratios)} | ${median(e.folder).toFixed(1)} | ${mmm(e.folderRatios)} |`);
+      console.log(`| ${s.name} | ${c.ours}${vs} | ${c.size}x${c.size} | ${median(e.python).toFixed(1)} | ${median(e.ours).toFixed(1)} | ${mmm(e.ratios)} | ${median(e.folder).toFixed(1)} | ${mmm(e.folderRatios)} | ${median(e.pythonCpu).toFixed(1)} / ${median(e.oursCpu).toFixed(1)} | ${mmm(e.cpuRatios)} |`);
     }
   }
 } finally {

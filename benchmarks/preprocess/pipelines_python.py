@@ -4,7 +4,7 @@
 A long-running worker so that the Node side can interleave rounds: it reads one JSON request per line
 on stdin, {"pipeline": ..., "size": [H, W], "files": [...]}, runs the pipeline's code on every file
 (decode + resize + normalise, from the path, as a user's script does) and answers one JSON line
-{"ms": [per-file milliseconds]}. The code is that of issue 10 / docs/resize.md; torchvision is its
+{"ms": [per-file milliseconds], "cpu": process CPU ms per file}. The code is that of issue 10 / docs/resize.md; torchvision is its
 numpy emulation (Pillow resize + float32 ToTensor/Normalize), torchvision itself not being installed.
 """
 import json
@@ -75,11 +75,14 @@ def main():
         fn = PIPELINES[req['pipeline']]
         H, W = req['size']
         ms = []
+        c0 = time.process_time()
         for f in req['files']:
             t0 = time.perf_counter()
             fn(f, H, W)
             ms.append((time.perf_counter() - t0) * 1000)
-        print(json.dumps({'ms': ms}), flush=True)
+        # CPU time of the whole process (every thread), per image: the work done, whatever the machine's load.
+        cpu = (time.process_time() - c0) * 1000 / len(req['files'])
+        print(json.dumps({'ms': ms, 'cpu': cpu}), flush=True)
 
 
 if __name__ == '__main__':
