@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { compare } from '../app/compare.js';
+import { parseShard, type Shard } from '../app/shard.js';
+import { HtmlCollector, htmlReport } from '../report/html/index.js';
 import { parseToleranceSpec } from '../compare/tolerance.js';
 import { ExitCode } from '../errors.js';
 import type { CompareReport } from '../report/model/compare.js';
@@ -36,7 +38,7 @@ Examples:
   trt-parity compare engine-run/ model.onnx images/                               # later, on CPU-only CI
 `;
 
-interface CompareCliOptions extends PreprocessCliOptions, OutputOptions, TaskCliOptions {
+interface CompareCliOptions extends PreprocessCliOptions, OutputOptions, ShardCliOptions, TaskCliOptions {
   readonly rtol?: string[];
   readonly atol?: string[];
   readonly allowNonfinite: boolean;
@@ -46,6 +48,10 @@ interface CompareCliOptions extends PreprocessCliOptions, OutputOptions, TaskCli
   readonly saveOutputs?: string;
   readonly progress: boolean;
   readonly verbose: boolean;
+}
+
+interface ShardCliOptions {
+  readonly shard?: Shard;
 }
 
 export function compareCommand(finish: Finish): Command {
@@ -58,13 +64,14 @@ export function compareCommand(finish: Finish): Command {
     .option('--rtol <[output:]value>', 'relative tolerance; repeat with output:value for one output (default 1e-3)', collect)
     .option('--atol <[output:]value>', 'absolute tolerance; repeat with output:value for one output (default 1e-5)', collect)
     .option('--allow-nonfinite', 'do not fail outputs that contain NaN or Inf (allclose still applies)', false)
-    .option('--fail-fast', 'stop at the first input with a mismatch', false);
+    .option('--fail-fast', 'stop at the first input with a mismatch', false)
+    .option('--shard <i/n>', 'run only shard i of n (1-based) of the inputs, split by a hash of each key; merge the reports with `trt-parity merge`', parseShard);
   addPreprocessOptions(cmd)
     .option('--input <name=file.npy>', 'feed a raw tensor to an input instead of an image (repeatable)', collectNamedFile)
     .option('--save-inputs <dir>', 'write the preprocessed input tensors as .npy files')
     .option('--save-outputs <dir>', 'write every output of <first> as .npy files plus a manifest (replayable as a backend)');
   addTaskOptions(cmd);
-  addOutputOptions(cmd, { junit: true })
+  addOutputOptions(cmd, { junit: true, html: true })
     .option('--no-progress', 'no progress bar on stderr')
     .option('-v, --verbose', 'details for passing outputs too, and the backends\' log lines', false);
   addBackendOptions(cmd, 'compare');
@@ -81,6 +88,8 @@ export function compareCommand(finish: Finish): Command {
         process.stderr.write('\ntrt-parity: interrupted; finishing the current input (Ctrl-C again to quit now)\n');
       };
       process.on('SIGINT', onSigint);
+      // Only with --html: the per-input figures cost a pass over every output.
+      const collector = opts.html === undefined ? null : new HtmlCollector();
       let report: CompareReport;
       try {
         report = await compare({
@@ -92,7 +101,9 @@ export function compareCommand(finish: Finish): Command {
           backend: backendOptionsOf(opts as unknown as Record<string, unknown>, 'compare'),
           ...(opts.saveInputs ? { saveInputs: opts.saveInputs } : {}),
           ...(opts.saveOutputs ? { saveOutputs: opts.saveOutputs } : {}),
+          ...(opts.shard ? { shard: opts.shard } : {}),
         }, {
+          ...(collector ? { onCompared: collector.observe.bind(collector) } : {}),
           signal: abort.signal,
           onItem: (done, total, item) => bar.update(done, total, item.key),
         });
@@ -103,6 +114,7 @@ export function compareCommand(finish: Finish): Command {
       const written = await writeOutputs(opts, renderCompareText(report, { color: useColor(text), verbose: opts.verbose }), {
         json: () => toJson(report),
         junit: () => toJUnit(report),
+        html: () => htmlReport(report, collector?.data() ?? null),
       });
       finish({ report, outputsWritten: written });
     });

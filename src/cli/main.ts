@@ -8,6 +8,7 @@ import type { CommandResult } from './command.js';
 import { compareCommand } from './compare.js';
 import { doctorCommand } from './doctor.js';
 import { inspectCommand } from './inspect.js';
+import { mergeCommand } from './merge.js';
 
 const OUTPUT = { outputError: (str: string, write: (s: string) => void): void => write(`trt-parity: ${str.replace(/^error: /, '')}`) };
 
@@ -29,6 +30,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.addCommand(inspectCommand(finish));
   program.addCommand(benchCommand(finish));
   program.addCommand(doctorCommand(finish));
+  program.addCommand(mergeCommand(finish));
   // addCommand() does not pass settings down (only .command() does): without this, a bad option of a
   // subcommand printed commander's bare "error: …" with no prefix and no pointer to --help.
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(OUTPUT).showHelpAfterError(`(run trt-parity ${cmd.name()} --help for usage)`);

@@ -38,7 +38,7 @@ export interface HtmlCollectorOptions {
   readonly thumbSide: number;
 }
 
-export const DEFAULT_HTML_COLLECTOR_OPTIONS: HtmlCollectorOptions = { sample: 3000, worst: 4, heatmapSide: 48, heatmapChannels: 6, thumbSide: 160 };
+export const DEFAULT_HTML_COLLECTOR_OPTIONS: HtmlCollectorOptions = { sample: 2000, worst: 4, heatmapSide: 48, heatmapChannels: 6, thumbSide: 160 };
 
 /** log10 bins of |diff|: [10^lo, 10^(lo+step)), …; zero, below and above the range counted apart. */
 export const HIST_LO = -12;
@@ -59,7 +59,10 @@ export interface Histogram {
 }
 
 export interface Sample {
-  /** Priorities in [0, 1), ascending; ref[i] = |reference|, diff[i] = |first − reference| of the same element. */
+  /**
+   * Priorities (32-bit hashes), ascending; ref[i] = |reference|, diff[i] = |first − reference| of
+   * the same element, to 6 significant digits (a plot needs no more, and the page stays small).
+   */
   readonly p: number[];
   readonly ref: number[];
   readonly diff: number[];
@@ -116,8 +119,10 @@ export interface Thumb {
   /** Width and height of the model input the thumbnail was made from (boxes are in these pixels). */
   readonly sourceWidth: number;
   readonly sourceHeight: number;
-  /** RGB bytes, base64. */
-  readonly rgb: string;
+  /** RGB bytes, base64 (as collected), or … */
+  readonly rgb?: string;
+  /** … the PNG data URI made from them (as embedded in a page, so that merge passes it through). */
+  readonly png?: string;
 }
 
 export interface FlipRecord {
@@ -307,7 +312,7 @@ function keySeed(key: string): number {
   return h >>> 0;
 }
 
-/** Priority of element `i` of the input with seed `seed`: murmur3's finaliser over the pair, in [0, 1). */
+/** Priority of element `i` of the input with seed `seed`: murmur3's finaliser over the pair, a uint32. */
 export function priority(seed: number, i: number): number {
   let h = (seed ^ Math.imul(i, 0x9e3779b1)) >>> 0;
   h ^= h >>> 16;
@@ -315,14 +320,14 @@ export function priority(seed: number, i: number): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return (h >>> 0) / 4294967296;
+  return h >>> 0;
 }
 
 function accumulate(fig: OutputFigures, key: string, a: Float32Array | Float64Array, b: Float32Array | Float64Array, k: number): void {
   const h = fig.hist;
   const seed = keySeed(key);
   const s = fig.sample;
-  let threshold = s.p.length >= k ? s.p[k - 1]! : 1;
+  let threshold = s.p.length >= k ? s.p[k - 1]! : 2 ** 32;
   let cp: number[] = [];
   let cr: number[] = [];
   let cd: number[] = [];
@@ -345,12 +350,12 @@ function accumulate(fig: OutputFigures, key: string, a: Float32Array | Float64Ar
     const p = priority(seed, i);
     if (p < threshold) {
       cp.push(p);
-      cr.push(Math.abs(y));
-      cd.push(d);
+      cr.push(digits6(Math.abs(y)));
+      cd.push(digits6(d));
       // Keep the candidates bounded on huge outputs: fold them in and tighten the threshold.
       if (cp.length >= 4 * k) {
         mergeSample(s, { p: cp, ref: cr, diff: cd }, k);
-        threshold = s.p.length >= k ? s.p[k - 1]! : 1;
+        threshold = s.p.length >= k ? s.p[k - 1]! : 2 ** 32;
         cp = [];
         cr = [];
         cd = [];
@@ -391,6 +396,10 @@ function insertWorst(list: WorstItem[], w: WorstItem, k: number): void {
 
 function sortFlips(f: FlipRecord[]): FlipRecord[] {
   return [...f].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : x.output < y.output ? -1 : x.output > y.output ? 1 : x.row - y.row));
+}
+
+function digits6(v: number): number {
+  return Number(v.toPrecision(6));
 }
 
 const f32 = new Float32Array(1);
