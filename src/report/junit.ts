@@ -1,5 +1,6 @@
 import type { CompareReport } from './model/compare.js';
 import { describeFailure } from './text.js';
+import { taskJUnitCases } from './task-junit.js';
 
 /** JUnit XML for CI dashboards: one test case per input × output; an input that could not be run is one errored case. */
 export function toJUnit(report: CompareReport): string {
@@ -25,6 +26,9 @@ export function toJUnit(report: CompareReport): string {
       }
     }
   }
+  const task = taskJUnitCases(report, xml);
+  cases.push(...task.cases);
+  failures += task.failures;
   const total = cases.length;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',

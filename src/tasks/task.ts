@@ -93,7 +93,9 @@ export function resolveTask(request: TaskRequest, outputs: ReadonlyMap<string, S
       if (!isFloat(t)) continue;
       const s = t.shape;
       if (s.length === 4 && s[1]! >= 2) return { kind, layout: 'argmax', roles: { mask: n }, why: `class scores per pixel in ${n} ${formatShape(s)}` };
-      if ((s.length === 4 && s[1] === 1) || s.length === 3 || s.length === 2) {
+      // A map is [B,1,H,W], [B,H,W] or [H,W] with H, W > 1 ([1,1000] is class scores, not a 1×1000 image).
+      const hw = s.length === 4 ? (s[1] === 1 ? s.slice(2) : []) : s.length === 3 ? s.slice(1) : s.length === 2 ? s : [];
+      if (hw.length === 2 && hw[0]! > 1 && hw[1]! > 1) {
         if (kind === 'segment' && volume(s) > 0) return { kind, layout: 'threshold', roles: { mask: n }, why: `probability map in ${n} ${formatShape(s)}` };
       }
     }
