@@ -71,7 +71,7 @@ head -c $(( $(stat -c %s "$full") * 4 / 10 )) "$full" > "$edge/truncated.jpg"
 # Not an image at all, under an image extension.
 printf 'this is a text file, not a JPEG\n' > "$edge/not-an-image.jpg"
 
-# 16-bit PNG with exactly known values, and a decompression bomb: see write-png.py.
+# 16-bit RGB and greyscale PNGs with exactly known values, and a decompression bomb: see write-png.py.
 /usr/bin/python3 "$root/scripts/images/write-png.py" "$edge"
 
 # AVIF through sharp (node), from the same base picture.
@@ -81,4 +81,8 @@ await sharp('$base').avif({ quality: 60, effort: 2 }).toFile('$edge/chelsea.avif
 ") || echo 'warning: sharp could not write AVIF; skipped chelsea.avif' >&2
 
 rm -f "$base"
-ls -l "$photos" "$edge"
+
+# The decoding cases of the --pipeline goldens (progressive, 4:4:4, ICC-tagged, EXIF-rotated photos):
+# see make-pipeline-fixtures.ts (needs the compiled tree).
+(cd "$root" && node dist/scripts/images/make-pipeline-fixtures.js) || echo 'warning: run npx tsc -p . first; pipeline/ fixtures skipped' >&2
+ls -l "$photos" "$edge" "$root/fixtures/images/pipeline"
