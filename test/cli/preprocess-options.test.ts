@@ -54,9 +54,11 @@ before(async () => {
     letterbox: ['compare', classifier, classifier, bands, '--resize', 'letterbox', ...RAW, '--json', join(dir, 'letterbox.json')],
   };
   const names = Object.keys(runs);
-  const done = await Promise.all(names.map((n) => cli([...runs[n]!, '--save-inputs', join(dir, n)])));
+  // The sharp pipeline, named: these check each option's arithmetic and geometry on its path (the other
+  // pipelines have their goldens in test/image/, and take only their own resize geometry).
+  const done = await Promise.all(names.map((n) => cli([...runs[n]!, '--pipeline', 'sharp', '--save-inputs', join(dir, n)])));
   names.forEach((n, i) => { r[n] = done[i]!; });
-  r['maxPixels'] = await cli(['compare', affine, affine, tiny, '--max-pixels', '11']);
+  r['maxPixels'] = await cli(['compare', affine, affine, tiny, '--max-pixels', '11', '--pipeline', 'sharp']);
   for (const n of names) {
     assert.equal(r[n]!.code, 0, shown(r[n]!));
     saved[n] = await savedTensor(join(dir, n), n === 'stretch' || n === 'crop' || n === 'letterbox' ? 'bands.png' : 'tiny.png', n === 'stretch' || n === 'crop' || n === 'letterbox' ? 'input' : 'x');
