@@ -5,6 +5,7 @@
  * The Python code each pipeline equals bit for bit is in docs/resize.md; the goldens made by the real
  * libraries are in fixtures/golden/pipelines/ (scripts/oracle/make_preprocess_goldens.py).
  */
+import { InternalError } from '../errors.js';
 import type { PipelineName, PreprocessSpec } from './preprocess-spec.js';
 import { resizeLinearCv } from './resize-cv.js';
 import type { RgbPixels } from './preprocess.js';
@@ -91,7 +92,7 @@ export function resizeForPipeline(image: RgbPixels, spec: Pick<PreprocessSpec, '
     case 'ultralytics':
       return letterbox(image, target, spec.padValue);
     case 'sharp':
-      throw new Error('resizeForPipeline: the sharp pipeline resizes while decoding');
+      throw new InternalError('resizeForPipeline: the sharp pipeline resizes while decoding');
   }
 }
 
