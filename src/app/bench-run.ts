@@ -8,6 +8,7 @@ import { type MeasureOptions, measure } from '../bench/measure.js';
 import { checkTensorSize, DEFAULT_MAX_TENSOR_BYTES, elementBytes } from '../io/limits.js';
 import { mulberry32, randomTensor } from '../bench/random-input.js';
 import { latencyStats, UNSTABLE_CV_PERCENT } from '../bench/stats.js';
+import { GPU_PROVIDERS } from '../backends/onnx/providers.js';
 import { UsageError } from '../errors.js';
 import { BENCH_SCHEMA_VERSION, type BackendBench, type BenchReport, type BenchSample, type DeviceBench, type LatencyStats } from '../report/model/bench.js';
 import { isConcrete } from '../tensor/shape.js';
@@ -146,6 +147,7 @@ async function benchOne(backend: Backend, feeds: TensorMap, loadMs: number, opti
   return {
     backend: backend.name,
     source: backend.source,
+    ...ortProviderFields(backend),
     loadMs,
     firstRunMs,
     warmupRuns: m.warmupRuns,
@@ -158,6 +160,26 @@ async function benchOne(backend: Backend, feeds: TensorMap, loadMs: number, opti
     gpu,
     warnings,
     samples: options.exportTimes ? s : null,
+  };
+}
+
+/** ONNX Runtime's execution provider, read off the backend (only OnnxBackend has one). */
+function executionProviderOf(backend: Backend): string | null {
+  const p = (backend as { provider?: unknown }).provider;
+  return backend.name === 'onnxruntime' && typeof p === 'string' ? p : null;
+}
+
+/** What ONNX Runtime's session.run() time holds, by provider (see docs/gpu-runs.md, ORT on the GPU). */
+function ortProviderFields(backend: Backend): { executionProvider?: string; sessionIncludes?: string } {
+  const provider = executionProviderOf(backend);
+  if (provider === null) return {};
+  return {
+    executionProvider: provider,
+    sessionIncludes: GPU_PROVIDERS.has(provider)
+      // onnxruntime-node 1.30 takes only JS typed arrays ('cpu') or WebGPU buffers: no CUDA device
+      // tensors, and 'cpu-pinned' inputs are refused, so every run copies in and out inside run().
+      ? `ONNX Runtime's session.run() on its worker thread with the ${provider} provider: H2D copy of the inputs from pageable memory, GPU compute, D2H copy of the outputs, synchronized (onnxruntime-node has no CUDA IO binding or pinned inputs)`
+      : `ONNX Runtime's session.run() on its worker thread with the ${provider} provider: compute on the host`,
   };
 }
 
@@ -178,10 +200,12 @@ function headline(results: readonly BackendBench[]): BenchReport['headline'] {
   const trt = results.find((r) => r.gpu !== null);
   if (!ort || !trt?.gpu) return null;
   const e2e = trt.latency.median;
+  const onGpu = ort.executionProvider !== undefined && GPU_PROVIDERS.has(ort.executionProvider);
   return {
     speedupEndToEnd: ort.latency.median / e2e,
     speedupCompute: (ort.session ?? ort.latency).median / trt.gpu.compute.median,
     tensorrtTransferShare: (trt.gpu.h2d.median + trt.gpu.d2h.median) / e2e,
     tensorrtOverheadShare: trt.gpu.overhead.median / e2e,
+    ...(onGpu ? { speedupDeviceSpan: (ort.session ?? ort.latency).median / (trt.gpu.h2d.median + trt.gpu.compute.median + trt.gpu.d2h.median) } : {}),
   };
 }

@@ -15,7 +15,7 @@ export function renderBenchText(report: BenchReport, options: { color: boolean }
     out.push(`  tensorrt  ${s.tensorrt.transfers ? 'with H2D/D2H copies' : 'no H2D/D2H copies (--no-transfers: compute alone)'}, ${s.tensorrt.cudaGraph ? 'CUDA graph (--cuda-graph)' : 'plain enqueueV3'}`);
   }
   for (const r of report.results) {
-    out.push('', c.bold(`${r.backend}  ${r.source}`));
+    out.push('', c.bold(`${r.backend}${r.executionProvider === undefined ? '' : ` (${r.executionProvider})`}  ${r.source}`));
     out.push(`  load ${fmtMs(r.loadMs)}, first inference ${fmtMs(r.firstRunMs)}, warm-up ${r.warmupRuns} runs in ${fmtMs(r.warmupMs)}, measured ${r.iterations} runs in ${fmtMs(r.measuredMs)}, throughput ${r.throughput.toFixed(1)} inferences/s`);
     const rows: string[][] = [['', 'min', 'mean', 'median', 'p90', 'p95', 'p99', 'max', 'std', 'cv']];
     rows.push(statRow('end to end (JS)', r.latency));
@@ -28,12 +28,20 @@ export function renderBenchText(report: BenchReport, options: { color: boolean }
       rows.push(statRow('overhead (ours)', r.gpu.overhead));
     }
     out.push(...table(rows, ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'], '  ').map((l, i) => (i === 0 ? c.dim(l) : l)));
+    if (r.session && r.sessionIncludes) out.push(c.dim(`  session.run: ${r.sessionIncludes}`));
     for (const w of r.warnings) out.push(c.yellow(`  * ${w}`));
   }
   const h = report.headline;
   if (h) {
     out.push('', c.bold('headline'));
-    out.push(`  TensorRT is ${h.speedupEndToEnd.toFixed(2)}x faster than ONNX Runtime end to end (median), ${h.speedupCompute.toFixed(2)}x on GPU compute alone`);
+    if (h.speedupDeviceSpan === undefined) {
+      out.push(`  TensorRT is ${h.speedupEndToEnd.toFixed(2)}x faster than ONNX Runtime end to end (median), ${h.speedupCompute.toFixed(2)}x on GPU compute alone`);
+    } else {
+      // ONNX Runtime on the GPU cannot be timed without its copies: compare like with like first.
+      out.push(`  TensorRT is ${h.speedupEndToEnd.toFixed(2)}x faster than ONNX Runtime on the GPU end to end (median)`);
+      out.push(`  ${h.speedupDeviceSpan.toFixed(2)}x on the device span: ONNX Runtime's session.run (H2D + GPU compute + D2H, synchronized) vs TensorRT's H2D + GPU compute + D2H (CUDA events, sum of medians)`);
+      out.push(`  ${h.speedupCompute.toFixed(2)}x against TensorRT's GPU compute alone (ONNX Runtime's figure still includes its copies)`);
+    }
     out.push(`  of TensorRT's end-to-end median, ${(100 * h.tensorrtTransferShare).toFixed(1)}% is H2D+D2H copies and ${(100 * h.tensorrtOverheadShare).toFixed(1)}% is our own code, N-API and scheduling`);
   }
   return out.join('\n') + '\n';

@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runBench, trtexecHints } from '../../src/app/bench-run.js';
 import { latencyStats } from '../../src/bench/stats.js';
+import { renderBenchText } from '../../src/report/bench-text.js';
 import type { Backend } from '../../src/backends/backend.js';
 import type { TensorMap } from '../../src/tensor/types.js';
 
@@ -113,5 +114,43 @@ describe('runBench staging', () => {
     // the first run and the 5 measured ones all start from the staged input
     assert.equal(fromStage, 6);
     assert.equal(report.results[0]!.iterations, 5);
+  });
+});
+
+describe('runBench: ONNX Runtime on a GPU provider against TensorRT', () => {
+  /** An OnnxBackend stand-in: session.run() takes `sessionMs` of a `wallMs` call on `provider`. */
+  const ortBackend = (provider: string, sessionMs: number, wallMs: number): Backend => Object.assign(fakeBackend('onnxruntime', 'm.onnx', []), {
+    provider,
+    async run() { return { outputs: new Map(), timing: { wallMs, computeMs: sessionMs } }; },
+  });
+  const run = (provider: string) => runBench({ models: ['m.onnx', 'm.engine'], image: null, seed: 1, shapes: new Map(), measure: quick, exportTimes: false }, {
+    openBackend: async (p) => (p.endsWith('.onnx') ? ortBackend(provider, 0.3, 0.4)
+      : fakeBackend('tensorrt', p, [], () => ({ h2dMs: 0.02, computeMs: 0.1, d2hMs: 0.01, enqueueMs: 0.01 }))),
+    loadImage: async () => { throw new Error('not used'); },
+  });
+
+  test('cuda: the provider and what session.run holds are recorded; the device span compares like with like', async () => {
+    const report = await run('cuda');
+    const ort = report.results.find((r) => r.backend === 'onnxruntime')!;
+    assert.equal(ort.executionProvider, 'cuda');
+    assert.match(ort.sessionIncludes ?? '', /H2D copy of the inputs.*GPU compute.*D2H copy of the outputs.*no CUDA IO binding/);
+    const h = report.headline!;
+    // By hand: 0.3 / (0.02 + 0.1 + 0.01); compute alone 0.3 / 0.1; end to end 0.4 / (0.13 + 0.05).
+    assert.ok(Math.abs(h.speedupDeviceSpan! - 0.3 / 0.13) < 1e-6, String(h.speedupDeviceSpan));
+    assert.ok(Math.abs(h.speedupCompute - 3) < 1e-6);
+    assert.ok(Math.abs(h.speedupEndToEnd - 0.4 / 0.18) < 1e-6);
+    const text = renderBenchText(report, { color: false });
+    assert.match(text, /onnxruntime \(cuda\)  m\.onnx/);
+    assert.match(text, /2\.31x on the device span: ONNX Runtime's session\.run \(H2D \+ GPU compute \+ D2H, synchronized\) vs TensorRT's H2D \+ GPU compute \+ D2H/);
+    assert.match(text, /3\.00x against TensorRT's GPU compute alone/);
+  });
+
+  test('cpu: no device-span figure; session.run is host compute', async () => {
+    const report = await run('cpu');
+    const ort = report.results.find((r) => r.backend === 'onnxruntime')!;
+    assert.equal(ort.executionProvider, 'cpu');
+    assert.match(ort.sessionIncludes ?? '', /compute on the host/);
+    assert.equal(report.headline!.speedupDeviceSpan, undefined);
+    assert.match(renderBenchText(report, { color: false }), /3\.00x on GPU compute alone/);
   });
 });

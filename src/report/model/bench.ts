@@ -75,6 +75,10 @@ export interface BackendBench {
   readonly latency: LatencyStats;
   /** A host backend's own compute time (ONNX Runtime's session.run() inside its worker); null otherwise. */
   readonly session: LatencyStats | null;
+  /** ONNX Runtime's execution provider (cpu, cuda, …); absent for other backends. */
+  readonly executionProvider?: string;
+  /** What `session` includes, in words: on a GPU provider the copies to and from the device too. */
+  readonly sessionIncludes?: string;
   /** A device backend's CUDA-event and host timings; null for host backends. */
   readonly gpu: DeviceBench | null;
   readonly warnings: readonly string[];
@@ -90,6 +94,12 @@ export interface BenchHeadline {
   readonly tensorrtTransferShare: number;
   /** Share of the device backend's end-to-end median spent outside copies and compute: our code, N-API, scheduling. */
   readonly tensorrtOverheadShare: number;
+  /**
+   * When ONNX Runtime ran on a GPU provider: its session.run() median (which includes the H2D and D2H
+   * copies: onnxruntime-node has no CUDA IO binding) / TensorRT's H2D + compute + D2H (sum of the
+   * CUDA-event medians): the like-for-like device comparison. Absent otherwise.
+   */
+  readonly speedupDeviceSpan?: number;
 }
 
 export interface BenchReport {
