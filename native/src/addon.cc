@@ -88,12 +88,15 @@ Napi::Value runtimeInfoToJs(Napi::Env env, const TrtRuntimeInfo& trt) {
 }
 
 /** Never loads libnvinfer: that dlopen can take seconds, so only loadTensorRt (a worker) and loadEngine do it. */
-Napi::Value getRuntimeInfo(const Napi::CallbackInfo& info) { return runtimeInfoToJs(info.Env(), trtRuntimeInfo(false)); }
+Napi::Value getRuntimeInfo(const Napi::CallbackInfo& info) {
+  return runtimeInfoToJs(info.Env(), trtRuntimeInfo(false));
+}
 
 /** Loads libnvinfer (once per process) on a pool thread, then resolves with the runtime info. */
 class LoadTensorRtWorker final : public PromiseWorker {
  public:
-  explicit LoadTensorRtWorker(Napi::Env env, Napi::Promise::Deferred deferred) : PromiseWorker(env, std::move(deferred)) {}
+  explicit LoadTensorRtWorker(Napi::Env env, Napi::Promise::Deferred deferred)
+      : PromiseWorker(env, std::move(deferred)) {}
 
  protected:
   void run() override { trt_ = trtRuntimeInfo(true); }
@@ -115,8 +118,12 @@ Napi::Value loadTensorRt(const Napi::CallbackInfo& info) {
 class LoadWorker final : public PromiseWorker {
  public:
   using Factory = std::function<std::unique_ptr<Executor>()>;
-  LoadWorker(Napi::Env env, Napi::Promise::Deferred deferred, int device, Factory factory, std::function<void()> precheck)
-      : PromiseWorker(env, std::move(deferred)), device_(device), factory_(std::move(factory)), precheck_(std::move(precheck)) {}
+  LoadWorker(Napi::Env env, Napi::Promise::Deferred deferred, int device, Factory factory,
+             std::function<void()> precheck)
+      : PromiseWorker(env, std::move(deferred)),
+        device_(device),
+        factory_(std::move(factory)),
+        precheck_(std::move(precheck)) {}
 
  protected:
   void run() override {
@@ -141,7 +148,8 @@ int deviceOption(const Napi::Object& options) {
   Napi::Value v = options.Get("device");
   if (v.IsUndefined()) return 0;
   const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
-  if (!(d >= 0) || d != static_cast<double>(static_cast<int>(d))) fail("ERR_INVALID_ARGUMENT", "options.device must be a non-negative integer");
+  if (!(d >= 0) || d != static_cast<double>(static_cast<int>(d)))
+    fail("ERR_INVALID_ARGUMENT", "options.device must be a non-negative integer");
   return static_cast<int>(d);
 }
 
@@ -154,7 +162,8 @@ Napi::Object optionsObject(const Napi::CallbackInfo& info, std::size_t index) {
 Napi::Value loadEngine(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   try {
-    if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    if (info.Length() < 1 || !info[0].IsTypedArray() ||
+        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
       fail("ERR_INVALID_ARGUMENT", "loadEngine() needs the plan bytes as a Uint8Array");
     }
     Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
@@ -191,7 +200,9 @@ Napi::Value loadEngine(const Napi::CallbackInfo& info) {
     auto precheck = [] {
       if (!trtBuiltIn()) createTrtExecutor({}, TrtLoadOptions{});  // throws ERR_TRT_NOT_BUILT before any CUDA call
     };
-    (new LoadWorker(env, std::move(deferred), o.device, [plan, o] { return createTrtExecutor(*plan, o); }, precheck))->Queue();
+    (new LoadWorker(
+         env, std::move(deferred), o.device, [plan, o] { return createTrtExecutor(*plan, o); }, precheck))
+        ->Queue();
     return promise;
   } catch (const NativeError& e) {
     return rejected(env, e.code(), e.what());
@@ -201,26 +212,35 @@ Napi::Value loadEngine(const Napi::CallbackInfo& info) {
 Napi::Value createEchoEngine(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   try {
-    if (info.Length() < 1 || !info[0].IsObject()) fail("ERR_INVALID_ARGUMENT", "_createEchoEngine() needs a spec { inputs, delayMs?, failEnqueue?, failCapture?, invalidateCapture? }");
+    if (info.Length() < 1 || !info[0].IsObject())
+      fail("ERR_INVALID_ARGUMENT",
+           "_createEchoEngine() needs a spec { inputs, delayMs?, failEnqueue?, failCapture?, invalidateCapture? }");
     Napi::Object spec = info[0].As<Napi::Object>();
     EchoSpec s;
     Napi::Value inputs = spec.Get("inputs");
-    if (!inputs.IsArray() || inputs.As<Napi::Array>().Length() == 0) fail("ERR_INVALID_ARGUMENT", "spec.inputs must be a non-empty array");
+    if (!inputs.IsArray() || inputs.As<Napi::Array>().Length() == 0)
+      fail("ERR_INVALID_ARGUMENT", "spec.inputs must be a non-empty array");
     Napi::Array a = inputs.As<Napi::Array>();
     for (uint32_t i = 0; i < a.Length(); ++i) {
-      if (!a.Get(i).IsObject()) fail("ERR_INVALID_ARGUMENT", "spec.inputs[" + std::to_string(i) + "] must be an object");
+      if (!a.Get(i).IsObject())
+        fail("ERR_INVALID_ARGUMENT", "spec.inputs[" + std::to_string(i) + "] must be an object");
       Napi::Object t = a.Get(i).As<Napi::Object>();
       EchoTensorSpec ts;
-      if (!t.Get("name").IsString() || !t.Get("dtype").IsString()) fail("ERR_INVALID_ARGUMENT", "spec.inputs[" + std::to_string(i) + "] needs name and dtype strings");
+      if (!t.Get("name").IsString() || !t.Get("dtype").IsString())
+        fail("ERR_INVALID_ARGUMENT", "spec.inputs[" + std::to_string(i) + "] needs name and dtype strings");
       ts.name = t.Get("name").As<Napi::String>().Utf8Value();
       ts.dtype = t.Get("dtype").As<Napi::String>().Utf8Value();
-      if (runnableElementSize(ts.dtype) == 0) fail("ERR_INVALID_ARGUMENT", "spec.inputs[" + std::to_string(i) + "].dtype '" + ts.dtype + "' is not runnable");
+      if (runnableElementSize(ts.dtype) == 0)
+        fail("ERR_INVALID_ARGUMENT", "spec.inputs[" + std::to_string(i) + "].dtype '" + ts.dtype + "' is not runnable");
       Napi::Value shape = t.Get("shape");
-      if (!shape.IsArray()) fail("ERR_INVALID_ARGUMENT", "spec.inputs[" + std::to_string(i) + "].shape must be an array (-1 for dynamic dims)");
+      if (!shape.IsArray())
+        fail("ERR_INVALID_ARGUMENT",
+             "spec.inputs[" + std::to_string(i) + "].shape must be an array (-1 for dynamic dims)");
       Napi::Array sa = shape.As<Napi::Array>();
       for (uint32_t k = 0; k < sa.Length(); ++k) {
         Napi::Value d = sa.Get(k);
-        if (!d.IsNumber()) fail("ERR_INVALID_ARGUMENT", "spec.inputs[" + std::to_string(i) + "].shape must hold integers");
+        if (!d.IsNumber())
+          fail("ERR_INVALID_ARGUMENT", "spec.inputs[" + std::to_string(i) + "].shape must hold integers");
         ts.shape.push_back(d.As<Napi::Number>().Int64Value());
       }
       Napi::Value location = t.Get("location");
@@ -238,7 +258,9 @@ Napi::Value createEchoEngine(const Napi::CallbackInfo& info) {
     const int device = deviceOption(optionsObject(info, 1));
     auto deferred = Napi::Promise::Deferred::New(env);
     Napi::Promise promise = deferred.Promise();
-    (new LoadWorker(env, std::move(deferred), device, [s, device] { return createEchoExecutor(s, device); }, nullptr))->Queue();
+    (new LoadWorker(
+         env, std::move(deferred), device, [s, device] { return createEchoExecutor(s, device); }, nullptr))
+        ->Queue();
     return promise;
   } catch (const NativeError& e) {
     return rejected(env, e.code(), e.what());

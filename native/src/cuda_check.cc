@@ -7,7 +7,8 @@
 namespace trtp {
 
 std::string cudaErrorText(cudaError_t err) {
-  return std::string(cudaGetErrorName(err)) + " (" + std::to_string(static_cast<int>(err)) + "): " + cudaGetErrorString(err);
+  return std::string(cudaGetErrorName(err)) + " (" + std::to_string(static_cast<int>(err)) +
+         "): " + cudaGetErrorString(err);
 }
 
 void cudaCheck(cudaError_t err, const std::string& what) {

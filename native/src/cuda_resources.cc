@@ -63,7 +63,8 @@ void PinnedBuffer::reset() noexcept {
 PinnedBlock::PinnedBlock(std::size_t bytes) {
   if (bytes == 0) bytes = 1;
   const std::size_t rounded = (bytes + 4095) / 4096 * 4096;
-  cudaCheck(cudaHostAlloc(&ptr_, rounded, cudaHostAllocPortable), "cudaHostAlloc(" + std::to_string(rounded) + " bytes)");
+  cudaCheck(cudaHostAlloc(&ptr_, rounded, cudaHostAllocPortable),
+            "cudaHostAlloc(" + std::to_string(rounded) + " bytes)");
   size_ = rounded;
 }
 
@@ -97,7 +98,8 @@ OutputBlock OutputPool::lease(std::size_t bytes) {
     }
     const std::size_t rounded = (bytes + 4095) / 4096 * 4096;
     // Nothing idle fits: make room by dropping the largest idle block that is too small.
-    if ((stats_.blocks >= maxBlocks_ || static_cast<std::size_t>(stats_.bytes) + rounded > maxBytes_) && !idle_.empty()) {
+    if ((stats_.blocks >= maxBlocks_ || static_cast<std::size_t>(stats_.bytes) + rounded > maxBytes_) &&
+        !idle_.empty()) {
       victim = std::move(idle_.back());
       idle_.pop_back();
       forget(victim->size());
@@ -158,12 +160,16 @@ OutputPoolStats OutputPool::stats() {
   return stats_;
 }
 
-CudaStream::CudaStream() { cudaCheck(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreateWithFlags"); }
+CudaStream::CudaStream() {
+  cudaCheck(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
+}
 CudaStream::~CudaStream() {
   if (stream_ != nullptr) (void)cudaStreamDestroy(stream_);
 }
 
-CudaEvent::CudaEvent() { cudaCheck(cudaEventCreateWithFlags(&event_, cudaEventBlockingSync), "cudaEventCreateWithFlags"); }
+CudaEvent::CudaEvent() {
+  cudaCheck(cudaEventCreateWithFlags(&event_, cudaEventBlockingSync), "cudaEventCreateWithFlags");
+}
 CudaEvent::~CudaEvent() {
   if (event_ != nullptr) (void)cudaEventDestroy(event_);
 }

@@ -29,7 +29,10 @@ class DeviceBuffer {
  public:
   explicit DeviceBuffer(AllocStats* stats = nullptr) noexcept : stats_(stats) {}
   ~DeviceBuffer() { reset(); }
-  DeviceBuffer(DeviceBuffer&& o) noexcept : ptr_(o.ptr_), size_(o.size_), stats_(o.stats_) { o.ptr_ = nullptr; o.size_ = 0; }
+  DeviceBuffer(DeviceBuffer&& o) noexcept : ptr_(o.ptr_), size_(o.size_), stats_(o.stats_) {
+    o.ptr_ = nullptr;
+    o.size_ = 0;
+  }
   DeviceBuffer& operator=(DeviceBuffer&&) = delete;
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
@@ -51,7 +54,10 @@ class PinnedBuffer {
  public:
   explicit PinnedBuffer(AllocStats* stats = nullptr) noexcept : stats_(stats) {}
   ~PinnedBuffer() { reset(); }
-  PinnedBuffer(PinnedBuffer&& o) noexcept : ptr_(o.ptr_), size_(o.size_), stats_(o.stats_) { o.ptr_ = nullptr; o.size_ = 0; }
+  PinnedBuffer(PinnedBuffer&& o) noexcept : ptr_(o.ptr_), size_(o.size_), stats_(o.stats_) {
+    o.ptr_ = nullptr;
+    o.size_ = 0;
+  }
   PinnedBuffer& operator=(PinnedBuffer&&) = delete;
   PinnedBuffer(const PinnedBuffer&) = delete;
   PinnedBuffer& operator=(const PinnedBuffer&) = delete;
@@ -118,11 +124,11 @@ using OutputBlock = std::unique_ptr<PinnedBlock, PoolReturn>;
 
 /** What an OutputPool has done, for _debug(). */
 struct OutputPoolStats {
-  uint64_t blocks = 0;          // alive: idle + leased
-  int64_t bytes = 0;            // of those blocks
-  uint64_t allocations = 0;     // cudaHostAlloc calls so far
-  uint64_t leased = 0;          // outputs served from the pool so far
-  uint64_t exhausted = 0;       // requests refused at the cap (the caller copies instead)
+  uint64_t blocks = 0;       // alive: idle + leased
+  int64_t bytes = 0;         // of those blocks
+  uint64_t allocations = 0;  // cudaHostAlloc calls so far
+  uint64_t leased = 0;       // outputs served from the pool so far
+  uint64_t exhausted = 0;    // requests refused at the cap (the caller copies instead)
 };
 
 /**

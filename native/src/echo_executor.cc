@@ -19,7 +19,10 @@ void CUDART_CB sleepOnStream(void* data) {
 class EchoExecutor final : public Executor {
  public:
   EchoExecutor(const EchoSpec& spec, int device)
-      : delayMs_(spec.delayMs), failEnqueue_(spec.failEnqueue), failCapture_(spec.failCapture), invalidateCapture_(spec.invalidateCapture) {
+      : delayMs_(spec.delayMs),
+        failEnqueue_(spec.failEnqueue),
+        failCapture_(spec.failCapture),
+        invalidateCapture_(spec.invalidateCapture) {
     desc_.device = device;
     desc_.hardwareCompatibility = "none";
     for (const auto& in : spec.inputs) {
@@ -84,12 +87,14 @@ class EchoExecutor final : public Executor {
     cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
     if (failCapture_ || invalidateCapture_) cudaCheck(cudaStreamIsCapturing(stream, &capture), "cudaStreamIsCapturing");
     if (failCapture_ && capture != cudaStreamCaptureStatusNone) {
-      if (sink_ != nullptr) sink_->push_back("[E] echo: enqueue failed during stream capture because the spec asked for it");
+      if (sink_ != nullptr)
+        sink_->push_back("[E] echo: enqueue failed during stream capture because the spec asked for it");
       fail("ERR_TRT", "enqueue failed (echo engine with failCapture)");
     }
     for (std::size_t i = 0; i < inputs_; ++i) {
       const TensorDesc& t = desc_.tensors[i];
-      const std::size_t bytes = static_cast<std::size_t>(volumeOf(shapes_[i]).value_or(0) * runnableElementSize(t.dtype));
+      const std::size_t bytes =
+          static_cast<std::size_t>(volumeOf(shapes_[i]).value_or(0) * runnableElementSize(t.dtype));
       if (bytes == 0) continue;
       cudaCheck(cudaMemcpyAsync(outputs_[i + inputs_]->get(), addresses_[i], bytes,
                                 t.onHost ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToDevice, stream),

@@ -30,9 +30,9 @@ struct ProfileShapes {
 struct TensorDesc {
   std::string name;
   bool isInput = true;
-  std::string dtype;   // NativeDType name
-  Shape shape;         // -1 for dynamic dims
-  bool onHost = false; // TensorLocation::kHOST
+  std::string dtype;    // NativeDType name
+  Shape shape;          // -1 for dynamic dims
+  bool onHost = false;  // TensorLocation::kHOST
   std::string format = "LINEAR";
   std::string formatDesc;
   bool isShapeTensor = false;

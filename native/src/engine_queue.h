@@ -76,14 +76,14 @@ class CallThread : public std::enable_shared_from_this<CallThread> {
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  bool sleeping_ = false;   // under mutex_: the thread waits on wake_
-  bool stopping_ = false;   // under mutex_: no more calls, no more thread-safe function use
+  bool sleeping_ = false;  // under mutex_: the thread waits on wake_
+  bool stopping_ = false;  // under mutex_: no more calls, no more thread-safe function use
   std::atomic<Call*> next_{nullptr};
-  Session* session_ = nullptr;  // kept alive by the EngineQueue, which outlives every posted call
+  Session* session_ = nullptr;            // kept alive by the EngineQueue, which outlives every posted call
   std::string errorCode_, errorMessage_;  // written by the thread before it delivers, read after
   napi_threadsafe_function tsfn_ = nullptr;
-  bool tsfnAlive_ = false;  // main thread: false once released or finalized
-  bool referenced_ = false; // main thread
+  bool tsfnAlive_ = false;   // main thread: false once released or finalized
+  bool referenced_ = false;  // main thread
   std::thread thread_;
 };
 

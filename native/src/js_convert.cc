@@ -7,7 +7,8 @@ namespace {
 
 Napi::Array int64sToJs(Napi::Env env, const std::vector<int64_t>& v) {
   Napi::Array a = Napi::Array::New(env, v.size());
-  for (std::size_t i = 0; i < v.size(); ++i) a.Set(static_cast<uint32_t>(i), Napi::Number::New(env, static_cast<double>(v[i])));
+  for (std::size_t i = 0; i < v.size(); ++i)
+    a.Set(static_cast<uint32_t>(i), Napi::Number::New(env, static_cast<double>(v[i])));
   return a;
 }
 
@@ -35,7 +36,10 @@ Napi::Object engineInfoToJs(Napi::Env env, const EngineDesc& desc) {
     j.Set("format", t.format);
     j.Set("formatDesc", t.formatDesc);
     j.Set("isShapeTensor", t.isShapeTensor);
-    j.Set("aliasedInput", t.aliasOf >= 0 ? Napi::String::New(env, desc.tensors[static_cast<std::size_t>(t.aliasOf)].name).As<Napi::Value>() : env.Null());
+    j.Set("aliasedInput",
+          t.aliasOf >= 0
+              ? Napi::String::New(env, desc.tensors[static_cast<std::size_t>(t.aliasOf)].name).As<Napi::Value>()
+              : env.Null());
     Napi::Array profiles = Napi::Array::New(env, t.profiles.size());
     for (std::size_t p = 0; p < t.profiles.size(); ++p) {
       const ProfileShapes& ps = t.profiles[p];

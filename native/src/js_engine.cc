@@ -14,7 +14,8 @@ namespace trtp {
 
 void SessionRegistry::add(const std::shared_ptr<Session>& s) {
   std::lock_guard<std::mutex> lock(mutex_);
-  sessions_.erase(std::remove_if(sessions_.begin(), sessions_.end(), [](const auto& w) { return w.expired(); }), sessions_.end());
+  sessions_.erase(std::remove_if(sessions_.begin(), sessions_.end(), [](const auto& w) { return w.expired(); }),
+                  sessions_.end());
   sessions_.push_back(s);
 }
 
@@ -31,20 +32,22 @@ void SessionRegistry::releaseAll() noexcept {
 }
 
 Napi::Function EngineWrap::define(Napi::Env env) {
-  return DefineClass(env, "NativeEngine",
-                     {InstanceMethod<&EngineWrap::info>("info"), InstanceMethod<&EngineWrap::infer>("infer"),
-                      InstanceMethod<&EngineWrap::dispose>("dispose"), InstanceAccessor<&EngineWrap::disposed>("disposed"),
-                      InstanceMethod<&EngineWrap::stagingBuffer>("stagingBuffer"),
-                      InstanceMethod<&EngineWrap::debug>("_debug"), InstanceMethod<&EngineWrap::tune>("_tune")});
+  return DefineClass(
+      env, "NativeEngine",
+      {InstanceMethod<&EngineWrap::info>("info"), InstanceMethod<&EngineWrap::infer>("infer"),
+       InstanceMethod<&EngineWrap::dispose>("dispose"), InstanceAccessor<&EngineWrap::disposed>("disposed"),
+       InstanceMethod<&EngineWrap::stagingBuffer>("stagingBuffer"), InstanceMethod<&EngineWrap::debug>("_debug"),
+       InstanceMethod<&EngineWrap::tune>("_tune")});
 }
 
-Napi::Object EngineWrap::create(Napi::Env env, Napi::FunctionReference& ctor, std::shared_ptr<JsKeys> keys, std::shared_ptr<LoopPoller> poller,
-                               std::shared_ptr<Session> session) {
+Napi::Object EngineWrap::create(Napi::Env env, Napi::FunctionReference& ctor, std::shared_ptr<JsKeys> keys,
+                                std::shared_ptr<LoopPoller> poller, std::shared_ptr<Session> session) {
   auto queue = std::make_shared<EngineQueue>();
   queue->session = std::move(session);
   queue->keys = std::move(keys);
   queue->poller = std::move(poller);
-  for (const TensorDesc& t : queue->session->desc().tensors) queue->elementSizes.push_back(runnableElementSize(t.dtype));
+  for (const TensorDesc& t : queue->session->desc().tensors)
+    queue->elementSizes.push_back(runnableElementSize(t.dtype));
   queue->spareCalls.reserve(4);
   return ctor.New({Napi::External<std::shared_ptr<EngineQueue>>::New(env, &queue)});
 }
@@ -56,7 +59,9 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
   queue_ = *info[0].As<Napi::External<std::shared_ptr<EngineQueue>>>().Data();
 }
 
-Napi::Value EngineWrap::info(const Napi::CallbackInfo& info) { return engineInfoToJs(info.Env(), queue_->session->desc()); }
+Napi::Value EngineWrap::info(const Napi::CallbackInfo& info) {
+  return engineInfoToJs(info.Env(), queue_->session->desc());
+}
 
 Napi::Value EngineWrap::infer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -84,11 +89,13 @@ Napi::Value EngineWrap::stagingBuffer(const Napi::CallbackInfo& info) {
     for (std::size_t k = 0; k < desc.tensors.size(); ++k) {
       if (desc.tensors[k].isInput && desc.tensors[k].name == name) index = k;
     }
-    if (index == desc.tensors.size()) fail("ERR_INVALID_ARGUMENT", "stagingBuffer(): the engine has no input named '" + name + "'");
+    if (index == desc.tensors.size())
+      fail("ERR_INVALID_ARGUMENT", "stagingBuffer(): the engine has no input named '" + name + "'");
     const double length = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
     // 2^40 bytes: far beyond any pinned allocation, small enough to stay exact as a double and a size_t.
     if (!(length >= 0) || length != static_cast<double>(static_cast<uint64_t>(length)) || length > 1099511627776.0) {
-      fail("ERR_INVALID_ARGUMENT", "stagingBuffer('" + name + "', byteLength): byteLength must be a non-negative integer");
+      fail("ERR_INVALID_ARGUMENT",
+           "stagingBuffer('" + name + "', byteLength): byteLength must be a non-negative integer");
     }
     const auto bytes = static_cast<std::size_t>(length);
     std::shared_ptr<PinnedBlock> block = session.newStagingBlock(index, bytes);
@@ -110,14 +117,19 @@ Napi::Value EngineWrap::dispose(const Napi::CallbackInfo& info) {
   return promise;
 }
 
-Napi::Value EngineWrap::disposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), queue_->disposeRequested); }
+Napi::Value EngineWrap::disposed(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), queue_->disposeRequested);
+}
 
-Napi::Value EngineWrap::debug(const Napi::CallbackInfo& info) { return debugToJs(info.Env(), queue_->session->debug()); }
+Napi::Value EngineWrap::debug(const Napi::CallbackInfo& info) {
+  return debugToJs(info.Env(), queue_->session->debug());
+}
 
 Napi::Value EngineWrap::tune(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   try {
-    if (info.Length() < 1 || !info[0].IsObject()) fail("ERR_INVALID_ARGUMENT", "_tune() needs { spinWait?, pooledOutputs? }");
+    if (info.Length() < 1 || !info[0].IsObject())
+      fail("ERR_INVALID_ARGUMENT", "_tune() needs { spinWait?, pooledOutputs? }");
     Napi::Object o = info[0].As<Napi::Object>();
     Tuning next = queue_->tuning;
     auto flag = [&](const char* name, bool& into) {

@@ -31,8 +31,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   /** Defines the class; the constructor is not meant to be called from JS. */
   static Napi::Function define(Napi::Env env);
   /** Wraps a freshly created session in a new JS engine object. */
-  static Napi::Object create(Napi::Env env, Napi::FunctionReference& ctor, std::shared_ptr<JsKeys> keys, std::shared_ptr<LoopPoller> poller,
-                             std::shared_ptr<Session> session);
+  static Napi::Object create(Napi::Env env, Napi::FunctionReference& ctor, std::shared_ptr<JsKeys> keys,
+                             std::shared_ptr<LoopPoller> poller, std::shared_ptr<Session> session);
 
   explicit EngineWrap(const Napi::CallbackInfo& info);
 

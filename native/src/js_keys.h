@@ -15,12 +15,32 @@ namespace trtp {
 /** Keys of the request and result objects of infer(), and the graph state names. */
 enum class Key : uint8_t {
   // request
-  profile, transfers, cudaGraph, inputs, name, shape, data,
+  profile,
+  transfers,
+  cudaGraph,
+  inputs,
+  name,
+  shape,
+  data,
   // result
-  dtype, outputs, timing, logs, graph, graphFallbackReason, inputsUploaded,
-  h2dMs, computeMs, d2hMs, enqueueMs, nativeMs, h2dSubmitMs,
+  dtype,
+  outputs,
+  timing,
+  logs,
+  graph,
+  graphFallbackReason,
+  inputsUploaded,
+  h2dMs,
+  computeMs,
+  d2hMs,
+  enqueueMs,
+  nativeMs,
+  h2dSubmitMs,
   // values: the GraphState names of NativeGraphState
-  off, captured, replayed, fallback,
+  off,
+  captured,
+  replayed,
+  fallback,
   count
 };
 
@@ -35,19 +55,40 @@ class JsKeys {
  public:
   /** Throws Napi::Error when the environment refuses (then nothing is held). */
   explicit JsKeys(napi_env env) {
-    static constexpr std::array<const char*, static_cast<std::size_t>(Key::count)> kNames = {
-        "profile", "transfers", "cudaGraph", "inputs", "name", "shape", "data",
-        "dtype", "outputs", "timing", "logs", "graph", "graphFallbackReason", "inputsUploaded",
-        "h2dMs", "computeMs", "d2hMs", "enqueueMs", "nativeMs", "h2dSubmitMs",
-        "off", "captured", "replayed", "fallback"};
+    static constexpr std::array<const char*, static_cast<std::size_t>(Key::count)> kNames = {"profile",
+                                                                                             "transfers",
+                                                                                             "cudaGraph",
+                                                                                             "inputs",
+                                                                                             "name",
+                                                                                             "shape",
+                                                                                             "data",
+                                                                                             "dtype",
+                                                                                             "outputs",
+                                                                                             "timing",
+                                                                                             "logs",
+                                                                                             "graph",
+                                                                                             "graphFallbackReason",
+                                                                                             "inputsUploaded",
+                                                                                             "h2dMs",
+                                                                                             "computeMs",
+                                                                                             "d2hMs",
+                                                                                             "enqueueMs",
+                                                                                             "nativeMs",
+                                                                                             "h2dSubmitMs",
+                                                                                             "off",
+                                                                                             "captured",
+                                                                                             "replayed",
+                                                                                             "fallback"};
     // Keys set with napi_set_named_property are internalized; reading them back gives those very strings.
     Napi::HandleScope scope(env);
     Napi::Object holder = Napi::Object::New(env);
     for (const char* n : kNames) holder.Set(n, true);
     Napi::Array names = holder.GetPropertyNames();
-    if (names.Length() != kNames.size()) throw Napi::Error::New(env, "trt-parity: unexpected property order while caching keys");
+    if (names.Length() != kNames.size())
+      throw Napi::Error::New(env, "trt-parity: unexpected property order while caching keys");
     Napi::Array interned = Napi::Array::New(env);
-    if (napi_create_reference(env, names, 1, &keys_) != napi_ok || napi_create_reference(env, interned, 1, &interned_) != napi_ok) {
+    if (napi_create_reference(env, names, 1, &keys_) != napi_ok ||
+        napi_create_reference(env, interned, 1, &interned_) != napi_ok) {
       release(env);
       throw Napi::Error::New(env, "trt-parity: could not cache property keys");
     }
@@ -101,7 +142,8 @@ class KeySet {
   /** Throws Napi::Error when the key cannot be read (only after environment teardown began). */
   napi_value operator[](Key k) {
     napi_value& v = cache_[static_cast<std::size_t>(k)];
-    if (v == nullptr && (array_ == nullptr || napi_get_element(env_, array_, static_cast<uint32_t>(k), &v) != napi_ok || v == nullptr)) {
+    if (v == nullptr && (array_ == nullptr || napi_get_element(env_, array_, static_cast<uint32_t>(k), &v) != napi_ok ||
+                         v == nullptr)) {
       throw Napi::Error::New(env_, "trt-parity: property keys are gone");
     }
     return v;

@@ -16,16 +16,21 @@ std::size_t typedArrayElementSize(napi_typedarray_type type) noexcept {
   switch (type) {
     case napi_int8_array:
     case napi_uint8_array:
-    case napi_uint8_clamped_array: return 1;
+    case napi_uint8_clamped_array:
+      return 1;
     case napi_int16_array:
-    case napi_uint16_array: return 2;
+    case napi_uint16_array:
+      return 2;
     case napi_int32_array:
     case napi_uint32_array:
-    case napi_float32_array: return 4;
+    case napi_float32_array:
+      return 4;
     case napi_float64_array:
     case napi_bigint64_array:
-    case napi_biguint64_array: return 8;
-    default: return 0;  // newer types (napi_float16_array) exist only in newer headers
+    case napi_biguint64_array:
+      return 8;
+    default:
+      return 0;  // newer types (napi_float16_array) exist only in newer headers
   }
 }
 
@@ -63,7 +68,8 @@ std::unique_ptr<Call> stageRequest(napi_env env, EngineQueue& queue, napi_value 
   KeySet keys(env, *queue.keys);
   const EngineDesc& desc = session.desc();
   const napi_valuetype reqType = typeOf(env, value);
-  if (reqType != napi_object && reqType != napi_function) fail("ERR_INVALID_ARGUMENT", "infer() needs a request object { profile?, inputs }");
+  if (reqType != napi_object && reqType != napi_function)
+    fail("ERR_INVALID_ARGUMENT", "infer() needs a request object { profile?, inputs }");
   std::unique_ptr<Call> call = queue.takeCall();
   napi_value profile = property(env, value, keys[Key::profile]);
   call->profile = 0;
@@ -91,8 +97,8 @@ std::unique_ptr<Call> stageRequest(napi_env env, EngineQueue& queue, napi_value 
   for (std::size_t k = 0; k < desc.tensors.size(); ++k) {
     if (queue.elementSizes[k] == 0) {
       const TensorDesc& t = desc.tensors[k];
-      fail("ERR_ENGINE_UNSUPPORTED", std::string(t.isInput ? "input" : "output") + " '" + t.name + "' has dtype " + t.dtype +
-                                         ", which trt-parity describes but cannot run");
+      fail("ERR_ENGINE_UNSUPPORTED", std::string(t.isInput ? "input" : "output") + " '" + t.name + "' has dtype " +
+                                         t.dtype + ", which trt-parity describes but cannot run");
     }
   }
   napi_value inputs = property(env, value, keys[Key::inputs]);
@@ -110,16 +116,19 @@ std::unique_ptr<Call> stageRequest(napi_env env, EngineQueue& queue, napi_value 
     napi_value in = nullptr;
     check(env, napi_get_element(env, inputs, i, &in));
     const napi_valuetype inType = typeOf(env, in);
-    if (inType != napi_object && inType != napi_function) fail("ERR_INVALID_ARGUMENT", "request.inputs[" + std::to_string(i) + "] must be an object");
+    if (inType != napi_object && inType != napi_function)
+      fail("ERR_INVALID_ARGUMENT", "request.inputs[" + std::to_string(i) + "] must be an object");
     napi_value nameValue = property(env, in, nameKey);
-    if (typeOf(env, nameValue) != napi_string) fail("ERR_INVALID_ARGUMENT", "request.inputs[" + std::to_string(i) + "].name must be a string");
+    if (typeOf(env, nameValue) != napi_string)
+      fail("ERR_INVALID_ARGUMENT", "request.inputs[" + std::to_string(i) + "].name must be a string");
     const Utf8Arg nameArg(env, nameValue);
     const std::string_view name = nameArg.view();
     std::size_t index = desc.tensors.size();
     for (std::size_t k = 0; k < desc.tensors.size(); ++k) {
       if (desc.tensors[k].isInput && desc.tensors[k].name == name) index = k;
     }
-    if (index == desc.tensors.size()) fail("ERR_INVALID_ARGUMENT", "the engine has no input named '" + nameArg.str() + "'");
+    if (index == desc.tensors.size())
+      fail("ERR_INVALID_ARGUMENT", "the engine has no input named '" + nameArg.str() + "'");
     if (queue.seen[index]) fail("ERR_INVALID_ARGUMENT", "input '" + nameArg.str() + "' is given twice");
     queue.seen[index] = 1;
     const TensorDesc& t = desc.tensors[index];
@@ -134,7 +143,9 @@ std::unique_ptr<Call> stageRequest(napi_env env, EngineQueue& queue, napi_value 
     napi_value shapeValue = property(env, in, shapeKey);
     bool shapeIsArray = false;
     check(env, napi_is_array(env, shapeValue, &shapeIsArray));
-    const auto badShape = [&] { fail("ERR_INVALID_ARGUMENT", "input '" + nameArg.str() + "' shape must be an array of non-negative integers"); };
+    const auto badShape = [&] {
+      fail("ERR_INVALID_ARGUMENT", "input '" + nameArg.str() + "' shape must be an array of non-negative integers");
+    };
     if (!shapeIsArray) badShape();
     uint32_t rank = 0;
     check(env, napi_get_array_length(env, shapeValue, &rank));
@@ -147,16 +158,18 @@ std::unique_ptr<Call> stageRequest(napi_env env, EngineQueue& queue, napi_value 
       shape.push_back(static_cast<int64_t>(x));
     }
     if (shape.size() != t.shape.size()) {
-      fail("ERR_INVALID_ARGUMENT", "input '" + nameArg.str() + "' has rank " + std::to_string(t.shape.size()) + " (" + shapeText(t.shape) +
-                                       ") but the request gives shape " + shapeText(shape));
+      fail("ERR_INVALID_ARGUMENT", "input '" + nameArg.str() + "' has rank " + std::to_string(t.shape.size()) + " (" +
+                                       shapeText(t.shape) + ") but the request gives shape " + shapeText(shape));
     }
     for (std::size_t d = 0; d < shape.size(); ++d) {
       if (t.shape[d] >= 0 && t.shape[d] != shape[d]) {
-        fail("ERR_INVALID_ARGUMENT", "input '" + nameArg.str() + "' shape " + shapeText(shape) + " does not match the engine's " + shapeText(t.shape));
+        fail("ERR_INVALID_ARGUMENT", "input '" + nameArg.str() + "' shape " + shapeText(shape) +
+                                         " does not match the engine's " + shapeText(t.shape));
       }
     }
     auto volume = volumeOf(shape);
-    if (!volume) fail("ERR_INVALID_ARGUMENT", "input '" + nameArg.str() + "' shape " + shapeText(shape) + " is too large");
+    if (!volume)
+      fail("ERR_INVALID_ARGUMENT", "input '" + nameArg.str() + "' shape " + shapeText(shape) + " is too large");
     const uint64_t expected = *volume * queue.elementSizes[index];
     napi_value data = property(env, in, dataKey);
     EngineQueue::Source src{nullptr, 0};
@@ -182,8 +195,9 @@ std::unique_ptr<Call> stageRequest(napi_env env, EngineQueue& queue, napi_value 
       src = {static_cast<const uint8_t*>(dv.ArrayBuffer().Data()) + dv.ByteOffset(), dv.ByteLength()};
     }
     if (src.length != expected) {
-      fail("ERR_INVALID_ARGUMENT", "input '" + nameArg.str() + "' data has " + std::to_string(src.length) + " bytes but shape " +
-                                       shapeText(shape) + " of " + t.dtype + " needs " + std::to_string(expected));
+      fail("ERR_INVALID_ARGUMENT", "input '" + nameArg.str() + "' data has " + std::to_string(src.length) +
+                                       " bytes but shape " + shapeText(shape) + " of " + t.dtype + " needs " +
+                                       std::to_string(expected));
     }
     input.bytes = static_cast<std::size_t>(expected);
     // Data inside this input's current staging buffer is read in place by the worker: no copy here.
@@ -197,7 +211,8 @@ std::unique_ptr<Call> stageRequest(napi_env env, EngineQueue& queue, napi_value 
   }
   call->inputs.resize(count);
   for (std::size_t k = 0; k < desc.tensors.size(); ++k) {
-    if (desc.tensors[k].isInput && !queue.seen[k]) fail("ERR_INVALID_ARGUMENT", "input '" + desc.tensors[k].name + "' is missing");
+    if (desc.tensors[k].isInput && !queue.seen[k])
+      fail("ERR_INVALID_ARGUMENT", "input '" + desc.tensors[k].name + "' is missing");
   }
   // Copied now, on the main thread, so the caller's buffers need not outlive this call.
   call->staging = session.acquireStaging();
@@ -216,6 +231,5 @@ std::unique_ptr<Call> stageRequest(napi_env env, EngineQueue& queue, napi_value 
   call->inputsUploaded = false;
   return call;
 }
-
 
 }  // namespace trtp

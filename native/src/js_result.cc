@@ -11,16 +11,21 @@ namespace {
 napi_value shapeArray(napi_env env, const Shape& shape) {
   napi_value a = nullptr;
   check(env, napi_create_array_with_length(env, shape.size(), &a));
-  for (std::size_t d = 0; d < shape.size(); ++d) check(env, napi_set_element(env, a, static_cast<uint32_t>(d), number(env, static_cast<double>(shape[d]))));
+  for (std::size_t d = 0; d < shape.size(); ++d)
+    check(env, napi_set_element(env, a, static_cast<uint32_t>(d), number(env, static_cast<double>(shape[d]))));
   return a;
 }
 
 Key graphKey(GraphState g) noexcept {
   switch (g) {
-    case GraphState::kCaptured: return Key::captured;
-    case GraphState::kReplayed: return Key::replayed;
-    case GraphState::kFallback: return Key::fallback;
-    case GraphState::kOff: break;
+    case GraphState::kCaptured:
+      return Key::captured;
+    case GraphState::kReplayed:
+      return Key::replayed;
+    case GraphState::kFallback:
+      return Key::fallback;
+    case GraphState::kOff:
+      break;
   }
   return Key::off;
 }

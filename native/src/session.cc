@@ -179,7 +179,9 @@ void Session::runLocked(Call& call) {
   cudaStream_t stream = stream_->get();
   StagingSet& staging = *call.staging;
   // Where each input's bytes are on the host: its staging buffer when the request pointed into it, else the call's staging set.
-  auto hostData = [&staging](const CallInput& in) -> const void* { return in.staged ? in.stagedData : staging.in[in.tensor].get(); };
+  auto hostData = [&staging](const CallInput& in) -> const void* {
+    return in.staged ? in.stagedData : staging.in[in.tensor].get();
+  };
 
   executor_->selectProfile(call.profile, stream);
   for (const CallInput& in : call.inputs) {
@@ -268,7 +270,8 @@ void Session::runLocked(Call& call) {
       std::size_t bytes = static_cast<std::size_t>(*volume * runnableElementSize(t.dtype));
       if (t.onHost) {
         // Written by TensorRT on the host; copied out once the stream is done (below), no D2H.
-        if (bytes > hostOutputs_[i]->size()) fail("ERR_TRT", "host output '" + t.name + "' has shape " + shapeText(shape) + ", larger than at load");
+        if (bytes > hostOutputs_[i]->size())
+          fail("ERR_TRT", "host output '" + t.name + "' has shape " + shapeText(shape) + ", larger than at load");
         call.outputs.push_back(CallOutput{i, std::move(shape), bytes, OutputBlock(nullptr, PoolReturn{})});
         continue;
       }
@@ -278,7 +281,9 @@ void Session::runLocked(Call& call) {
                             std::to_string(source.size()));
       }
       // Straight into a block that becomes the caller's ArrayBuffer; the staging set only when the pool is at its caps.
-      OutputBlock block = call.pooledOutputs && bytes >= kPoolMinBytes && bytes <= kPoolMaxBytes ? outputPool_->lease(bytes) : OutputBlock(nullptr, PoolReturn{});
+      OutputBlock block = call.pooledOutputs && bytes >= kPoolMinBytes && bytes <= kPoolMaxBytes
+                              ? outputPool_->lease(bytes)
+                              : OutputBlock(nullptr, PoolReturn{});
       void* host = block ? block->get() : staging.out[i].ensure(bytes);
       if (bytes > 0) {
         check(cudaMemcpyAsync(host, source.get(), bytes, cudaMemcpyDeviceToHost, stream),
@@ -334,9 +339,12 @@ cudaEvent_t Session::compute(Call& call, const GraphKey& key, const std::string&
     // Its allocator may be asked for (and cudaMalloc) new memory during enqueue, or TensorRT writes it on the host
     // during enqueue: nothing a graph can replay.
     plain();
-    fallback(dataDependentOutput == hostOutputName_
-                 ? "output '" + dataDependentOutput + "' lives on the host (a shape tensor TensorRT writes during enqueue), which a CUDA graph cannot replay"
-                 : "output '" + dataDependentOutput + "' has a data-dependent shape (sized by the output allocator during enqueue), which a CUDA graph cannot capture");
+    fallback(dataDependentOutput == hostOutputName_ ? "output '" + dataDependentOutput +
+                                                          "' lives on the host (a shape tensor TensorRT writes during "
+                                                          "enqueue), which a CUDA graph cannot replay"
+                                                    : "output '" + dataDependentOutput +
+                                                          "' has a data-dependent shape (sized by the output allocator "
+                                                          "during enqueue), which a CUDA graph cannot capture");
     return events_[1]->get();
   }
   if (graphKey_ && graph_) {

@@ -13,8 +13,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <functional>
+#include <mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -67,11 +67,21 @@ cudaError_t runOrCapture(cudaStream_t s, Op op) {
 
 extern "C" {
 
-const char* CUDARTAPI cudaGetErrorName(cudaError_t error) { return error == cudaSuccess ? "cudaSuccess" : "cudaErrorFake"; }
-const char* CUDARTAPI cudaGetErrorString(cudaError_t error) { return error == cudaSuccess ? "no error" : "fake CUDA error"; }
+const char* CUDARTAPI cudaGetErrorName(cudaError_t error) {
+  return error == cudaSuccess ? "cudaSuccess" : "cudaErrorFake";
+}
+const char* CUDARTAPI cudaGetErrorString(cudaError_t error) {
+  return error == cudaSuccess ? "no error" : "fake CUDA error";
+}
 cudaError_t CUDARTAPI cudaGetLastError(void) { return cudaSuccess; }
-cudaError_t CUDARTAPI cudaRuntimeGetVersion(int* v) { *v = CUDART_VERSION; return cudaSuccess; }
-cudaError_t CUDARTAPI cudaDriverGetVersion(int* v) { *v = CUDART_VERSION; return cudaSuccess; }
+cudaError_t CUDARTAPI cudaRuntimeGetVersion(int* v) {
+  *v = CUDART_VERSION;
+  return cudaSuccess;
+}
+cudaError_t CUDARTAPI cudaDriverGetVersion(int* v) {
+  *v = CUDART_VERSION;
+  return cudaSuccess;
+}
 
 cudaError_t CUDARTAPI cudaGetDeviceCount(int* count) {
   *count = deviceCount();
@@ -96,7 +106,10 @@ cudaError_t CUDARTAPI cudaSetDevice(int device) {
   currentDevice = device;
   return cudaSuccess;
 }
-cudaError_t CUDARTAPI cudaGetDevice(int* device) { *device = currentDevice; return cudaSuccess; }
+cudaError_t CUDARTAPI cudaGetDevice(int* device) {
+  *device = currentDevice;
+  return cudaSuccess;
+}
 
 cudaError_t CUDARTAPI cudaMalloc(void** ptr, size_t size) {
   void* p = std::aligned_alloc(256, (size + 255) / 256 * 256);
@@ -126,13 +139,19 @@ cudaError_t CUDARTAPI cudaHostAlloc(void** ptr, size_t size, unsigned int) {
   *ptr = std::malloc(size);
   return *ptr != nullptr ? cudaSuccess : cudaErrorMemoryAllocation;
 }
-cudaError_t CUDARTAPI cudaFreeHost(void* ptr) { std::free(ptr); return cudaSuccess; }
+cudaError_t CUDARTAPI cudaFreeHost(void* ptr) {
+  std::free(ptr);
+  return cudaSuccess;
+}
 
 cudaError_t CUDARTAPI cudaStreamCreateWithFlags(cudaStream_t* s, unsigned int) {
   *s = reinterpret_cast<cudaStream_t>(new FakeStream());
   return cudaSuccess;
 }
-cudaError_t CUDARTAPI cudaStreamDestroy(cudaStream_t s) { delete streamOf(s); return cudaSuccess; }
+cudaError_t CUDARTAPI cudaStreamDestroy(cudaStream_t s) {
+  delete streamOf(s);
+  return cudaSuccess;
+}
 cudaError_t CUDARTAPI cudaStreamSynchronize(cudaStream_t s) {
   FakeStream* fs = streamOf(s);
   if (fs != nullptr && fs->capturing) {
@@ -146,7 +165,10 @@ cudaError_t CUDARTAPI cudaEventCreateWithFlags(cudaEvent_t* e, unsigned int) {
   *e = reinterpret_cast<cudaEvent_t>(new FakeEvent());
   return cudaSuccess;
 }
-cudaError_t CUDARTAPI cudaEventDestroy(cudaEvent_t e) { delete reinterpret_cast<FakeEvent*>(e); return cudaSuccess; }
+cudaError_t CUDARTAPI cudaEventDestroy(cudaEvent_t e) {
+  delete reinterpret_cast<FakeEvent*>(e);
+  return cudaSuccess;
+}
 cudaError_t CUDARTAPI cudaEventRecord(cudaEvent_t e, cudaStream_t s) {
   // The addon never records events while capturing; doing so would be a bug in its timing.
   if (streamOf(s) != nullptr && streamOf(s)->capturing) return cudaErrorStreamCaptureUnsupported;
@@ -159,7 +181,9 @@ cudaError_t CUDARTAPI cudaEventQuery(cudaEvent_t e) {
   return reinterpret_cast<FakeEvent*>(e)->pendingQueries.fetch_sub(1) > 0 ? cudaErrorNotReady : cudaSuccess;
 }
 cudaError_t CUDARTAPI cudaEventElapsedTime(float* ms, cudaEvent_t a, cudaEvent_t b) {
-  *ms = std::chrono::duration<float, std::milli>(reinterpret_cast<FakeEvent*>(b)->at - reinterpret_cast<FakeEvent*>(a)->at).count();
+  *ms = std::chrono::duration<float, std::milli>(reinterpret_cast<FakeEvent*>(b)->at -
+                                                 reinterpret_cast<FakeEvent*>(a)->at)
+            .count();
   return cudaSuccess;
 }
 cudaError_t CUDARTAPI cudaMemcpyAsync(void* dst, const void* src, size_t count, enum cudaMemcpyKind, cudaStream_t s) {
@@ -189,8 +213,8 @@ cudaError_t CUDARTAPI cudaStreamEndCapture(cudaStream_t s, cudaGraph_t* graph) {
 cudaError_t CUDARTAPI cudaStreamIsCapturing(cudaStream_t s, enum cudaStreamCaptureStatus* status) {
   FakeStream* fs = streamOf(s);
   *status = fs == nullptr || !fs->capturing ? cudaStreamCaptureStatusNone
-            : fs->invalidated            ? cudaStreamCaptureStatusInvalidated
-                                         : cudaStreamCaptureStatusActive;
+            : fs->invalidated               ? cudaStreamCaptureStatusInvalidated
+                                            : cudaStreamCaptureStatusActive;
   return cudaSuccess;
 }
 cudaError_t CUDARTAPI cudaGraphInstantiateWithFlags(cudaGraphExec_t* exec, cudaGraph_t graph, unsigned long long) {
@@ -205,7 +229,13 @@ cudaError_t CUDARTAPI cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t s) {
     for (const Op& op : g->ops) op();
   });
 }
-cudaError_t CUDARTAPI cudaGraphDestroy(cudaGraph_t graph) { delete reinterpret_cast<FakeGraph*>(graph); return cudaSuccess; }
-cudaError_t CUDARTAPI cudaGraphExecDestroy(cudaGraphExec_t exec) { delete reinterpret_cast<FakeGraph*>(exec); return cudaSuccess; }
+cudaError_t CUDARTAPI cudaGraphDestroy(cudaGraph_t graph) {
+  delete reinterpret_cast<FakeGraph*>(graph);
+  return cudaSuccess;
+}
+cudaError_t CUDARTAPI cudaGraphExecDestroy(cudaGraphExec_t exec) {
+  delete reinterpret_cast<FakeGraph*>(exec);
+  return cudaSuccess;
+}
 
 }  // extern "C"

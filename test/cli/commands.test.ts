@@ -33,9 +33,11 @@ const r: Record<string, CliResult> = {};
 
 before(async () => {
   dir = await tempDir('commands');
-  // A plan header saying TensorRT 10.3.0 (bytes 24–26), padded to 32 bytes; and a file too short to say anything.
+  // An ftrt plan header (magic at 0, size u64 at 16) saying TensorRT 10.3.0.26 (bytes 24–27), 32 bytes; and a file too short to be a plan.
   const plan = Buffer.alloc(32);
-  plan.set([10, 3, 0], 24);
+  plan.write('ftrt', 0, 'latin1');
+  plan.writeBigUInt64LE(32n, 16);
+  plan.set([10, 3, 0, 26], 24);
   await writeFile(join(dir, 'v10.engine'), plan);
   await writeFile(join(dir, 'short.plan'), Buffer.from('abc'));
   const runs: Record<string, Promise<CliResult>> = {
@@ -87,12 +89,11 @@ describe('inspect', () => {
   test('an engine here: exit 3 with the plan\'s TensorRT version and why it could not be loaded', () => {
     const x = r['inspectEngine']!;
     assert.equal(x.code, 3, shown(x));
-    assert.ok(x.stdout.includes('  built by TensorRT 10.3.0 (plan header)'), shown(x));
+    assert.ok(x.stdout.includes('  built by TensorRT 10.3.0.26 (plan header)'), shown(x));
     assert.match(x.stdout, /suitability unknown: cannot try it here: |does not suit this machine: /);
-    const short = jsonOf(r['inspectShort']!);
-    assert.equal(r['inspectShort']!.code, 3);
-    assert.equal(short.planVersion, null, 'three bytes hold no version');
-    assert.equal(short.loaded, false);
+    // Three bytes are no plan: an input error (exit 2) before any TensorRT call (plan-file.ts).
+    assert.equal(r['inspectShort']!.code, 2, shown(r['inspectShort']!));
+    assert.match(r['inspectShort']!.stderr, /short\.plan: not a TensorRT plan/);
   });
 
   test('a missing model is an input error', () => {

@@ -20,7 +20,12 @@ before(async () => {
   dir = await tempDir('compare');
   await mkdir(join(dir, 'empty'));
   // A file with a TensorRT extension: which check refuses it depends on the machine (no addon, no GPU, no libnvinfer).
-  await writeFile(join(dir, 'model.engine'), Buffer.alloc(64, 7));
+  // A plan header (ftrt magic, size at 16, version 10.16.0.32 at 24..27) that this machine cannot load: exit 3.
+  const engine = Buffer.alloc(64, 7);
+  engine.write('ftrt', 0, 'latin1');
+  engine.writeBigUInt64LE(64n, 16);
+  engine.set([10, 16, 0, 32], 24);
+  await writeFile(join(dir, 'model.engine'), engine);
   const runs: Record<string, Promise<CliResult>> = {
     same: cli(['compare', classifier, classifier, photos]),
     fp16: cli(['compare', classifier, fp16, photos, '--json', '-', '--junit', join(dir, 'fp16.xml')]),

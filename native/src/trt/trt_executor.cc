@@ -6,10 +6,10 @@
 #include <cstring>
 #include <initializer_list>
 #include <limits>
-#include <optional>
-#include <type_traits>
 #include <memory>
+#include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../cuda_check.h"
@@ -37,12 +37,14 @@ Dims toDims(const Shape& s, const std::string& tensor) {
   using DimT = std::remove_reference_t<decltype(Dims{}.d[0])>;
   Dims d{};
   if (s.size() > static_cast<std::size_t>(Dims::MAX_DIMS)) {
-    fail("ERR_INVALID_ARGUMENT", "input '" + tensor + "' has rank " + std::to_string(s.size()) + "; TensorRT allows at most 8");
+    fail("ERR_INVALID_ARGUMENT",
+         "input '" + tensor + "' has rank " + std::to_string(s.size()) + "; TensorRT allows at most 8");
   }
   d.nbDims = static_cast<int32_t>(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] > static_cast<int64_t>(std::numeric_limits<DimT>::max())) {
-      fail("ERR_INVALID_ARGUMENT", "input '" + tensor + "' dimension " + std::to_string(s[i]) + " does not fit this TensorRT's Dims");
+      fail("ERR_INVALID_ARGUMENT",
+           "input '" + tensor + "' dimension " + std::to_string(s[i]) + " does not fit this TensorRT's Dims");
     }
     d.d[i] = static_cast<DimT>(s[i]);
   }
@@ -53,31 +55,43 @@ Dims toDims(const Shape& s, const std::string& tensor) {
 std::string dtypeName(nvinfer1::DataType t) {
   using nvinfer1::DataType;
   switch (t) {
-    case DataType::kFLOAT: return "float32";
-    case DataType::kHALF: return "float16";
-    case DataType::kINT8: return "int8";
-    case DataType::kINT32: return "int32";
-    case DataType::kBOOL: return "bool";
-    case DataType::kUINT8: return "uint8";
-    case DataType::kFP8: return "fp8";
+    case DataType::kFLOAT:
+      return "float32";
+    case DataType::kHALF:
+      return "float16";
+    case DataType::kINT8:
+      return "int8";
+    case DataType::kINT32:
+      return "int32";
+    case DataType::kBOOL:
+      return "bool";
+    case DataType::kUINT8:
+      return "uint8";
+    case DataType::kFP8:
+      return "fp8";
 #if TRTP_TRT_AT_LEAST(10, 0)
-    case DataType::kBF16: return "bfloat16";
-    case DataType::kINT64: return "int64";
-    case DataType::kINT4: return "int4";
+    case DataType::kBF16:
+      return "bfloat16";
+    case DataType::kINT64:
+      return "int64";
+    case DataType::kINT4:
+      return "int4";
 #endif
 #if TRTP_TRT_AT_LEAST(10, 8)
-    case DataType::kFP4: return "fp4";
+    case DataType::kFP4:
+      return "fp4";
 #endif
 #if TRTP_TRT_AT_LEAST(10, 12)
-    case DataType::kE8M0: return "e8m0";
+    case DataType::kE8M0:
+      return "e8m0";
 #endif
   }
   return "unknown(" + std::to_string(static_cast<int>(t)) + ")";
 }
 
 std::string formatName(nvinfer1::TensorFormat f) {
-  static const char* const kNames[] = {"LINEAR", "CHW2",       "HWC8",      "CHW4",  "CHW16", "CHW32", "DHWC8",
-                                       "CDHW32", "HWC",        "DLA_LINEAR", "DLA_HWC4", "HWC16", "DHWC"};
+  static const char* const kNames[] = {"LINEAR", "CHW2", "HWC8",       "CHW4",     "CHW16", "CHW32", "DHWC8",
+                                       "CDHW32", "HWC",  "DLA_LINEAR", "DLA_HWC4", "HWC16", "DHWC"};
   const int v = static_cast<int>(f);
   if (v >= 0 && v < static_cast<int>(sizeof(kNames) / sizeof(kNames[0]))) return kNames[v];
   return "FORMAT_" + std::to_string(v);
@@ -85,10 +99,14 @@ std::string formatName(nvinfer1::TensorFormat f) {
 
 std::string hardwareCompatibilityName(int level) {
   switch (level) {
-    case 0: return "none";
-    case 1: return "ampere+";
-    case 2: return "same-compute-capability";
-    default: return "unknown";
+    case 0:
+      return "none";
+    case 1:
+      return "ampere+";
+    case 2:
+      return "same-compute-capability";
+    default:
+      return "unknown";
   }
 }
 
@@ -116,7 +134,9 @@ class SlotAllocator final : public nvinfer1::IOutputAllocator {
     return grow(size, alignment);
   }
 #else
-  void* reallocateOutput(char const*, void*, uint64_t size, uint64_t alignment) noexcept override { return grow(size, alignment); }
+  void* reallocateOutput(char const*, void*, uint64_t size, uint64_t alignment) noexcept override {
+    return grow(size, alignment);
+  }
 #endif
   void notifyShape(char const*, Dims const& dims) noexcept override {
     try {
@@ -190,9 +210,11 @@ class TrtExecutor final : public Executor {
     LogCapture capture(&desc_.logs, logLevel_);
     runtime_.reset(static_cast<nvinfer1::IRuntime*>(
         lib.createRuntime(static_cast<void*>(static_cast<nvinfer1::ILogger*>(&trtLogger())), NV_TENSORRT_VERSION)));
-    if (!runtime_) fail("ERR_TRT_LIBRARY", "createInferRuntime failed (" + lib.name + " " + lib.version + ")" + logTail(desc_.logs));
+    if (!runtime_)
+      fail("ERR_TRT_LIBRARY", "createInferRuntime failed (" + lib.name + " " + lib.version + ")" + logTail(desc_.logs));
     runtime_->setEngineHostCodeAllowed(options.allowHostCode);
-    for (const std::string& path : options.plugins) loadPluginLibrary(runtime_->getPluginRegistry(), path, desc_.logs, logLevel_);
+    for (const std::string& path : options.plugins)
+      loadPluginLibrary(runtime_->getPluginRegistry(), path, desc_.logs, logLevel_);
     engine_.reset(runtime_->deserializeCudaEngine(plan.data(), plan.size()));
     if (!engine_) failDeserialize(lib, options);
     describe();
@@ -202,8 +224,8 @@ class TrtExecutor final : public Executor {
     context_.reset(engine_->createExecutionContext());
 #endif
     if (!context_) {
-      fail("ERR_TRT", "createExecutionContext failed (needs " + std::to_string(desc_.deviceMemoryBytes) + " bytes of device memory)" +
-                          logTail(desc_.logs));
+      fail("ERR_TRT", "createExecutionContext failed (needs " + std::to_string(desc_.deviceMemoryBytes) +
+                          " bytes of device memory)" + logTail(desc_.logs));
     }
     allocators_.resize(desc_.tensors.size());
     for (std::size_t i = 0; i < desc_.tensors.size(); ++i) {
@@ -255,9 +277,9 @@ class TrtExecutor final : public Executor {
     lastShapes_[tensor].clear();
     if (!context_->setInputShape(t.name.c_str(), toDims(shape, t.name))) {
       const ProfileShapes& p = t.profiles[static_cast<std::size_t>(currentProfile_)];
-      fail("ERR_INVALID_ARGUMENT", "input '" + t.name + "': shape " + shapeText(shape) + " is outside optimization profile " +
-                                       std::to_string(currentProfile_) + " (allowed " + shapeText(p.min) + ".." + shapeText(p.max) +
-                                       ")" + tail());
+      fail("ERR_INVALID_ARGUMENT", "input '" + t.name + "': shape " + shapeText(shape) +
+                                       " is outside optimization profile " + std::to_string(currentProfile_) +
+                                       " (allowed " + shapeText(p.min) + ".." + shapeText(p.max) + ")" + tail());
     }
     lastShapes_[tensor] = shape;
   }
@@ -309,7 +331,8 @@ class TrtExecutor final : public Executor {
     if (!t.onHost && reinterpret_cast<std::uintptr_t>(address) % kDeviceAlignment != 0) {
       fail("ERR_CUDA", "output '" + t.name + "' device address is not 256-byte aligned");
     }
-    if (!context_->setTensorAddress(t.name.c_str(), address)) fail("ERR_TRT", "setTensorAddress('" + t.name + "') failed" + tail());
+    if (!context_->setTensorAddress(t.name.c_str(), address))
+      fail("ERR_TRT", "setTensorAddress('" + t.name + "') failed" + tail());
   }
 
   void enqueue(cudaStream_t stream) override {
@@ -334,8 +357,8 @@ class TrtExecutor final : public Executor {
   std::string tail() const { return sink_ != nullptr ? logTail(*sink_) : std::string(); }
 
   [[noreturn]] void failDeserialize(const TrtLibrary& lib, const TrtLoadOptions& options) {
-    if (!options.allowHostCode &&
-        logsMention(desc_.logs, {"host code", "hostcode", "version compatible", "version-compatible", "lean runtime"})) {
+    if (!options.allowHostCode && logsMention(desc_.logs, {"host code", "hostcode", "version compatible",
+                                                           "version-compatible", "lean runtime"})) {
       fail("ERR_ENGINE_HOST_CODE",
            "this engine is a version-compatible plan that embeds host code (a lean runtime); it runs only with "
            "allowHostCode (trt-parity: --allow-engine-host-code), which executes code from the plan file" +
@@ -343,11 +366,12 @@ class TrtExecutor final : public Executor {
     }
     // Running out of GPU memory (or a CUDA failure) while loading is not a reason to rebuild the engine.
     if (logsMention(desc_.logs, {"out of memory", "cuda error", "cudaerror"})) {
-      fail("ERR_CUDA", "TensorRT " + lib.version + " could not load this engine onto CUDA device " + std::to_string(options.device) +
-                           logTail(desc_.logs));
+      fail("ERR_CUDA", "TensorRT " + lib.version + " could not load this engine onto CUDA device " +
+                           std::to_string(options.device) + logTail(desc_.logs));
     }
     // Why is TensorRT's to say: its log lines follow, and the TypeScript side classifies them.
-    fail("ERR_ENGINE_INCOMPATIBLE", "TensorRT " + lib.version + " could not deserialize this engine" + logTail(desc_.logs));
+    fail("ERR_ENGINE_INCOMPATIBLE",
+         "TensorRT " + lib.version + " could not deserialize this engine" + logTail(desc_.logs));
   }
 
   void describe() {
@@ -356,7 +380,8 @@ class TrtExecutor final : public Executor {
     desc_.deviceMemoryBytes = engine_->getDeviceMemorySizeV2();
 #elif TRTP_TRT_AT_LEAST(10, 0)
     int64_t most = 0;
-    for (int p = 0; p < desc_.numProfiles; ++p) most = std::max<int64_t>(most, static_cast<int64_t>(engine_->getDeviceMemorySizeForProfile(p)));
+    for (int p = 0; p < desc_.numProfiles; ++p)
+      most = std::max<int64_t>(most, static_cast<int64_t>(engine_->getDeviceMemorySizeForProfile(p)));
     desc_.deviceMemoryBytes = most;
 #else
     desc_.deviceMemoryBytes = static_cast<int64_t>(engine_->getDeviceMemorySize());
@@ -367,7 +392,8 @@ class TrtExecutor final : public Executor {
     std::vector<std::pair<std::size_t, std::string>> aliasNames;  // (output index, input name)
     for (int32_t i = 0; i < n; ++i) {
       char const* name = engine_->getIOTensorName(i);
-      if (name == nullptr) fail("ERR_TRT", "getIOTensorName(" + std::to_string(i) + ") returned null" + logTail(desc_.logs));
+      if (name == nullptr)
+        fail("ERR_TRT", "getIOTensorName(" + std::to_string(i) + ") returned null" + logTail(desc_.logs));
       TensorDesc t;
       t.name = name;
       const auto mode = engine_->getTensorIOMode(name);
@@ -378,7 +404,9 @@ class TrtExecutor final : public Executor {
         fail("ERR_ENGINE_UNSUPPORTED", "tensor '" + t.name + "' has a data type this addon does not know: " + t.dtype);
       }
       std::optional<Shape> shape = fromDims(engine_->getTensorShape(name));
-      if (!shape) fail("ERR_TRT", "TensorRT gives no shape for tensor '" + t.name + "' (getTensorShape returned nbDims -1)" + logTail(desc_.logs));
+      if (!shape)
+        fail("ERR_TRT", "TensorRT gives no shape for tensor '" + t.name + "' (getTensorShape returned nbDims -1)" +
+                            logTail(desc_.logs));
       t.shape = std::move(*shape);
       t.onHost = engine_->getTensorLocation(name) == nvinfer1::TensorLocation::kHOST;
       t.isShapeTensor = engine_->isShapeInferenceIO(name);
@@ -391,8 +419,9 @@ class TrtExecutor final : public Executor {
       if (!t.isInput && t.onHost && (!t.isShapeTensor || !volumeOf(t.shape))) {
         // TensorRT writes a host output's values to the bound address in inferShapes/enqueueV3; we can give it
         // fixed pinned memory only when its size is known at load.
-        fail("ERR_ENGINE_UNSUPPORTED", "output '" + t.name + "' lives on the host with shape " + shapeText(t.shape) +
-                                           "; trt-parity runs host outputs only when they are shape tensors of a fixed size");
+        fail("ERR_ENGINE_UNSUPPORTED",
+             "output '" + t.name + "' lives on the host with shape " + shapeText(t.shape) +
+                 "; trt-parity runs host outputs only when they are shape tensors of a fixed size");
       }
       for (int p = 0; p < desc_.numProfiles; ++p) {
         const auto format = engine_->getTensorFormat(name, p);
@@ -456,7 +485,7 @@ class TrtExecutor final : public Executor {
 #elif TRTP_TRT_AT_LEAST(10, 0)
       int32_t const* v = engine_->getProfileTensorValues(name, p, sel);
 #else
-      // 8.6 only has the binding-index form; the binding index of profile 0 is what it expects.
+    // 8.6 only has the binding-index form; the binding index of profile 0 is what it expects.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
       int32_t const* v = engine_->getProfileShapeValues(p, engine_->getBindingIndex(name), sel);

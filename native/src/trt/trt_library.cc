@@ -45,7 +45,8 @@ void load(State& s) {
   void* handle = dlopen(s.lib.name.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     s.error = "could not load " + s.lib.name + ": " + dlText() +
-              " (install TensorRT " TRTP_STR(NV_TENSORRT_MAJOR) ".x, add its lib folder to LD_LIBRARY_PATH, or set TRT_PARITY_LIBNVINFER)";
+              " (install TensorRT " TRTP_STR(
+                  NV_TENSORRT_MAJOR) ".x, add its lib folder to LD_LIBRARY_PATH, or set TRT_PARITY_LIBNVINFER)";
     return;
   }
   s.lib.createRuntime = reinterpret_cast<TrtLibrary::CreateRuntimeFn>(dlsym(handle, "createInferRuntime_INTERNAL"));
@@ -61,8 +62,10 @@ void load(State& s) {
   const LibVersion v = decodeLibVersion(s.lib.libVersion());
   s.lib.version = v.text();
   if (v.major != NV_TENSORRT_MAJOR) {
-    s.error = s.lib.name + " is TensorRT " + s.lib.version + " but this addon was built against TensorRT " + trtHeaderVersion() +
-              " headers; major versions must match (rebuild the addon with `npm run build:native` against matching headers)";
+    s.error =
+        s.lib.name + " is TensorRT " + s.lib.version + " but this addon was built against TensorRT " +
+        trtHeaderVersion() +
+        " headers; major versions must match (rebuild the addon with `npm run build:native` against matching headers)";
     return;
   }
   if (v.minor < NV_TENSORRT_MINOR) {
@@ -74,7 +77,8 @@ void load(State& s) {
   std::string pluginName = "libnvinfer_plugin.so." TRTP_STR(NV_TENSORRT_MAJOR);
   const std::string::size_type slash = s.lib.name.rfind('/');
   void* plugin = nullptr;
-  if (slash != std::string::npos) plugin = dlopen((s.lib.name.substr(0, slash + 1) + pluginName).c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (slash != std::string::npos)
+    plugin = dlopen((s.lib.name.substr(0, slash + 1) + pluginName).c_str(), RTLD_NOW | RTLD_LOCAL);
   if (plugin == nullptr) plugin = dlopen(pluginName.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (plugin == nullptr) {
     s.lib.pluginNote = pluginName + " not loaded: " + dlText();
@@ -120,7 +124,8 @@ TrtLibraryState trtLibraryState(bool load) noexcept {
   return out;
 }
 
-void loadPluginLibrary(nvinfer1::IPluginRegistry& registry, const std::string& path, std::vector<std::string>& logs, int logLevel) {
+void loadPluginLibrary(nvinfer1::IPluginRegistry& registry, const std::string& path, std::vector<std::string>& logs,
+                       int logLevel) {
   static std::mutex* mutex = new std::mutex();
   static std::set<std::string>* loaded = new std::set<std::string>();  // never unloaded, as the creators live in them
   std::lock_guard<std::mutex> lock(*mutex);
@@ -132,8 +137,9 @@ void loadPluginLibrary(nvinfer1::IPluginRegistry& registry, const std::string& p
   const bool dynamic = dlsym(handle, "getCreators") != nullptr || dlsym(handle, "getPluginCreators") != nullptr;
   if (!dynamic) return;
   if (registry.loadLibrary(path.c_str()) == nullptr && logLevel >= 2) {
-    logs.push_back("[W] trt-parity: IPluginRegistry::loadLibrary('" + path +
-                   "') returned null after the library loaded; its creators are probably registered already (continuing)");
+    logs.push_back(
+        "[W] trt-parity: IPluginRegistry::loadLibrary('" + path +
+        "') returned null after the library loaded; its creators are probably registered already (continuing)");
   }
 }
 

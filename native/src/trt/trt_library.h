@@ -50,6 +50,7 @@ TrtLibraryState trtLibraryState(bool load) noexcept;
  * error. A library already loaded in this process (same path) is not loaded again. Throws
  * ERR_INVALID_ARGUMENT when dlopen fails.
  */
-void loadPluginLibrary(nvinfer1::IPluginRegistry& registry, const std::string& path, std::vector<std::string>& logs, int logLevel);
+void loadPluginLibrary(nvinfer1::IPluginRegistry& registry, const std::string& path, std::vector<std::string>& logs,
+                       int logLevel);
 
 }  // namespace trtp

@@ -10,11 +10,16 @@ thread_local int tlsThreshold = 0;
 
 const char* tag(int severity) {
   switch (severity) {
-    case 0: return "[F] ";
-    case 1: return "[E] ";
-    case 2: return "[W] ";
-    case 3: return "[I] ";
-    default: return "[V] ";
+    case 0:
+      return "[F] ";
+    case 1:
+      return "[E] ";
+    case 2:
+      return "[W] ";
+    case 3:
+      return "[I] ";
+    default:
+      return "[V] ";
   }
 }
 
@@ -50,7 +55,8 @@ void CapturingLogger::addSink(std::vector<std::string>* sink, int threshold) noe
 
 void CapturingLogger::removeSink(std::vector<std::string>* sink) noexcept {
   std::lock_guard<std::mutex> lock(mutex_);
-  sinks_.erase(std::remove_if(sinks_.begin(), sinks_.end(), [sink](const Sink& s) { return s.lines == sink; }), sinks_.end());
+  sinks_.erase(std::remove_if(sinks_.begin(), sinks_.end(), [sink](const Sink& s) { return s.lines == sink; }),
+               sinks_.end());
   if (tlsSink == sink) tlsSink = nullptr;
 }
 

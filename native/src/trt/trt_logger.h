@@ -38,7 +38,9 @@ CapturingLogger& trtLogger() noexcept;
 /** Registers a sink for a scope. */
 class LogCapture {
  public:
-  LogCapture(std::vector<std::string>* sink, int threshold) noexcept : sink_(sink) { trtLogger().addSink(sink, threshold); }
+  LogCapture(std::vector<std::string>* sink, int threshold) noexcept : sink_(sink) {
+    trtLogger().addSink(sink, threshold);
+  }
   ~LogCapture() { trtLogger().removeSink(sink_); }
   LogCapture(const LogCapture&) = delete;
   LogCapture& operator=(const LogCapture&) = delete;

@@ -10,14 +10,16 @@
   (NV_TENSORRT_MAJOR > (major) || (NV_TENSORRT_MAJOR == (major) && NV_TENSORRT_MINOR >= (minor)))
 
 #if !TRTP_TRT_AT_LEAST(8, 6)
-#error "trt-parity needs TensorRT 8.6 or newer headers (name-based I/O API, setEngineHostCodeAllowed, per-profile formats)"
+#error \
+    "trt-parity needs TensorRT 8.6 or newer headers (name-based I/O API, setEngineHostCodeAllowed, per-profile formats)"
 #endif
 
 namespace trtp {
 
 /** "10.16.0", from the headers this file was compiled against. */
 inline std::string trtHeaderVersion() {
-  return std::to_string(NV_TENSORRT_MAJOR) + "." + std::to_string(NV_TENSORRT_MINOR) + "." + std::to_string(NV_TENSORRT_PATCH);
+  return std::to_string(NV_TENSORRT_MAJOR) + "." + std::to_string(NV_TENSORRT_MINOR) + "." +
+         std::to_string(NV_TENSORRT_PATCH);
 }
 
 /** getInferLibVersion() is major*1000+minor*100+patch up to 9.x and major*10000+minor*100+patch from 10.0. */

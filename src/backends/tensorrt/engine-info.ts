@@ -5,7 +5,8 @@
  * missing.
  */
 import type { Dim } from '../../tensor/types.js';
-import { majorOf, type TensorRtProblem } from './availability.js';
+import type { EngineReport, EngineTensorReport } from '../../report/model/inspect.js';
+import { majorOf } from './availability.js';
 import { classifyEngineError } from './classify-engine-error.js';
 import type { TensorRtError } from './tensorrt-error.js';
 import { dtypeFromNative } from './dtypes.js';
@@ -14,61 +15,8 @@ import type { NativeDeviceInfo, NativeProfileShapes, NativeTensorDesc } from './
 import { readPlanFileInfo, threePartVersion, type UltralyticsMetadata } from './plan-file.js';
 import { checkEngineFile, freshRuntime, readEngineFile, refuseTensorRt7, resolvePlugins, validateTensorRtOptions, type TensorRtLogLevel } from './tensorrt-backend.js';
 
-export interface EngineTensorReport {
-  readonly name: string;
-  readonly mode: 'input' | 'output';
-  /** TensorRT's type name ("float16", "fp8", ...). */
-  readonly dtype: string;
-  /** False for types trt-parity cannot run (fp8, int4, fp4, e8m0). */
-  readonly supported: boolean;
-  /** Engine shape; null for dynamic dims. */
-  readonly shape: readonly Dim[];
-  readonly location: 'device' | 'host';
-  readonly format: string;
-  readonly formatDesc: string;
-  readonly isShapeTensor: boolean;
-  /** min/opt/max per optimization profile (inputs only), with shape-tensor values when present. */
-  readonly profiles: readonly NativeProfileShapes[];
-}
-
-export interface EngineSuitability {
-  /** "unknown" when the engine could not be tried here (no TensorRT, host code not allowed, ...). */
-  readonly verdict: 'suitable' | 'unsuitable' | 'unknown';
-  /** One line saying why. */
-  readonly reason: string;
-}
-
-export interface EngineReport {
-  readonly path: string;
-  readonly fileBytes: number;
-  /** TensorRT version that built the plan, "10.0.1.6", from its header bytes 24..27 (undocumented); null for a TensorRT 7 plan. */
-  readonly planVersion: string | null;
-  /** "ftrt" (TensorRT 8+) or "ptrt" (TensorRT 7). */
-  readonly planFormat: 'ftrt' | 'ptrt';
-  /** Where the plan starts in the file (after an Ultralytics header), and its size. */
-  readonly planOffset: number;
-  readonly planBytes: number;
-  /** The Ultralytics export metadata wrapped around the plan; null for a bare plan. */
-  readonly ultralytics: UltralyticsMetadata | null;
-  /** True when TensorRT deserialized the engine here, so the fields below are filled. */
-  readonly loaded: boolean;
-  /** The TensorRT library that loaded (or would load) it; null when TensorRT is unavailable. */
-  readonly tensorrtVersion: string | null;
-  /** The GPU it was tried on; null when none could be used. */
-  readonly device: NativeDeviceInfo | null;
-  readonly tensors: readonly EngineTensorReport[] | null;
-  readonly numProfiles: number | null;
-  readonly deviceMemoryBytes: number | null;
-  /** "none" | "ampere+" | "same-compute-capability" | "unknown"; null when not loaded. */
-  readonly hardwareCompatibility: string | null;
-  readonly suitability: EngineSuitability;
-  /** Why the engine was not loaded (TensorRT unavailable, or the load error); null when loaded. */
-  readonly problem: TensorRtProblem | null;
-  /** Observations worth a line each, e.g. a plan built by another TensorRT that still loaded. */
-  readonly notes: readonly string[];
-  /** TensorRT log lines printed while loading. */
-  readonly logs: readonly string[];
-}
+// The report's shape is the report model's (report/ imports nothing from backends/).
+export type { EngineReport, EngineSuitability, EngineTensorReport } from '../../report/model/inspect.js';
 
 export interface DescribeEngineOptions {
   /** GPU to try the engine on. Defaults to 0. */

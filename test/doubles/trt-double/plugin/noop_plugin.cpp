@@ -7,73 +7,44 @@
 
 #include "../src/format.h"
 
-namespace
-{
+namespace {
 
 #if NV_TENSORRT_MAJOR >= 10
-class NoopCreator final : public nvinfer1::IPluginCreatorV3One
-{
-public:
-    nvinfer1::IPluginV3* createPlugin(
-        nvinfer1::AsciiChar const*, nvinfer1::PluginFieldCollection const*, nvinfer1::TensorRTPhase) noexcept override
-    {
-        return nullptr;
-    }
-    nvinfer1::PluginFieldCollection const* getFieldNames() noexcept override
-    {
-        return &mFields;
-    }
-    nvinfer1::AsciiChar const* getPluginName() const noexcept override
-    {
-        return trtdouble::kPluginName;
-    }
-    nvinfer1::AsciiChar const* getPluginVersion() const noexcept override
-    {
-        return trtdouble::kPluginVersion;
-    }
-    nvinfer1::AsciiChar const* getPluginNamespace() const noexcept override
-    {
-        return "";
-    }
+class NoopCreator final : public nvinfer1::IPluginCreatorV3One {
+ public:
+  nvinfer1::IPluginV3* createPlugin(nvinfer1::AsciiChar const*, nvinfer1::PluginFieldCollection const*,
+                                    nvinfer1::TensorRTPhase) noexcept override {
+    return nullptr;
+  }
+  nvinfer1::PluginFieldCollection const* getFieldNames() noexcept override { return &mFields; }
+  nvinfer1::AsciiChar const* getPluginName() const noexcept override { return trtdouble::kPluginName; }
+  nvinfer1::AsciiChar const* getPluginVersion() const noexcept override { return trtdouble::kPluginVersion; }
+  nvinfer1::AsciiChar const* getPluginNamespace() const noexcept override { return ""; }
 
-private:
-    nvinfer1::PluginFieldCollection mFields{};
+ private:
+  nvinfer1::PluginFieldCollection mFields{};
 };
 #else
-class NoopCreator final : public nvinfer1::IPluginCreator
-{
-public:
-    nvinfer1::AsciiChar const* getPluginName() const noexcept override
-    {
-        return trtdouble::kPluginName;
-    }
-    nvinfer1::AsciiChar const* getPluginVersion() const noexcept override
-    {
-        return trtdouble::kPluginVersion;
-    }
-    nvinfer1::PluginFieldCollection const* getFieldNames() noexcept override
-    {
-        return &mFields;
-    }
-    nvinfer1::IPluginV2* createPlugin(nvinfer1::AsciiChar const*, nvinfer1::PluginFieldCollection const*) noexcept override
-    {
-        return nullptr;
-    }
-    nvinfer1::IPluginV2* deserializePlugin(nvinfer1::AsciiChar const*, void const*, size_t) noexcept override
-    {
-        return nullptr;
-    }
-    void setPluginNamespace(nvinfer1::AsciiChar const*) noexcept override {}
-    nvinfer1::AsciiChar const* getPluginNamespace() const noexcept override
-    {
-        return "";
-    }
+class NoopCreator final : public nvinfer1::IPluginCreator {
+ public:
+  nvinfer1::AsciiChar const* getPluginName() const noexcept override { return trtdouble::kPluginName; }
+  nvinfer1::AsciiChar const* getPluginVersion() const noexcept override { return trtdouble::kPluginVersion; }
+  nvinfer1::PluginFieldCollection const* getFieldNames() noexcept override { return &mFields; }
+  nvinfer1::IPluginV2* createPlugin(nvinfer1::AsciiChar const*,
+                                    nvinfer1::PluginFieldCollection const*) noexcept override {
+    return nullptr;
+  }
+  nvinfer1::IPluginV2* deserializePlugin(nvinfer1::AsciiChar const*, void const*, size_t) noexcept override {
+    return nullptr;
+  }
+  void setPluginNamespace(nvinfer1::AsciiChar const*) noexcept override {}
+  nvinfer1::AsciiChar const* getPluginNamespace() const noexcept override { return ""; }
 
-private:
-    nvinfer1::PluginFieldCollection mFields{};
+ private:
+  nvinfer1::PluginFieldCollection mFields{};
 };
 #endif
 
-} // namespace
+}  // namespace
 
 REGISTER_TENSORRT_PLUGIN(NoopCreator);

@@ -5,8 +5,7 @@
 
 #include <string>
 
-namespace trtdouble
-{
+namespace trtdouble {
 
 //! The logger of the most recently created runtime (TensorRT's logger is effectively global too).
 ILogger* globalLogger() noexcept;
@@ -18,4 +17,4 @@ nvinfer1::IPluginRegistry& globalRegistry() noexcept;
 //! Whether a creator with this name, version and namespace is registered.
 bool hasPluginCreator(std::string const& name, std::string const& version, std::string const& ns) noexcept;
 
-} // namespace trtdouble
+}  // namespace trtdouble
