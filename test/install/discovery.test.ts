@@ -32,7 +32,7 @@ function planHeader(version: [number, number, number, number]): Buffer {
   const b = Buffer.alloc(64);
   b.write('ftrt', 0, 'latin1');
   b.writeBigUInt64LE(64n, 16);
-  version.forEach((v, i) => b.writeUInt8(v, 24 + i));
+  for (const [i, v] of version.entries()) b.writeUInt8(v, 24 + i);
   return b;
 }
 
