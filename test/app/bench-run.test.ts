@@ -140,7 +140,7 @@ describe('runBench: ONNX Runtime on a GPU provider against TensorRT', () => {
     assert.ok(Math.abs(h.speedupCompute - 3) < 1e-6);
     assert.ok(Math.abs(h.speedupEndToEnd - 0.4 / 0.18) < 1e-6);
     const text = renderBenchText(report, { color: false });
-    assert.match(text, /onnxruntime \(cuda\)  m\.onnx/);
+    assert.match(text, /onnxruntime \(cuda\) {2}m\.onnx/);
     assert.match(text, /2\.31x on the device span: ONNX Runtime's session\.run \(H2D \+ GPU compute \+ D2H, synchronized\) vs TensorRT's H2D \+ GPU compute \+ D2H/);
     assert.match(text, /3\.00x against TensorRT's GPU compute alone/);
   });
