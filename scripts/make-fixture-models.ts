@@ -433,7 +433,8 @@ const i64Init = (name: string, dims: readonly number[], values: readonly number[
  * exported graphs do): cx, cy = (sigmoid + cell) · stride; w, h = sigmoid · 120 + 8 pixels.
  * Leaves `xy` [1,2,G,G], `wh` [1,2,G,G] and `cls` [1,nc,G,G] (plus `obj` [1,1,G,G] with objectness).
  */
-function detectorTrunk(wt: DetectorWeights, withObjectness: boolean) {
+function detectorTrunk(wt: DetectorWeights, withObjectness: boolean, fp16 = false) {
+  const init = fp16 ? f16Init : f32Init;
   const hc = withObjectness ? 5 + DET_CLASSES : 4 + DET_CLASSES;
   // The Ultralytics head is the YOLOv5 head without its objectness row.
   const rows = withObjectness ? [0, 1, 2, 3, 4, 5, 6, 7] : [0, 1, 2, 3, 5, 6, 7];
@@ -442,7 +443,8 @@ function detectorTrunk(wt: DetectorWeights, withObjectness: boolean) {
   rows.forEach((r, i) => { wh.set(wt.wh.subarray(r * 16, r * 16 + 16), i * 16); bh[i] = wt.bh[r]!; });
   const split = withObjectness ? [2, 2, 1, DET_CLASSES] : [2, 2, DET_CLASSES];
   const nodes = [
-    node('Conv', ['images', 'conv1.weight', 'conv1.bias'], ['c1'], conv3x3s2), node('Relu', ['c1'], ['r1']),
+    ...(fp16 ? [node('Cast', ['images'], ['images16'], [int('to', DT.FLOAT16)])] : []),
+    node('Conv', [fp16 ? 'images16' : 'images', 'conv1.weight', 'conv1.bias'], ['c1'], conv3x3s2), node('Relu', ['c1'], ['r1']),
     node('Conv', ['r1', 'conv2.weight', 'conv2.bias'], ['c2'], conv3x3s2), node('Relu', ['c2'], ['r2']),
     node('Conv', ['r2', 'conv3.weight', 'conv3.bias'], ['c3'], conv3x3s2), node('Relu', ['c3'], ['r3']),
     node('Conv', ['r3', 'head.weight', 'head.bias'], ['head'], [ints('kernel_shape', [1, 1])]),
@@ -452,14 +454,14 @@ function detectorTrunk(wt: DetectorWeights, withObjectness: boolean) {
     node('Mul', ['twh', 'wh_scale'], ['wh_scaled']), node('Add', ['wh_scaled', 'wh_min'], ['wh']),
   ];
   const initializers = [
-    f32Init('conv1.weight', [8, 3, 3, 3], wt.w1), f32Init('conv1.bias', [8], wt.b1),
-    f32Init('conv2.weight', [16, 8, 3, 3], wt.w2), f32Init('conv2.bias', [16], wt.b2),
-    f32Init('conv3.weight', [16, 16, 3, 3], wt.w3), f32Init('conv3.bias', [16], wt.b3),
-    f32Init('head.weight', [hc, 16, 1, 1], wh), f32Init('head.bias', [hc], bh),
+    init('conv1.weight', [8, 3, 3, 3], wt.w1), init('conv1.bias', [8], wt.b1),
+    init('conv2.weight', [16, 8, 3, 3], wt.w2), init('conv2.bias', [16], wt.b2),
+    init('conv3.weight', [16, 16, 3, 3], wt.w3), init('conv3.bias', [16], wt.b3),
+    init('head.weight', [hc, 16, 1, 1], wh), init('head.bias', [hc], bh),
     i64Init('split', [split.length], split),
-    f32Init('grid', [1, 2, DET_GRID, DET_GRID], detGrid()),
-    f32Init('stride', [], new Float32Array([DET_STRIDE])),
-    f32Init('wh_scale', [], new Float32Array([120])), f32Init('wh_min', [], new Float32Array([8])),
+    init('grid', [1, 2, DET_GRID, DET_GRID], detGrid()),
+    init('stride', [], new Float32Array([DET_STRIDE])),
+    init('wh_scale', [], new Float32Array([120])), init('wh_min', [], new Float32Array([8])),
   ];
   return { nodes, initializers, hc };
 }
@@ -473,6 +475,26 @@ function detectorUltralyticsGraph(wt: DetectorWeights): GraphSpec {
     name: 'detector_ultralytics',
     doc: `Tiny detector, Ultralytics YOLOv8/11 output layout [1, 4+${DET_CLASSES}, ${DET_ANCHORS}] (xywh pixels, class scores); random weights.`,
     nodes: [...t.nodes, node('Concat', ['xy', 'wh', 'cls'], ['grid_out'], [int('axis', 1)]), node('Reshape', ['grid_out', 'out_shape'], ['output0'])],
+    initializers: [...t.initializers, i64Init('out_shape', [3], [1, t.hc, DET_ANCHORS])],
+    inputs: detInput(),
+    outputs: [valueInfo('output0', DT.FLOAT, [1, t.hc, DET_ANCHORS])],
+  };
+}
+
+/**
+ * detector-ultralytics.onnx computed in float16 (weights rounded to half, float16 activations,
+ * float32 at the edges): the "FP16 engine" of the detector, for task-mode demos and tests.
+ */
+function detectorUltralyticsFp16Graph(wt: DetectorWeights): GraphSpec {
+  const t = detectorTrunk(wt, false, true);
+  return {
+    name: 'detector_ultralytics_fp16',
+    doc: 'detector-ultralytics.onnx with float16 weights and float16 compute; float32 at the edges.',
+    nodes: [
+      ...t.nodes,
+      node('Concat', ['xy', 'wh', 'cls'], ['grid_out'], [int('axis', 1)]), node('Reshape', ['grid_out', 'out_shape'], ['output16']),
+      node('Cast', ['output16'], ['output0'], [int('to', DT.FLOAT)]),
+    ],
     initializers: [...t.initializers, i64Init('out_shape', [3], [1, t.hc, DET_ANCHORS])],
     inputs: detInput(),
     outputs: [valueInfo('output0', DT.FLOAT, [1, t.hc, DET_ANCHORS])],
@@ -573,6 +595,7 @@ function buildFixtureModels(): Map<string, Uint8Array> {
     ['bfloat16-output.onnx', encodeModel(bfloat16Graph())],
     ['slow-matmul.onnx', encodeModel(slowMatmulGraph(8))],
     ['detector-ultralytics.onnx', encodeModel(detectorUltralyticsGraph(dw))],
+    ['detector-ultralytics-fp16.onnx', encodeModel(detectorUltralyticsFp16Graph(dw))],
     ['detector-yolov5.onnx', encodeModel(detectorYolov5Graph(dw))],
     ['detector-nms.onnx', encodeModel(detectorNmsGraph(dw))],
   ]);

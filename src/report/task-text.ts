@@ -45,7 +45,8 @@ function classifyLines(s: ClassifySummary, c: Colors): string[] {
 
 function detectLines(t: TaskReport, s: DetectSummary, items: readonly { key: string; task: DetectItem }[], c: Colors, verbose: boolean): string[] {
   const n = t.settings.nms;
-  const out = [c.dim(`  ${t.layout} layout; NMS conf ${n.conf}, IoU ${n.iou}, max ${n.maxDet}; matched by class at IoU >= ${t.settings.matchIou}, greedy by score`)];
+  const decode = t.layout === 'efficient-nms' ? 'boxes as the model\'s own NMS left them (num_dets)' : `NMS conf ${n.conf}, IoU ${n.iou}, max ${n.maxDet}`;
+  const out = [c.dim(`  ${t.layout} layout; ${decode}; matched by class at IoU >= ${t.settings.matchIou}, greedy by score`)];
   const row = (key: string, f: DetectSummary | DetectItem) => [key, `${f.firstCount}`, `${f.secondCount}`, `${f.matched}`, `${f.onlyFirst}`, `${f.onlySecond}`, fixed(f.precision), fixed(f.recall), fixed(f.f1), fixed(f.meanIou), fmtNum(f.maxScoreDelta)];
   const shown = verbose ? items : items.filter((i) => i.task.f1 < 1);
   const rows = [['input', 'first', 'second', 'matched', 'only first', 'only second', 'P', 'R', 'F1', 'mean IoU', 'max Δscore'], ...shown.map((i) => row(i.key, i.task)), row(`all ${s.images} (${s.imagesWithDifferences} differ)`, s)];
