@@ -4,6 +4,7 @@ import { basename, extname, join, resolve } from 'node:path';
 
 import { InputError, UsageError } from '../errors.js';
 import { describeReadError } from '../read-error.js';
+import { fileKind } from '../io/read-file.js';
 import { globDepth, globToRegExp, hasGlobMagic, splitGlob } from './glob.js';
 
 /** Extensions taken when scanning a folder or a glob (compared case-insensitively). */
@@ -141,8 +142,24 @@ async function walk(root: string, depth: number, keepHidden: boolean, broken: Ma
           }
           continue;
         }
-        isDir = target?.isDirectory() ?? false; // a dangling link is neither
+        isDir = target?.isDirectory() ?? false;
         isFile = target?.isFile() ?? false;
+        if (target === undefined && hasImageExtension(entry.name)) {
+          // A dangling link named like an image: the user meant a file there; say so in its row.
+          out.push(relPath);
+          broken.set(relPath, 'a symbolic link to a file that does not exist');
+          continue;
+        }
+        if (target !== undefined && !isDir && !isFile && hasImageExtension(entry.name)) {
+          out.push(relPath);
+          broken.set(relPath, `not a regular file (${fileKind(target)})`);
+          continue;
+        }
+      } else if (!isDir && !isFile && hasImageExtension(entry.name)) {
+        // A FIFO or socket named like an image: one ERROR row, never a read that blocks.
+        out.push(relPath);
+        broken.set(relPath, 'not a regular file (a FIFO, socket or device)');
+        continue;
       }
       if (isDir && level < depth) await visit(full, relPath, level + 1);
       else if (isFile && hasImageExtension(entry.name)) out.push(relPath);

@@ -23,7 +23,7 @@ describe('SavedRunWriter → SavedBackend', () => {
     const keys = ['imgs/cat.jpg', '/abs/path/dog 2.png', 'ünï/çødé.webp'];
     for (const [i, k] of keys.entries()) await w.add(k, outputs(i + 1), input(i));
     await w.close();
-    assert.deepEqual(w.summary, { dir: run, entries: 3, replaced: 0, notes: [] });
+    assert.deepEqual(w.summary, { dir: run, entries: 3, replaced: 0, notes: [`saved outputs of 3 inputs in ${run}`] });
 
     const saved = await SavedBackend.open(run);
     assert.equal(saved.name, 'saved');
