@@ -167,9 +167,11 @@ export class HtmlCollector {
       const av = operandOf(a).values;
       const bv = operandOf(b).values;
       accumulate(fig, item.key, av, bv, this.options.sample);
-      if (o.classes && o.classes.top1Agree < o.classes.rows) this.#noteFlips(item.key, o.name, av, bv, b.shape);
+      // Class scores are [classes] or [rows, classes]; a last axis of a feature map is no label.
+      if (o.classes && o.classes.top1Agree < o.classes.rows && b.shape.length <= 2) this.#noteFlips(item.key, o.name, av, bv, b.shape);
       const score = Number.isNaN(o.stats.maxAbs) ? Infinity : o.stats.maxAbs;
-      if (this.#entersWorst(fig, item.key, score)) {
+      // An input with no difference at all has nothing to show.
+      if (score > 0 && this.#entersWorst(fig, item.key, score)) {
         const heatmaps = fig.spatial ? heatmapsOf(av, bv, b.shape, this.options) : [];
         const boxes = this.#boxes(first, second);
         insertWorst(fig.worst, { key: item.key, score, mismatched: o.mismatched, total: o.total, heatmaps, boxes }, this.options.worst);

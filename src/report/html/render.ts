@@ -49,7 +49,7 @@ ${taskSection(report, figures)}
 <select id="verdict" aria-label="verdict"><option value="">all verdicts</option><option value="fail">fail</option><option value="pass">pass</option><option value="error">error</option></select>
 <span id="shown"></span></div>
 <table id="items"><thead><tr>
-<th data-col="0" data-type="s">input</th><th data-col="1" data-type="s">output</th><th data-col="2" data-type="s">verdict</th>
+<th data-col="0" data-type="s">input</th><th data-col="1" data-type="s">output</th><th data-col="2" data-type="v">verdict</th>
 <th data-col="3" data-type="n">mismatch %</th><th data-col="4" data-type="n">max |diff|</th><th data-col="5" data-type="n">max rel</th>
 <th data-col="6" data-type="n">cosine</th><th data-col="7" data-type="s">task</th></tr></thead><tbody></tbody></table>
 </section>
@@ -259,7 +259,8 @@ const SCRIPT = `
   var LIMIT = 1000, sortCol = 2, sortDir = -1;
   var tbody = document.querySelector("#items tbody"), heads = document.querySelectorAll("#items thead th");
   var filter = document.getElementById("filter"), verdict = document.getElementById("verdict"), shown = document.getElementById("shown");
-  function key(v, type){ if (type === "n") return v === null ? -Infinity : isNaN(v) ? Infinity : v; return v === null ? "" : String(v); }
+  var RANK = { error: 2, fail: 1, pass: 0 };
+  function key(v, type){ if (type === "v") return RANK[v] === undefined ? -1 : RANK[v]; if (type === "n") return v === null ? -Infinity : isNaN(v) ? Infinity : v; return v === null ? "" : String(v); }
   function draw(){
     var q = filter.value.toLowerCase(), vd = verdict.value, type = heads[sortCol].getAttribute("data-type");
     var list = rows.filter(function(r){ return (!vd || r[2] === vd) && (!q || (r[0] + " " + r[1]).toLowerCase().indexOf(q) >= 0); });
@@ -274,7 +275,7 @@ const SCRIPT = `
     shown.textContent = list.length > LIMIT ? "showing " + LIMIT + " of " + list.length + " rows" : list.length + " of " + rows.length + " rows";
     heads.forEach(function(h, i){ if (i === sortCol) h.setAttribute("aria-sort", sortDir > 0 ? "ascending" : "descending"); else h.removeAttribute("aria-sort"); });
   }
-  heads.forEach(function(h, i){ h.addEventListener("click", function(){ if (sortCol === i) sortDir = -sortDir; else { sortCol = i; sortDir = h.getAttribute("data-type") === "n" ? -1 : 1; } draw(); }); });
+  heads.forEach(function(h, i){ h.addEventListener("click", function(){ if (sortCol === i) sortDir = -sortDir; else { sortCol = i; sortDir = h.getAttribute("data-type") === "s" ? 1 : -1; } draw(); }); });
   filter.addEventListener("input", draw);
   verdict.addEventListener("change", draw);
   draw();

@@ -10,7 +10,7 @@ import { HIST_BINS, type Histogram, type Sample } from './collect.js';
 
 const W = 440;
 const H = 220;
-const M = { left: 52, right: 12, top: 14, bottom: 40 };
+const M = { left: 62, right: 12, top: 14, bottom: 40 };
 
 export function escapeXml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -26,14 +26,14 @@ function frame(inner: string, label: string, xTitle: string, yTitle: string): st
     + `<rect x="${M.left}" y="${M.top}" width="${W - M.left - M.right}" height="${H - M.top - M.bottom}" class="bg"/>`
     + inner
     + `<text x="${(M.left + W - M.right) / 2}" y="${H - 6}" class="axis-title" text-anchor="middle">${escapeXml(xTitle)}</text>`
-    + `<text x="12" y="${(M.top + H - M.bottom) / 2}" class="axis-title" text-anchor="middle" transform="rotate(-90 12 ${(M.top + H - M.bottom) / 2})">${escapeXml(yTitle)}</text>`
+    + `<text x="11" y="${(M.top + H - M.bottom) / 2}" class="axis-title" text-anchor="middle" transform="rotate(-90 11 ${(M.top + H - M.bottom) / 2})">${escapeXml(yTitle)}</text>`
     + '</svg>';
 }
 
-function xTicks(lo: number, hi: number, x: (v: number) => number): string {
+function xTicks(lo: number, hi: number, x: (v: number) => number, from = lo): string {
   let s = '';
   const stride = Math.max(1, Math.ceil((hi - lo) / 8));
-  for (let e = Math.ceil(lo); e <= Math.floor(hi); e += stride) {
+  for (let e = Math.ceil(from); e <= Math.floor(hi); e += stride) {
     s += `<line x1="${x(e).toFixed(1)}" x2="${x(e).toFixed(1)}" y1="${H - M.bottom}" y2="${H - M.bottom + 4}" class="tick"/>`
       + `<text x="${x(e).toFixed(1)}" y="${H - M.bottom + 15}" class="tick-label" text-anchor="middle">${pow10Label(e)}</text>`;
   }
@@ -79,7 +79,8 @@ export function histogramSvg(h: Histogram, atol: number, output: string): string
   }
   const yLabels = [0.25, 1].map((f) => `<text x="${M.left - 4}" y="${(y(f * max) + 4).toFixed(1)}" class="tick-label" text-anchor="end">${Math.round(f * max)}</text>`).join('');
   const nf = h.nonFinite ? ` (+${h.nonFinite} NaN/Inf)` : '';
-  return frame(bars + line + xTicks(lo, hi, x) + yLabels, `histogram of |diff| for ${output}`, `|diff| (log scale)${nf}`, 'elements (√ scale)');
+  // The first label keeps clear of the zero bar's.
+  return frame(bars + line + xTicks(lo, hi, x, lo + 0.5) + yLabels, `histogram of |diff| for ${output}`, `|diff| (log scale)${nf}`, 'elements (√ scale)');
 }
 
 /**
