@@ -6,6 +6,7 @@ import { type PreprocessSpecInput, resolvePreprocessSpec } from '../image/prepro
 import type { BenchReport } from '../report/model/bench.js';
 import { runBench } from './bench-run.js';
 import { loadImageForModel } from './image-input.js';
+import { choosePreprocess } from './preprocess-choice.js';
 
 export interface BenchSpec {
   /** One or two models, one per backend (e.g. model.onnx and model.engine). */
@@ -35,7 +36,8 @@ export interface BenchHooks {
 export async function bench(spec: BenchSpec, hooks: BenchHooks = {}): Promise<BenchReport> {
   const { models } = spec;
   if (models.length === 0 || models.length > 2) throw new UsageError('bench takes one or two models, one per backend, e.g. model.onnx and model.engine');
-  const preprocess = resolvePreprocessSpec(spec.preprocess ?? {});
+  // An image is preprocessed as compare would: the pipeline an exported model asks for unless one is given.
+  const preprocess = spec.image ? (await choosePreprocess(spec.preprocess ?? {}, models)).spec : resolvePreprocessSpec(spec.preprocess ?? {});
   const providers = await Promise.all(models.map((m) => providerFor(m)));
   if (providers.length === 2 && providers[0] === providers[1]) throw new UsageError(`bench compares two backends; ${models.join(' and ')} are both ${providers[0]!.name}`);
   const backend = spec.backend ?? {};

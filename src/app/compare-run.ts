@@ -51,6 +51,8 @@ export interface CompareRunOptions {
   readonly onItem?: (done: number, total: number, item: ItemResult) => void;
   /** Stops before the next input when aborted (Ctrl-C); what ran so far is still reported. */
   readonly signal?: AbortSignal;
+  /** Said once in the report's warnings, e.g. where the preprocessing pipeline was taken from. */
+  readonly notes?: readonly string[];
   /** Stops at once when aborted (second Ctrl-C, SIGTERM): the input in flight is abandoned, the rest reported. */
   readonly stopNow?: AbortSignal;
   /** Refuse a model input whose fixed shape needs more bytes than this (default DEFAULT_MAX_TENSOR_BYTES). */
@@ -69,7 +71,7 @@ export interface CompareRunOptions {
  */
 export async function runCompare(options: CompareRunOptions, io: CompareIO): Promise<CompareReport> {
   const started = performance.now();
-  const warnings: string[] = [];
+  const warnings: string[] = [...(options.notes ?? [])];
   let stoppedNow = false;
   const first = await io.openBackend(options.first);
   let second: Backend | undefined;

@@ -16,6 +16,7 @@ import type { CompareReport, ItemResult } from '../report/model/compare.js';
 import { readNpyFile } from '../io/npy-file.js';
 import { type CompareIO, type CompareRunOptions, type Recorder, runCompare } from './compare-run.js';
 import { loadImageForModel } from './image-input.js';
+import { choosePreprocess } from './preprocess-choice.js';
 import type { TaskRunSpec } from '../tasks/run.js';
 import type { Shard } from './shard.js';
 
@@ -67,10 +68,15 @@ export interface RunHooks {
 export async function compare(spec: CompareSpec, hooks: RunHooks = {}): Promise<CompareReport> {
   const tolerance = isParsed(spec.tolerance) ? spec.tolerance : parseToleranceSpec({ rtol: spec.tolerance?.rtol ?? [], atol: spec.tolerance?.atol ?? [] });
   // Checked here, once, before any backend loads: inside preprocessing a bad --std would fail every image.
-  const preprocess = resolvePreprocessSpec(spec.preprocess ?? {});
-  const io = createCompareIO(spec, (path, input) => loadImageForModel(path, input, preprocess));
+  // With images, a saved run's or an exported model's pipeline applies when none was given.
+  const images = spec.inputs ?? [];
+  const { spec: preprocess, note } = images.length > 0
+    ? await choosePreprocess(spec.preprocess ?? {}, [spec.first, spec.second])
+    : { spec: resolvePreprocessSpec(spec.preprocess ?? {}), note: null };
+  const io = createCompareIO(spec, (path, input) => loadImageForModel(path, input, preprocess), preprocess);
   return runCompare({
-    first: spec.first, second: spec.second, images: spec.inputs ?? [], rawInputs: spec.rawInputs ?? new Map(), tolerance,
+    first: spec.first, second: spec.second, images, rawInputs: spec.rawInputs ?? new Map(), tolerance,
+    ...(note === null ? {} : { notes: [note] }),
     allowNonFinite: spec.allowNonFinite ?? false, failFast: spec.failFast ?? false,
     ...(spec.task ? { task: spec.task } : {}),
     ...(hooks.onItem ? { onItem: hooks.onItem } : {}),
@@ -98,7 +104,7 @@ function isParsed(t: CompareSpec['tolerance']): t is ToleranceSpec {
 }
 
 /** The real I/O of `compare`: backends from the registry, sharp for images, .npy files, saved-run writers. */
-function createCompareIO(spec: CompareSpec, loadImage: CompareIO['loadImage']): CompareIO {
+function createCompareIO(spec: CompareSpec, loadImage: CompareIO['loadImage'], chosen: PreprocessSpec): CompareIO {
   let outputsRecorder: Recorder | null = null;
   let inputsRecorder: Recorder | null = null;
   return {
@@ -115,7 +121,7 @@ function createCompareIO(spec: CompareSpec, loadImage: CompareIO['loadImage']): 
         throw new UsageError(`--save-outputs and --save-inputs both name ${spec.saveOutputs}; give each its own directory`);
       }
       // Recorded so that re-saving with other options says which one changed ("12 entries replaced: --mean differs").
-      const preprocess = (spec.inputs ?? []).length > 0 ? savedPreprocessOf(resolvePreprocessSpec(spec.preprocess ?? {})) : undefined;
+      const preprocess = (spec.inputs ?? []).length > 0 ? savedPreprocessOf(chosen) : undefined;
       const withPre = preprocess ? { preprocess } : {};
       if (spec.saveOutputs) outputsRecorder = await SavedRunWriter.create(spec.saveOutputs, { kind: 'outputs', backend: first.name, source: first.source, outputs: first.outputs, ...withPre });
       if (spec.saveInputs) {

@@ -142,6 +142,27 @@ export interface BackendProvider<O = object> {
   readonly optionGroup: OptionGroup;
 }
 
+/**
+ * What a backend's file says about the preprocessing of its inputs: a saved run records the pipeline that
+ * made them (binding: replaying it under another pipeline compares different tensors), a model exported
+ * by a known tool names the pipeline it expects (a default, not a rule).
+ */
+export interface PreprocessHint {
+  readonly pipeline: string;
+  readonly binding: boolean;
+  /** Where it comes from, for the report: "the saved run runs/a", "model.onnx's metadata (an Ultralytics export)". */
+  readonly from: string;
+}
+
+/** A backend whose files can say which preprocessing their inputs need. */
+export interface PreprocessHinter<O = object> extends BackendProvider<O> {
+  preprocessHint(path: string): Promise<PreprocessHint | null>;
+}
+
+export function hintsPreprocess<O>(p: BackendProvider<O>): p is PreprocessHinter<O> {
+  return typeof (p as Partial<PreprocessHinter<O>>).preprocessHint === 'function';
+}
+
 /** A backend that can describe a model file without running it: `trt-parity inspect`. */
 export interface Inspector<O = object, R = unknown> extends BackendProvider<O> {
   inspect(path: string, options: O): Promise<R>;

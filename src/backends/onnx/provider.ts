@@ -3,7 +3,8 @@ import { extname } from 'node:path';
 import type { OnnxInspectReport, OnnxRuntimeSection } from '../../report/model/index.js';
 import { INSPECT_SCHEMA_VERSION } from '../../report/model/inspect.js';
 import { TOOL_VERSION } from '../../version.js';
-import type { Diagnoser, Inspector } from '../backend.js';
+import { pipelineForModel } from '../../image/preprocess-spec.js';
+import type { Diagnoser, Inspector, PreprocessHinter } from '../backend.js';
 import { inspectOnnx } from './model-info.js';
 import { OnnxBackend } from './onnx-backend.js';
 import { diagnoseOrtProviders } from './providers.js';
@@ -16,7 +17,7 @@ export interface OnnxOptions {
   readonly threads?: number;
 }
 
-export const onnxProvider: Inspector<OnnxOptions, OnnxInspectReport> & Diagnoser<OnnxOptions, { onnxruntime: OnnxRuntimeSection }> = {
+export const onnxProvider: Inspector<OnnxOptions, OnnxInspectReport> & Diagnoser<OnnxOptions, { onnxruntime: OnnxRuntimeSection }> & PreprocessHinter<OnnxOptions> = {
   name: 'onnxruntime',
   label: 'ONNX Runtime',
   accepts: 'a .onnx model',
@@ -38,6 +39,10 @@ export const onnxProvider: Inspector<OnnxOptions, OnnxInspectReport> & Diagnoser
   },
   async inspect(path) {
     return { schema: 'trt-parity/inspect-onnx', schemaVersion: INSPECT_SCHEMA_VERSION, tool: { name: 'trt-parity', version: TOOL_VERSION }, ...(await inspectOnnx(path)) };
+  },
+  async preprocessHint(path) {
+    const pipeline = pipelineForModel((await inspectOnnx(path)).metadata);
+    return pipeline === null ? null : { pipeline, binding: false, from: `${path}'s metadata (an Ultralytics export)` };
   },
   async diagnose() {
     // The provider probes run in child processes, alongside the in-process check.

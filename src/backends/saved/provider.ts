@@ -1,11 +1,11 @@
 /** Saved runs (`--save-outputs DIR`) as the registry knows them: a directory with a manifest, replayed by key. */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BackendProvider } from '../backend.js';
-import { MANIFEST_FILE } from './manifest.js';
+import type { BackendProvider, PreprocessHinter } from '../backend.js';
+import { MANIFEST_FILE, readManifest } from './manifest.js';
 import { SavedBackend } from './saved-backend.js';
 
-export const savedProvider: BackendProvider = {
+export const savedProvider: BackendProvider & PreprocessHinter = {
   name: 'saved',
   label: 'saved run',
   accepts: 'a directory written by --save-outputs',
@@ -22,4 +22,8 @@ export const savedProvider: BackendProvider = {
   directoryRefusal: `is a directory without ${MANIFEST_FILE}, so not a run written by --save-outputs`,
   open: (path) => SavedBackend.open(path),
   optionGroup: { title: 'saved-run options', options: [] },
+  async preprocessHint(path) {
+    const pipeline = (await readManifest(path)).preprocess?.pipeline;
+    return pipeline === undefined ? null : { pipeline, binding: true, from: `the saved run ${path}` };
+  },
 };

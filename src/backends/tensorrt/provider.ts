@@ -3,9 +3,10 @@ import { extname } from 'node:path';
 import type { EngineInspectReport, TensorRtSections } from '../../report/model/index.js';
 import { INSPECT_SCHEMA_VERSION } from '../../report/model/inspect.js';
 import { TOOL_VERSION } from '../../version.js';
-import type { Diagnoser, Inspector } from '../backend.js';
+import type { Diagnoser, Inspector, PreprocessHinter } from '../backend.js';
 import { diagnoseTensorRt } from './diagnose.js';
 import { describeEngine } from './engine-info.js';
+import { readPlanFileInfo } from './plan-file.js';
 import { TensorRtBackend, type TensorRtLogLevel } from './tensorrt-backend.js';
 
 /** File extensions of TensorRT engines. */
@@ -36,7 +37,7 @@ export interface TensorRtOptions {
   readonly engine?: string;
 }
 
-export const tensorRtProvider: Inspector<TensorRtOptions, EngineInspectReport> & Diagnoser<TensorRtOptions, TensorRtSections> = {
+export const tensorRtProvider: Inspector<TensorRtOptions, EngineInspectReport> & Diagnoser<TensorRtOptions, TensorRtSections> & PreprocessHinter<TensorRtOptions> = {
   name: 'tensorrt',
   label: 'TensorRT',
   accepts: `a TensorRT engine (${ENGINE_EXTENSIONS.join(', ')})`,
@@ -69,6 +70,10 @@ export const tensorRtProvider: Inspector<TensorRtOptions, EngineInspectReport> &
   async inspect(path, o) {
     const report = await describeEngine(path, { device: o.device ?? 0, plugins: o.plugins ?? [], allowHostCode: o.allowEngineHostCode ?? false, logLevel: o.trtLogLevel ?? 'warning', ...(o.trtLib ? { trtLib: o.trtLib } : {}) });
     return { schema: 'trt-parity/inspect-engine', schemaVersion: INSPECT_SCHEMA_VERSION, tool: { name: 'trt-parity', version: TOOL_VERSION }, ...report };
+  },
+  async preprocessHint(path) {
+    // An Ultralytics .engine carries its export metadata in front of the plan: its images are letterboxed.
+    return (await readPlanFileInfo(path)).ultralytics === null ? null : { pipeline: 'ultralytics', binding: false, from: `${path}'s metadata (an Ultralytics export)` };
   },
   diagnose: (o) => diagnoseTensorRt({ device: o.device ?? 0, ...(o.trtLib ? { trtLib: o.trtLib } : {}), ...(o.engine ? { engine: o.engine } : {}) }),
 };
