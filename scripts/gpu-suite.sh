@@ -10,7 +10,7 @@
 # 3. the overhead benchmark (benchmarks/overhead/);
 # 4. `trt-parity bench` through the double, its GPU compute time against benchmarks/gpu-compute's
 #    independent CUDA-event measurement of the same kernel (test/gpu/bench-double.test.ts), alone;
-# 5. the double's tests once more under compute-sanitizer memcheck, with TRT_GPU_QUICK=1.
+# 5. the double's tests (and the real-engine cases) once more under compute-sanitizer memcheck, with TRT_GPU_QUICK=1.
 #
 # Logs go to $OUT (default /tmp/gpu-suite): at most 8 files, each well under 16 MB; the summary is
 # printed last. Exit 0 when every step passed, 1 otherwise.
@@ -42,7 +42,8 @@ rm -f "$trace" "$trace.gz"
   echo "node: $(node --version)"
   nvidia-smi --query-gpu=name,driver_version,memory.total,memory.used --format=csv 2>&1
   echo "TRT_PARITY_LIBNVINFER=$TRT_PARITY_LIBNVINFER"
-  node -e "import('./dist/src/backends/tensorrt/load-addon.js').then(m => { const l = m.loadAddon(); console.log(JSON.stringify(l.ok ? m.runtimeInfoOf(l.addon) : l.problem, null, 1)); })" 2>&1
+  # probedRuntimeInfo: getRuntimeInfo never loads libnvinfer (ABI 2); loadTensorRt does, on a worker thread.
+  node -e "import('./dist/src/backends/tensorrt/load-addon.js').then(async m => { const l = m.loadAddon(); console.log(JSON.stringify(l.ok ? await m.probedRuntimeInfo(l.addon) : l.problem, null, 1)); })" 2>&1
 } > "$OUT/env.txt"
 
 # Step 1. One test file at a time: the memory and timing checks must not share the GPU or the cores.
@@ -123,7 +124,7 @@ sanitizer=${COMPUTE_SANITIZER:-/usr/local/cuda/bin/compute-sanitizer}
 t0=$(date +%s)
 if [ -x "$sanitizer" ]; then
   TRT_GPU_QUICK=1 timeout 420 "$sanitizer" --tool memcheck --leak-check full --target-processes all --print-limit 100 \
-    node --test --test-concurrency=1 --test-reporter=spec dist/test/gpu/tensorrt-double.test.js dist/test/gpu/tensorrt-double-cli.test.js \
+    node --test --test-concurrency=1 --test-reporter=spec dist/test/gpu/tensorrt-double.test.js dist/test/gpu/tensorrt-double-cli.test.js dist/test/gpu/real-engine-cases.test.js \
     > "$OUT/sanitizer.log" 2>&1
   rc=$?
   errors=$(grep -E 'ERROR SUMMARY: [0-9]+' "$OUT/sanitizer.log" | awk '{s += $4} END {print s + 0}')

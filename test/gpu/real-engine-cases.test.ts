@@ -152,6 +152,16 @@ describe('real-engine cases through the double', { skip }, () => {
     assert.match(inspect.stdout, new RegExp(`built by TensorRT ${version.join('\\.')}\\.0`), cliContext(inspect));
   });
 
+  test('shape-tensor profile values of an int32 (setShapeValues) profile: getProfileTensorValuesV2 is null on 10.11-10.x, the deprecated getter answers', async () => {
+    const engine = await rawEngine(doublePresets.reshape({ trtVersion: version, indexType: 'int32' }));
+    try {
+      const shape = engine.info().tensors.find((t) => t.name === 'shape')!;
+      assert.deepEqual(shape.profiles[0]?.values, { min: [1, 1], opt: [3, 4], max: [1024, 1024] });
+    } finally {
+      await engine.dispose();
+    }
+  });
+
   test('4 KiB of random bytes: inspect and compare exit 2 with "not a TensorRT plan"', async () => {
     const file = join(dir.path, 'random.engine');
     const bytes = new Uint8Array(4096).map((_, i) => (i * 7919 + 13) % 251);

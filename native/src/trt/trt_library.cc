@@ -134,7 +134,10 @@ void loadPluginLibrary(nvinfer1::IPluginRegistry& registry, const std::string& p
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) fail("ERR_INVALID_ARGUMENT", "plugin library '" + path + "' could not be loaded: " + dlText());
   loaded->insert(path);
-  const bool dynamic = dlsym(handle, "getCreators") != nullptr || dlsym(handle, "getPluginCreators") != nullptr;
+  // The plugin library's own entry points (not TensorRT's): NvInferRuntime.h names these two for loadLibrary.
+  static constexpr const char* kEntryPoints[] = {"getCreators", "getPluginCreators"};
+  bool dynamic = false;
+  for (const char* entry : kEntryPoints) dynamic = dynamic || dlsym(handle, entry) != nullptr;
   if (!dynamic) return;
   if (registry.loadLibrary(path.c_str()) == nullptr && logLevel >= 2) {
     logs.push_back(

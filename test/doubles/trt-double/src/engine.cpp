@@ -521,6 +521,19 @@ class EngineImpl final : public apiv::VCudaEngine {
 #if DBL_AT_LEAST(10, 11)
   int64_t const* getProfileTensorValuesV2(char const* tensorName, int32_t profileIndex,
                                           OptProfileSelector select) const noexcept override {
+#if NV_TENSORRT_MAJOR == 10
+    // 10.11-10.x return nullptr here for profiles whose values were set with the int32 setShapeValues
+    // (issue 11; Polygraphy builds them so). The double takes an INT32 shape tensor for such a profile.
+    // [guess] that TensorRT logs nothing then.
+    int32_t const i = mData->find(tensorName);
+    if (i >= 0 && mData->spec.tensors[static_cast<std::size_t>(i)].dataType == code::kINT32) {
+      DBL_TRACE(
+          "ICudaEngine::getProfileTensorValuesV2",
+          str(tensorName) + " " + std::to_string(profileIndex) + " " + std::to_string(static_cast<int32_t>(select)),
+          "null (int32 setShapeValues profile)");
+      return nullptr;
+    }
+#endif
     return profileValues<int64_t>(tensorName, profileIndex, select, "ICudaEngine::getProfileTensorValuesV2");
   }
   IExecutionContext* createExecutionContextWithRuntimeConfig(IRuntimeConfig* runtimeConfig) noexcept override {
