@@ -11,7 +11,7 @@
 #   TORCH_PYTHON   a Python whose torch is a CUDA 13 build; its site-packages/nvidia/*/lib (CUDA 13,
 #                  cuDNN 9, cuBLAS, cuFFT, …) go on LD_LIBRARY_PATH. Unset: the first of python3 and
 #                  /opt/*/.venv/bin/python that imports torch.
-#   OUT            where the logs go (default /tmp/gpu-ort-cuda); at most 6 files.
+#   OUT            where the logs go (default /tmp/gpu-ort-cuda); 6 files.
 #
 # Steps:
 #   1. versions (GPU, driver, torch, CUDA, cuDNN, onnxruntime-node) and `ldd` of the CUDA provider;
@@ -19,6 +19,7 @@
 #   3. per bundled model, on fixtures/images/photos: a CPU run saved with --save-outputs, then the
 #      same model with --onnx-provider cuda compared against it at the default tolerances: max |diff|,
 #      max rel, and the smallest atol (at rtol 1e-3) and rtol (at atol 1e-5) that pass everywhere;
+#      then test/gpu/ort-cuda.test.ts;
 #   4. `bench` on one identical seeded input: ONNX Runtime CUDA vs TensorRT, ONNX Runtime CPU vs
 #      TensorRT (affine.onnx at 1x3x224x224 and 1x3x1024x1024), and classifier.onnx on a photo with
 #      CUDA and with CPU. TensorRT here is trt-parity's TensorRT test double (test/doubles/trt-double,
@@ -137,6 +138,13 @@ if [ $status -eq 0 ]; then
     }
   ' "$work" $models 2>&1 | tee -a "$summary"
 
+  # Step 3b. The GPU test file of this provider (skips unless the CUDA provider loads).
+  node --test --test-reporter=spec dist/test/gpu/ort-cuda.test.js > "$OUT/ort-cuda-test.log" 2>&1
+  rc=$?
+  [ $rc -eq 0 ] || status=1
+  say "step 3b test/gpu/ort-cuda.test.ts: $( [ $rc -eq 0 ] && echo PASS || echo "FAIL (rc $rc)" ); $(grep -E '^ℹ (tests|pass|fail|skipped)' "$OUT/ort-cuda-test.log" | tr -d 'ℹ' | tr '\n' ' ')"
+  grep -E 'max \|CUDA|session.run median|skipped:' "$OUT/ort-cuda-test.log" | sed -E 's/^ +/    /' | tee -a "$summary"
+
   # Step 4. bench: the engine of the double (the affine twin), then the three comparisons.
   t0=$(date +%s)
   lib=$(ls build/trt-double/libnvinfer.so.* 2>/dev/null | grep -v plugin | head -n1)
@@ -147,7 +155,7 @@ if [ $status -eq 0 ]; then
       import { writeFileSync } from "node:fs";
       const { doubleSetup } = await import("./dist/test/gpu/helpers.js");
       const { doublePresets, writeDoubleEngine } = await import("./dist/test/doubles/double-engine.js");
-      const { setup, skip } = doubleSetup();
+      const { setup, skip } = await doubleSetup();
       if (!setup) { console.error(`no engine: ${skip}`); process.exit(1); }
       // affine.onnx constants (scripts/make-fixture-models.ts AFFINE_A, AFFINE_B), as bench-double.test.ts.
       writeFileSync(process.argv[1], writeDoubleEngine(doublePresets.affine({
