@@ -3,14 +3,17 @@ import { compare } from '../app/compare.js';
 import { parseShard, type Shard } from '../app/shard.js';
 import { HtmlCollector, htmlReport } from '../report/html/index.js';
 import { parseToleranceSpec } from '../compare/tolerance.js';
-import { ExitCode } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { DEFAULT_MAX_TENSOR_BYTES, formatBytes, parseByteSize } from '../io/limits.js';
 import type { CompareReport } from '../report/model/compare.js';
 import { toJson } from '../report/json.js';
 import { toJUnit } from '../report/junit.js';
 import { RULE_TEXT, renderCompareText } from '../report/text.js';
 import { addBackendOptions, backendOptionsOf } from './backend-options.js';
 import type { Finish } from './command.js';
-import { collect, collectNamedFile, useColor } from './options.js';
+import { installInterrupter, exitSoonIfStopped } from './interrupt.js';
+import { openJsonl } from './jsonl.js';
+import { collect, collectNamedFile, parseNonNegativeNumber, useColor } from './options.js';
 import { addOutputOptions, textStream, writeOutputs, type OutputOptions } from './output.js';
 import { addPreprocessOptions, preprocessSpecOf, type PreprocessCliOptions } from './preprocess-options.js';
 import { progressBar } from './progress.js';
@@ -47,6 +50,9 @@ interface CompareCliOptions extends PreprocessCliOptions, OutputOptions, ShardCl
   readonly saveInputs?: string;
   readonly saveOutputs?: string;
   readonly progress: boolean;
+  readonly progressEvery: number;
+  readonly jsonl?: string;
+  readonly maxTensorBytes?: number;
   readonly verbose: boolean;
 }
 
@@ -72,6 +78,9 @@ export function compareCommand(finish: Finish): Command {
     .option('--save-outputs <dir>', 'write every output of <first> as .npy files plus a manifest (replayable as a backend)');
   addTaskOptions(cmd);
   addOutputOptions(cmd, { junit: true, html: true })
+    .option('--jsonl <file|->', 'write the report as JSON Lines while the run goes: one line per input as it finishes, a summary line last')
+    .option('--max-tensor-bytes <size>', `refuse a tensor (model input, .npy, image) larger than this, e.g. 512M, 4G (default ${formatBytes(DEFAULT_MAX_TENSOR_BYTES)}: this machine's memory / 4, at most 2 GiB)`, (v: string) => parseByteSize(v))
+    .option('--progress-every <seconds>', 'without a terminal, a progress line on stderr every this many seconds (0: none)', parseNonNegativeNumber('--progress-every'), 10)
     .option('--no-progress', 'no progress bar on stderr')
     .option('-v, --verbose', 'details for passing outputs too, and the backends\' log lines', false);
   addBackendOptions(cmd, 'compare');
@@ -80,14 +89,10 @@ export function compareCommand(finish: Finish): Command {
     .action(async (first: string, second: string, inputs: string[], opts: CompareCliOptions) => {
       const text = textStream(opts);
       const taskOptions = taskSpecOf(opts);
-      const bar = progressBar(process.stderr, opts.progress);
-      const abort = new AbortController();
-      const onSigint = (): void => {
-        if (abort.signal.aborted) process.exit(ExitCode.interrupted);
-        abort.abort();
-        process.stderr.write('\ntrt-parity: interrupted; finishing the current input (Ctrl-C again to quit now)\n');
-      };
-      process.on('SIGINT', onSigint);
+      if (opts.jsonl === '-' && (opts.json === '-' || opts.junit === '-')) throw new UsageError('--jsonl - and another report both ask for stdout; write one of them to a file');
+      const bar = progressBar(process.stderr, opts.progress, { everyMs: opts.progressEvery * 1000 });
+      const jsonl = opts.jsonl === undefined ? null : openJsonl(opts.jsonl);
+      const interrupter = installInterrupter();
       // Only with --html: the per-input figures cost a pass over every output.
       const collector = opts.html === undefined ? null : new HtmlCollector();
       let report: CompareReport;
@@ -102,20 +107,30 @@ export function compareCommand(finish: Finish): Command {
           ...(opts.saveInputs ? { saveInputs: opts.saveInputs } : {}),
           ...(opts.saveOutputs ? { saveOutputs: opts.saveOutputs } : {}),
           ...(opts.shard ? { shard: opts.shard } : {}),
+          ...(opts.maxTensorBytes === undefined ? {} : { maxTensorBytes: opts.maxTensorBytes }),
         }, {
           ...(collector ? { onCompared: collector.observe.bind(collector) } : {}),
-          signal: abort.signal,
-          onItem: (done, total, item) => bar.update(done, total, item.key),
+          signal: interrupter.signal,
+          stopNow: interrupter.stopNow,
+          onItem: (done, total, item) => {
+            jsonl?.item(item, done, total);
+            bar.update(done, total, item.key);
+          },
         });
+      } catch (err) {
+        jsonl?.close(); // the item lines written so far stay; there is no summary to add
+        throw err;
       } finally {
         bar.done();
-        process.off('SIGINT', onSigint);
+        interrupter.dispose();
       }
+      jsonl?.summary(report);
       const written = await writeOutputs(opts, renderCompareText(report, { color: useColor(text), verbose: opts.verbose }), {
         json: () => toJson(report),
         junit: () => toJUnit(report),
         html: () => htmlReport(report, collector?.data() ?? null),
       });
       finish({ report, outputsWritten: written });
+      exitSoonIfStopped(interrupter);
     });
 }
