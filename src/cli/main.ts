@@ -47,7 +47,10 @@ export async function main(argv: readonly string[]): Promise<number> {
 export function exitStatus(outcome: CommandResult | null | unknown): number {
   if (outcome === null || outcome === undefined) return ExitCode.ok;
   if (outcome instanceof CommanderError) {
-    return outcome.code === 'commander.helpDisplayed' || outcome.code === 'commander.version' || outcome.code === 'commander.help' ? ExitCode.ok : ExitCode.usage;
+    if (outcome.code === 'commander.helpDisplayed' || outcome.code === 'commander.version') return ExitCode.ok;
+    // `trt-parity` with no command prints the help to stderr as an error (commander's exitCode 1): a usage error, not success.
+    if (outcome.code === 'commander.help') return outcome.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    return ExitCode.usage;
   }
   if (isCommandResult(outcome)) {
     const code = exitCodeOf(outcome.report);

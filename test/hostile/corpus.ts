@@ -446,7 +446,7 @@ export async function buildCorpus(dir: string): Promise<Corpus> {
 }
 
 function cliEntry(): string {
-  return fixture('..', 'dist', 'src', 'cli', 'main.js');
+  return process.env['TRT_PARITY_HOSTILE_CLI'] ?? fixture('..', 'dist', 'src', 'cli', 'main.js');
 }
 
 /** The first SOFn segment's height and width set to `h` × `w`: a header that lies about the scan. */

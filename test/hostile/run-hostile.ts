@@ -77,12 +77,17 @@ function checkFolder(c: HostileCase): string[] {
   return problems;
 }
 
+/** The CLI under test: the built one, or TRT_PARITY_HOSTILE_CLI (a snapshot of dist/, so a rebuild during a long run cannot change it). */
+export function hostileCli(): string {
+  return process.env['TRT_PARITY_HOSTILE_CLI'] ?? cliPath;
+}
+
 function runOne(c: HostileCase, timeoutMs: number): Promise<CaseResult> {
   const started = Date.now();
   return new Promise((resolve) => {
     const env = { ...process.env };
     delete env['TRT_PARITY_DEBUG'];
-    const child = spawn(process.execPath, [cliPath, ...c.args], { env: { ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [hostileCli(), ...c.args], { env: { ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const take = (d: Buffer): void => {
       if (output.length < 200_000) output += d.toString('utf8');

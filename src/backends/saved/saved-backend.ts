@@ -15,7 +15,7 @@ import { tensorMapDigest } from './digest.js';
 import { readManifest, type SavedEntry, type SavedManifest, type SavedProducer } from './manifest.js';
 
 /** Read every file of one entry, checking each against what the manifest recorded. */
-async function loadEntry(dir: string, entry: SavedEntry): Promise<Map<string, Tensor>> {
+export async function loadEntry(dir: string, entry: SavedEntry): Promise<Map<string, Tensor>> {
   const out = new Map<string, Tensor>();
   for (const [name, f] of Object.entries(entry.files)) {
     const path = join(dir, f.path);
@@ -114,6 +114,11 @@ export class SavedBackend extends BaseBackend implements Replay {
 
   has(key: string): boolean {
     return Object.hasOwn(this.#manifest.entries, key);
+  }
+
+  /** The manifest entry of `key` (digest, input shapes, files), or undefined. */
+  entryOf(key: string): SavedEntry | undefined {
+    return this.has(key) ? this.#manifest.entries[key] : undefined;
   }
 
   /** The recorded digest of the input saved under `key` (for checking two runs saw the same input). */

@@ -172,6 +172,16 @@ export class SavedRunWriter {
    * "inputs" pass the feeds as both.
    */
   async add(key: string, tensors: TensorMap, inputs: TensorMap): Promise<void> {
+    const inputShapes: Record<string, { dtype: string; shape: number[] }> = {};
+    for (const [name, t] of inputs) inputShapes[name] = { dtype: t.dtype, shape: [...t.shape] };
+    await this.addRecorded(key, tensors, { inputDigest: tensorMapDigest(inputs), inputs: inputShapes });
+  }
+
+  /**
+   * Save `tensors` under `key` with an input description recorded elsewhere (merging saved runs:
+   * the feeds are gone, their digest and shapes are in the source run's manifest).
+   */
+  async addRecorded(key: string, tensors: TensorMap, recorded: Pick<SavedEntry, 'inputDigest' | 'inputs'>): Promise<void> {
     if (this.#closed) throw new UsageError(`${this.dir}: saved run already closed`);
     const folder = `${slug(key)}-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
     const folderPath = join(this.dir, folder);
@@ -186,9 +196,7 @@ export class SavedRunWriter {
       await writeAtomically(join(this.dir, rel), writeNpy(t));
       files[name] = { path: rel, dtype: t.dtype, shape: [...t.shape] };
     }
-    const inputShapes: Record<string, { dtype: string; shape: number[] }> = {};
-    for (const [name, t] of inputs) inputShapes[name] = { dtype: t.dtype, shape: [...t.shape] };
-    const entry: SavedEntry = { inputDigest: tensorMapDigest(inputs), inputs: inputShapes, files };
+    const entry: SavedEntry = { inputDigest: recorded.inputDigest, inputs: recorded.inputs, files };
     // Closed meanwhile (stopped at once): the manifest is written; this entry's files are left unlisted.
     if (this.#closed) return;
     const before = this.#old[key];
