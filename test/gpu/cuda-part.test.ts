@@ -543,7 +543,7 @@ describe('CUDA part of the native addon (echo engine)', { skip }, () => {
       const n = POOL_MIN_BYTES + 1000;
       const results = [];
       for (let seed = 1; seed <= 3; seed++) results.push(await engine.infer({ inputs: [{ name: 'x', shape: [n], data: bytes(n, seed) }] }));
-      results.forEach((r, i) => assert.deepEqual(outputBytes(r, 'x_echo'), bytes(n, i + 1), `call ${i}: a later call must not reuse a block still referenced`));
+      for (const [i, r] of results.entries()) assert.deepEqual(outputBytes(r, 'x_echo'), bytes(n, i + 1), `call ${i}: a later call must not reuse a block still referenced`);
       let d = engine._debug();
       assert.equal(d.pooledOutputs, 3);
       assert.equal(d.copiedOutputs, 0);
@@ -570,7 +570,7 @@ describe('CUDA part of the native addon (echo engine)', { skip }, () => {
       const n = POOL_MIN_BYTES;
       const held: NativeInferResult[] = [];
       for (let i = 0; i < POOL_BLOCKS + 3; i++) held.push(await engine.infer({ inputs: [{ name: 'x', shape: [n], data: bytes(n, i) }] }));
-      held.forEach((r, i) => assert.deepEqual(outputBytes(r, 'x_echo'), bytes(n, i), `held call ${i}`));
+      for (const [i, r] of held.entries()) assert.deepEqual(outputBytes(r, 'x_echo'), bytes(n, i), `held call ${i}`);
       const full = engine._debug();
       // V8 may have collected nothing (all are held), so the pool is at its cap.
       assert.equal(full.outputBlocks, POOL_BLOCKS);

@@ -207,7 +207,7 @@ describe(`the same engine on every GPU (${devices.length} here) in one process`,
       const afterAll = loaded.map((l) => l.engine._debug());
       const k = loaded.indexOf(grower);
       const grew = afterAll[k]!.deviceBytes - before[k]!.deviceBytes;
-      const drops = loaded.map((l, j) => before[j]!.deviceFreeBytes - afterAll[j]!.deviceFreeBytes);
+      const drops = loaded.map((_l, j) => before[j]!.deviceFreeBytes - afterAll[j]!.deviceFreeBytes);
       const report = `engine on device ${grower.device} grew its device buffers by ${(grew / MIB).toFixed(1)} MiB; free memory fell by ` +
         loaded.map((l, j) => `${(drops[j]! / MIB).toFixed(1)} MiB on device ${l.device}`).join(', ');
       console.log(`  ${report}`);

@@ -3,7 +3,7 @@
  * The `code` property (NativeErrorCode) decides; the message text is only used to word the
  * message better, and as a fallback for errors that carry no code.
  */
-import { type TensorRtProblem } from './availability.js';
+import type { TensorRtProblem } from './availability.js';
 import { classifyLibrary, classifyRuntimeInfo } from './classify-availability.js';
 import type { NativeErrorCode, NativeRuntimeInfo } from './native-contract.js';
 import { threePartVersion } from './plan-file.js';

@@ -4,15 +4,14 @@
  * still carries what the plan bytes tell (the TensorRT version that built it) and why the rest is
  * missing.
  */
-import type { Dim } from '../../tensor/types.js';
 import type { EngineReport, EngineTensorReport } from '../../report/model/inspect.js';
 import { majorOf } from './availability.js';
 import { classifyEngineError } from './classify-engine-error.js';
 import type { TensorRtError } from './tensorrt-error.js';
 import { dtypeFromNative } from './dtypes.js';
 import { checkTensorRtAvailability } from './load-addon.js';
-import type { NativeDeviceInfo, NativeProfileShapes, NativeTensorDesc } from './native-contract.js';
-import { readPlanFileInfo, threePartVersion, type UltralyticsMetadata } from './plan-file.js';
+import type { NativeDeviceInfo, NativeEngine, NativeTensorDesc } from './native-contract.js';
+import { readPlanFileInfo, threePartVersion } from './plan-file.js';
 import { checkEngineFile, freshRuntime, readEngineFile, refuseTensorRt7, resolvePlugins, validateTensorRtOptions, type TensorRtLogLevel } from './tensorrt-backend.js';
 
 // The report's shape is the report model's (report/ imports nothing from backends/).
@@ -92,7 +91,7 @@ export async function describeEngine(path: string, options: DescribeEngineOption
   const runtime = av.runtime;
   const gpu = runtime.devices.find((d) => d.index === device) ?? null;
   const library = runtime.tensorrt.libraryVersion;
-  let engine;
+  let engine: NativeEngine;
   try {
     engine = await av.addon.loadEngine(plan, { device, allowHostCode, plugins: pluginPaths, logLevel });
   } catch (err) {

@@ -48,13 +48,19 @@ export function packageRoot(): string {
     const pkg = join(dir, 'package.json');
     if (existsSync(pkg)) {
       try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'trt-parity') return (rootCache = dir);
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'trt-parity') {
+          rootCache = dir;
+          return dir;
+        }
       } catch {
         // an unreadable package.json on the way up is not ours; keep walking
       }
     }
     const up = dirname(dir);
-    if (up === dir) return (rootCache = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..'));
+    if (up === dir) {
+      rootCache = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+      return rootCache;
+    }
     dir = up;
   }
 }

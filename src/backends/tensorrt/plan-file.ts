@@ -16,7 +16,7 @@
  * Anything else is not a TensorRT plan: an InputError (exit 2), before any TensorRT call.
  */
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { InputError } from '../../errors.js';
 import { notRegularFile } from '../../io/read-file.js';
 import type { EngineExportMetadata } from '../../report/model/inspect.js';
@@ -145,7 +145,7 @@ function hintsFor(path: string): string[] {
  * @throws InputError when the file cannot be read, or is not a (complete) TensorRT plan
  */
 export async function readPlanFileInfo(path: string): Promise<PlanFileInfo> {
-  let file;
+  let file: FileHandle;
   try {
     // O_NONBLOCK: a FIFO opens at once (and is refused below) instead of blocking a thread forever.
     file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
