@@ -100,12 +100,13 @@ say "step 2 doctor, cuda provider: $cuda_state"
 case "$prov_gpu:$cuda_state" in
   cpu:*|*:loads*) ;;
   *)
-    say "the CUDA provider does not load: stopping (doctor.txt has the fixes)"
+    # Go on: compare and bench say for themselves whether --onnx-provider cuda opens (exit 3 if not).
+    say "    doctor says the CUDA provider does not load (doctor.txt has the fixes); the steps below still run"
     status=1
     ;;
 esac
 
-if [ $status -eq 0 ]; then
+if true; then
   # Step 3. CUDA against CPU on every bundled model that takes an image.
   t0=$(date +%s)
   models="classifier classifier-dynamic classifier-fp16 two-outputs affine detector-ultralytics detector-yolov5 detector-nms"

@@ -16,15 +16,33 @@ import { diagnoseOrtProviders } from '../../src/backends/onnx/providers.js';
 import { mulberry32, randomTensor } from '../../src/bench/random-input.js';
 import { fixture } from '../helpers/paths.js';
 
-const section = await diagnoseOrtProviders({ probe: ['cuda'] });
-const cuda = section.providers.find((p) => p.name === 'cuda');
-const skip = cuda?.load.outcome === 'loads' ? false : `the CUDA provider does not load here: ${cuda ? `${cuda.load.outcome}: ${cuda.load.detail}` : (section.error ?? 'no cuda entry')}`;
+/** Whether a CUDA session opens here, decided by the backend itself (not by the probe under test). */
+async function cudaSkip(): Promise<string | false> {
+  try {
+    const b = await OnnxBackend.open(fixture('models', 'affine.onnx'), { provider: 'cuda' });
+    await b.dispose();
+    return false;
+  } catch (err) {
+    return `--onnx-provider cuda does not open here: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+const skip = await cudaSkip();
 if (skip) console.log(`ONNX Runtime CUDA tests skipped: ${skip}`);
 
 /** |CUDA − CPU| bound for classifier.onnx's logits (about 3–7 in magnitude); see the header. */
 const LOGITS_ATOL = 1e-3;
 
 describe('ONNX Runtime with the CUDA provider', { skip }, () => {
+  test("doctor's probe: the cuda provider loads and computes the probe model", async () => {
+    const section = await diagnoseOrtProviders({ probe: ['cuda'] });
+    const cuda = section.providers.find((p) => p.name === 'cuda');
+    assert.ok(cuda, JSON.stringify(section));
+    assert.deepEqual([cuda.compiledIn, cuda.bundled], [true, false]);
+    assert.ok(cuda.files.every((f) => f.bytes !== null && f.bytes > 0), JSON.stringify(cuda.files));
+    assert.equal(cuda.load.outcome, 'loads', cuda.load.detail);
+    assert.deepEqual(cuda.fixes, []);
+  });
+
   test('classifier.onnx: CUDA agrees with the CPU provider on a seeded input', async () => {
     const model = fixture('models', 'classifier.onnx');
     const x = randomTensor('input', 'float32', [1, 3, 224, 224], mulberry32(17));
