@@ -3,7 +3,7 @@
  * way trtexec measures. Talks to the outside world only through BenchIO; src/app/bench.ts gives it
  * the real one.
  */
-import { type Backend, canStage, type RunResult } from '../backends/backend.js';
+import { type Backend, canStage, type RunResult, runsOnProvider } from '../backends/backend.js';
 import { type MeasureOptions, measure } from '../bench/measure.js';
 import { checkTensorSize, DEFAULT_MAX_TENSOR_BYTES, elementBytes } from '../io/limits.js';
 import { mulberry32, randomTensor } from '../bench/random-input.js';
@@ -163,10 +163,9 @@ async function benchOne(backend: Backend, feeds: TensorMap, loadMs: number, opti
   };
 }
 
-/** ONNX Runtime's execution provider, read off the backend (only OnnxBackend has one). */
+/** The execution provider a backend runs on, when it has several (ONNX Runtime). */
 function executionProviderOf(backend: Backend): string | null {
-  const p = (backend as { provider?: unknown }).provider;
-  return backend.name === 'onnxruntime' && typeof p === 'string' ? p : null;
+  return runsOnProvider(backend) ? backend.executionProvider : null;
 }
 
 /** What ONNX Runtime's session.run() time holds, by provider (see docs/gpu-runs.md, ORT on the GPU). */

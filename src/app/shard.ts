@@ -16,13 +16,8 @@ export interface Shard {
   readonly count: number;
 }
 
-/** What a report records about its shard. */
-export interface ShardRecord extends Shard {
-  /** Inputs of the whole run (before the split), so that merge can tell when a shard is missing. */
-  readonly inputsInRun: number;
-  /** How inputs were assigned, for the record. */
-  readonly rule: 'sha256(key) mod count';
-}
+/** What a report records about its shard (a report model: report/ imports nothing from app/). */
+export type { ShardRecord } from '../report/model/compare.js';
 
 export const SHARD_RULE = 'sha256(key) mod count' as const;
 

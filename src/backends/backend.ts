@@ -142,6 +142,15 @@ export interface BackendProvider<O = object> {
   readonly optionGroup: OptionGroup;
 }
 
+/** A backend that runs on one of several execution providers (ONNX Runtime's cpu, cuda, tensorrt, …). */
+export interface OnProvider extends Backend {
+  readonly executionProvider: string;
+}
+
+export function runsOnProvider(backend: Backend): backend is OnProvider {
+  return typeof (backend as Partial<OnProvider>).executionProvider === 'string';
+}
+
 /**
  * What a backend's file says about the preprocessing of its inputs: a saved run records the pipeline that
  * made them (binding: replaying it under another pipeline compares different tensors), a model exported

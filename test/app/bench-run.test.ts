@@ -118,9 +118,9 @@ describe('runBench staging', () => {
 });
 
 describe('runBench: ONNX Runtime on a GPU provider against TensorRT', () => {
-  /** An OnnxBackend stand-in: session.run() takes `sessionMs` of a `wallMs` call on `provider`. */
+  /** An ONNX Runtime stand-in: session.run() takes `sessionMs` of a `wallMs` call on `provider` (the OnProvider ability). */
   const ortBackend = (provider: string, sessionMs: number, wallMs: number): Backend => Object.assign(fakeBackend('onnxruntime', 'm.onnx', []), {
-    provider,
+    executionProvider: provider,
     async run() { return { outputs: new Map(), timing: { wallMs, computeMs: sessionMs } }; },
   });
   const run = (provider: string) => runBench({ models: ['m.onnx', 'm.engine'], image: null, seed: 1, shapes: new Map(), measure: quick, exportTimes: false }, {
@@ -140,7 +140,7 @@ describe('runBench: ONNX Runtime on a GPU provider against TensorRT', () => {
     assert.ok(Math.abs(h.speedupCompute - 3) < 1e-6);
     assert.ok(Math.abs(h.speedupEndToEnd - 0.4 / 0.18) < 1e-6);
     const text = renderBenchText(report, { color: false });
-    assert.match(text, /onnxruntime \(cuda\) {2}m\.onnx/);
+    assert.match(text, /onnxruntime {2}m\.onnx {2}\(cuda provider\)/);
     assert.match(text, /2\.31x on the device span: ONNX Runtime's session\.run \(H2D \+ GPU compute \+ D2H, synchronized\) vs TensorRT's H2D \+ GPU compute \+ D2H/);
     assert.match(text, /3\.00x against TensorRT's GPU compute alone/);
   });

@@ -56,6 +56,11 @@ export class OnnxBackend extends BaseBackend {
   readonly outputs: readonly TensorInfo[];
   /** The execution provider the session was created with. */
   readonly provider: string;
+
+  /** The OnProvider ability (backend.ts): bench records what its session.run() time holds. */
+  get executionProvider(): string {
+    return this.provider;
+  }
   /** Session creation time inside the worker, ms. */
   readonly loadMs: number;
   /** What the file's ModelProto says (opsets, producer, named dims). */

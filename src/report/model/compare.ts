@@ -2,7 +2,6 @@
 import type { OutputComparison, Tolerance } from '../../compare/types.js';
 import { ExitCode } from '../../errors.js';
 import type { TensorInfo } from '../../tensor/types.js';
-import type { ShardRecord } from '../../app/shard.js';
 import type { TaskItem, TaskReport, VerdictSummary } from '../../tasks/types.js';
 import type { ItemError, ToolInfo } from './common.js';
 
@@ -117,6 +116,17 @@ export interface CompareReport {
   readonly durationMs: number;
   /** Task-level agreement over the run (--task); absent without task mode. */
   readonly task?: TaskReport;
+}
+
+/** One of n CI jobs' part of a run (`--shard i/n`), as the report records it. */
+export interface ShardRecord {
+  /** 1-based. */
+  readonly index: number;
+  readonly count: number;
+  /** Inputs of the whole run (before the split), so that merge can tell when a shard is missing. */
+  readonly inputsInRun: number;
+  /** How inputs were assigned, for the record. */
+  readonly rule: 'sha256(key) mod count';
 }
 
 /** One saved-run directory written by the run. */
