@@ -32,7 +32,11 @@ describe('with a fake addon', () => {
     assert.equal(r.addon.loaded, true);
     assert.deepEqual(r.cuda, { driverVersion: '13.1', runtimeVersion: '13.0', error: null });
     assert.deepEqual(r.gpus, [FAKE_GPU]);
-    assert.deepEqual(r.tensorrt, { builtIn: true, headerVersion: '10.16.0', libraryName: 'libnvinfer.so.10', libraryVersion: '10.16.0', libraryError: null });
+    const { builtIn, headerVersion, libraryName, libraryVersion, libraryError } = r.tensorrt;
+    assert.deepEqual({ builtIn, headerVersion, libraryName, libraryVersion, libraryError }, { builtIn: true, headerVersion: '10.16.0', libraryName: 'libnvinfer.so.10', libraryVersion: '10.16.0', libraryError: null });
+    // The search's outcome is there whatever this machine holds; the library the addon opened is reported.
+    assert.ok(Array.isArray(r.tensorrt.search) && r.tensorrt.search.length === 8);
+    assert.equal(r.tensorrt.library.version, '10.16.0');
     assert.deepEqual(r.tensorrtUsable, { device: 0, usable: true, reason: null });
     assert.deepEqual(r.problems, []);
   });
@@ -51,6 +55,8 @@ describe('with a fake addon', () => {
     const r = await doctor();
     assert.deepEqual(r.problems.map((p) => p.reason), ['no-cuda-driver', 'libnvinfer-missing']);
     assert.equal(r.tensorrtUsable.reason, 'no-cuda-driver');
+    // Nothing found by the search either (unless this machine has TensorRT): the pip command comes first.
+    if (r.tensorrt.library.path === null) assert.match(r.problems[1]!.hints[0]!, /^pip install 'tensorrt/);
   });
 
   test('compiled without TensorRT on a machine without a driver: both fixes listed', async () => {

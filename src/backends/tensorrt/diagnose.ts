@@ -94,8 +94,13 @@ export async function diagnoseTensorRt(options: DiagnoseOptions = {}): Promise<T
   const library = info.tensorrt.builtIn ? classifyLibrary(info.tensorrt) : null;
   for (const p of [cuda, library]) if (p !== null && !problems.some((q) => q.reason === p.reason)) problems.push(p);
   if (!av.available && !problems.some((p) => p.reason === av.reason)) problems.push({ reason: av.reason, message: av.message, hints: av.hints, detail: av.detail });
-  // No library anywhere: the search's pip command is the fix, whatever the addon said.
-  if (install.library.path === null && install.library.fix !== null) problems.unshift(libraryNotFound(install.library.why, install.library.fix));
+  // The addon could not open a library and the search found none: the search's pip command is the first fix.
+  if (info.tensorrt.builtIn && info.tensorrt.libraryVersion === null && install.library.path === null && install.library.fix !== null) {
+    const fix = install.library.fix;
+    const at = problems.findIndex((p) => p.reason === 'libnvinfer-missing');
+    if (at >= 0) problems[at] = { ...problems[at]!, hints: [fix, ...problems[at]!.hints.filter((h) => h !== fix)] };
+    else problems.push(libraryNotFound(install.library.why, fix));
+  }
   let trial: EngineTrial | null = null;
   if (facts !== null && facts.unreadable === null && av.available) {
     const r = await describeEngine(facts.path, { device });
