@@ -7,7 +7,7 @@ import { type BackendOptions, openBackend } from '../backends/registry.js';
 import { SavedRunWriter } from '../backends/saved/saved-writer.js';
 import { parseToleranceSpec } from '../compare/tolerance.js';
 import type { ToleranceSpec } from '../compare/types.js';
-import { InputError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { SavedPreprocess } from '../backends/saved/manifest.js';
 import { resolve } from 'node:path';
 import { discoverImages } from '../image/discover.js';
