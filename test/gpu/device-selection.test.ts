@@ -165,7 +165,7 @@ describe('--device with the TensorRT double', { skip }, () => {
   test(`inspect <engine> --device ${missing}: exit 3, names the devices that exist`, async () => {
     const run = await runCli(['inspect', engine, '--device', String(missing)]);
     assertNoSuchDevice(run, missing, run.stdout + run.stderr);
-    const json = await runCli(['inspect', engine, '--device', String(missing), '--json']);
+    const json = await runCli(['inspect', engine, '--device', String(missing), '--json', '-']);
     assert.equal(json.code, 3, cliContext(json));
     const report = JSON.parse(json.stdout) as { loaded: boolean; problem: { reason: string } | null };
     assert.equal(report.loaded, false, cliContext(json));
@@ -175,12 +175,12 @@ describe('--device with the TensorRT double', { skip }, () => {
   test(`doctor --device ${missing}: exit 3, names the devices that exist; doctor --device 0: TensorRT usable`, async () => {
     const run = await runCli(['doctor', '--device', String(missing)]);
     assertNoSuchDevice(run, missing, run.stdout + run.stderr);
-    const json = await runCli(['doctor', '--device', String(missing), '--json']);
+    const json = await runCli(['doctor', '--device', String(missing), '--json', '-']);
     assert.equal(json.code, 3, cliContext(json));
     const report = JSON.parse(json.stdout) as { gpus: { index: number }[] | null; tensorrtUsable: { device: number; usable: boolean; reason: string | null } };
     assert.deepEqual(report.tensorrtUsable, { device: missing, usable: false, reason: 'device-not-found' }, cliContext(json));
     assert.deepEqual(report.gpus?.map((g) => g.index), devices.map((d) => d.index), cliContext(json));
-    const zero = await runCli(['doctor', '--device', '0', '--json']);
+    const zero = await runCli(['doctor', '--device', '0', '--json', '-']);
     const usable = (JSON.parse(zero.stdout) as { tensorrtUsable: unknown }).tensorrtUsable;
     assert.equal(zero.code, 0, `doctor --device 0 should find TensorRT usable: ${JSON.stringify(usable)}${cliContext(zero)}`);
   });

@@ -80,7 +80,8 @@ describe('TensorRT double through the addon', { skip }, () => {
       assert.deepEqual(backend.outputs, [{ name: 'output', dtype: 'float32', shape: [null, 3, null, null] }]);
       assert.equal(backend.engineInfo.numProfiles, 1);
       assert.deepEqual(backend.engineInfo.tensors[0]?.profiles, [{ min: [1, 3, 1, 1], opt: [1, 3, 224, 224], max: [8, 3, 512, 512] }]);
-      assert.equal(backend.planVersion, version.join('.'));
+      assert.equal(backend.planVersion, `${version.join('.')}.0`, 'four parts, bytes 24..27 (the double writes build 0)');
+      assert.equal(backend.planFile.format, 'ftrt');
       assert.equal(backend.runtime.tensorrt.libraryVersion, version.join('.'));
     } finally {
       await backend.dispose();
@@ -300,7 +301,7 @@ describe('TensorRT double through the addon', { skip }, () => {
     assert.doesNotMatch(err.message, /another TensorRT version|built by TensorRT \d/, all);
   });
 
-  test('a plan from another TensorRT version (bytes 24–26) names the version that built it and says to rebuild', async () => {
+  test('a plan from another TensorRT version (bytes 24–27) names the version that built it and says to rebuild', async () => {
     for (const other of [[version[0], version[1] === 0 ? 1 : version[1] - 1, 7], [version[0] - 1, 6, 1]] as const) {
       const plan = writeDoubleEngine(affineSpec());
       plan.set(other, DOUBLE_HEADER.versionMajor);
@@ -310,7 +311,7 @@ describe('TensorRT double through the addon', { skip }, () => {
       const all = `${err.message}\n${err.hints.join('\n')}\n${err.logs.join('\n')}`;
       assert.equal(err.problem.reason, 'engine-incompatible', all);
       assert.ok(err.message.startsWith(`${path}: `), all);
-      assert.match(err.message, new RegExp(`built by TensorRT ${other.join('\\.')} \\(per the plan header\\), and this is TensorRT ${version.join('\\.')}`), all);
+      assert.match(err.message, new RegExp(`built by TensorRT ${other.join('\\.')}\\.0 \\(per the plan header\\), and this is TensorRT ${version.join('\\.')}`), all);
       assert.match(err.hints.join('\n'), /rebuild the engine on this machine/, all);
       assert.match(err.logs.join('\n'), new RegExp(`expecting library version ${version.join('\\.')} got ${other.join('\\.')}, please rebuild`), all);
     }
@@ -336,7 +337,7 @@ describe('TensorRT double through the addon', { skip }, () => {
     }
   });
 
-  test('a plugin library is loaded through IPluginRegistry::loadLibrary before deserializing', async (t) => {
+  test('a plugin library is loaded (dlopen, once per process) before deserializing; a missing one is an input error naming it', async (t) => {
     assert.ok(setup);
     const major = version[0];
     const plugin = join(dirname(setup.libPath), `libnvinfer_plugin.so.${major}`);
@@ -347,7 +348,8 @@ describe('TensorRT double through the addon', { skip }, () => {
     const backend = await TensorRtBackend.open(dir.write('affine', affineSpec()), { plugins: [plugin] });
     await backend.dispose();
     const err = await rejection(TensorRtBackend.open(dir.write('affine', affineSpec()), { plugins: [join(dir.path, 'no-such-plugin.so')] }));
-    assert.ok(err instanceof TrtParityError && err.exitCode === 3, `${err.name}: ${err.message}`);
+    // Checked before any TensorRT call: the file does not exist (exit 2).
+    assert.ok(err instanceof TrtParityError && err.exitCode === 2, `${err.name}: ${err.message}`);
     assert.match(err.message, /no-such-plugin\.so/, `names the plugin: ${err.message}`);
   });
 
