@@ -15,7 +15,7 @@ export function renderBenchText(report: BenchReport, options: { color: boolean }
     out.push(`  tensorrt  ${s.tensorrt.transfers ? 'with H2D/D2H copies' : 'no H2D/D2H copies (--no-transfers: compute alone)'}, ${s.tensorrt.cudaGraph ? 'CUDA graph (--cuda-graph)' : 'plain enqueueV3'}`);
   }
   for (const r of report.results) {
-    out.push('', c.bold(`${r.backend}${r.executionProvider === undefined ? '' : ` (${r.executionProvider})`}  ${r.source}`));
+    out.push('', c.bold(`${r.backend}  ${r.source}`) + (r.executionProvider === undefined ? '' : `  (${r.executionProvider} provider)`));
     out.push(`  load ${fmtMs(r.loadMs)}, first inference ${fmtMs(r.firstRunMs)}, warm-up ${r.warmupRuns} runs in ${fmtMs(r.warmupMs)}, measured ${r.iterations} runs in ${fmtMs(r.measuredMs)}, throughput ${r.throughput.toFixed(1)} inferences/s`);
     const rows: string[][] = [['', 'min', 'mean', 'median', 'p90', 'p95', 'p99', 'max', 'std', 'cv']];
     rows.push(statRow('end to end (JS)', r.latency));
