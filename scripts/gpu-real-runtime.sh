@@ -65,7 +65,9 @@ if [ "$mode" = prepare ]; then
   grep -qx "/$D/" .git/info/exclude 2>/dev/null || echo "/$D/" >> .git/info/exclude
   rm -rf "$D"; mkdir -p "$D"
   node_bin=$(readlink -f "$(command -v node)")
-  tar -C "$(dirname "$node_bin")" -cf - "$(basename "$node_bin")" | xz -T0 -6 > "$D/node.tar.xz"
+  # The GPU suite's bundle already holds this node when pack.sh made it after node last changed.
+  if [ -s .device/node.tar.xz ] && [ .device/node.tar.xz -nt "$node_bin" ]; then cp .device/node.tar.xz "$D/node.tar.xz"
+  else tar -C "$(dirname "$node_bin")" -cf - "$(basename "$node_bin")" | xz -T0 -6 > "$D/node.tar.xz"; fi
   # Other platforms' binaries out, as the device notes' pack.sh does.
   tar -cf - --exclude='*/onnxruntime-node/bin/*/darwin' --exclude='*/onnxruntime-node/bin/*/win32' \
     --exclude='*/onnxruntime-node/bin/*/linux/arm64' --exclude='*/@img/*-darwin-*' --exclude='*/@img/*-win32-*' \
