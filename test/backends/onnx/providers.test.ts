@@ -5,7 +5,8 @@
  *
  * The oracles: the loader's and ONNX Runtime's own messages (each case makes the real failure happen
  * in a child process), onnxruntime-node's install script for the install switch, and its package.json
- * for the version. ORT log lines quoted below were recorded from onnxruntime-node 1.30.0 on Linux x64.
+ * for the version. The ORT log lines quoted below were recorded from onnxruntime-node 1.30.0 on Linux x64
+ * (the prefix and the two "Failed to load library" texts), except the one marked as constructed.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -72,6 +73,7 @@ describe('explainProviderFailure (ORT 1.30 log lines)', () => {
     assert.deepEqual(explainProviderFailure('', message), { detail: message, missingLibrary: null });
   });
 
+  // Constructed, not recorded (no GPU here): ORT's prefix above around a CUDA error text.
   test('another ORT error line is kept without its prefix', () => {
     const stderr = `${prefix}CUDA failure 100: no CUDA-capable device is detected ; GPU=0\n`;
     const e = explainProviderFailure(stderr, message);
