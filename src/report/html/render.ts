@@ -187,7 +187,7 @@ function worstCard(f: OutputFigures, w: WorstItem, data: HtmlData, images: Repor
   }).join('');
   const item = r.items.find((i) => i.key === w.key);
   const status = item?.outputs.find((o) => o.name === f.name)?.passed === false ? 'fail' : 'pass';
-  return `<div class="card ${status}"><h4>${esc(w.key)}</h4><p>max |diff| ${fmt(w.score)} · ${w.mismatched}/${w.total} mismatched</p><div class="card-body">${pic}${heat ? `<div class="heats">${heat}</div>` : ''}</div></div>`;
+  return `<div class="card ${status}"><h4>${esc(w.key)}</h4><p>max |diff| ${fmt(w.score)} · ${w.mismatched}/${w.total} mismatched</p><div class="card-body">${pic}${heat ? `<div><div class="heats">${heat}</div><p class="scale">|diff| per channel, one colour scale per input: <span class="ramp"></span> 0 → ${fmt(Math.max(...w.heatmaps.map((h) => h.max)))}</p></div>` : ''}</div></div>`;
 }
 
 const STYLE = `
@@ -218,6 +218,7 @@ tr.fail td:first-child,td.v-fail{color:var(--fail);font-weight:600}td.v-pass{col
 .thumb{position:relative;line-height:0}.thumb img{border-radius:4px;display:block}.boxes{position:absolute;inset:0;width:100%;height:100%}
 .box-a{fill:none;stroke:var(--a);stroke-width:2.5;vector-effect:non-scaling-stroke}.box-b{fill:none;stroke:var(--b);stroke-width:2;stroke-dasharray:4 2;vector-effect:non-scaling-stroke}
 .legend{font-size:11px}.box-a-key{color:var(--a)}.box-b-key{color:var(--b)}
+.scale{font-size:11px;margin:6px 0 0}.ramp{display:inline-block;width:60px;height:8px;vertical-align:middle;background:linear-gradient(90deg,#000004,#65156e,#d44842,#fac127,#fcffa4)}
 .heats{display:grid;grid-template-columns:repeat(3,auto);gap:6px}.heatmap{image-rendering:pixelated;border-radius:3px;display:block}.heat figcaption{font-size:10px}
 .flips .flip-a{color:var(--a);font-weight:600}.flips .flip-b{color:var(--b);font-weight:600}
 .warnings{color:var(--err)}.empty{color:var(--mute)}footer{padding:12px 28px;color:var(--mute);font-size:12px;border-top:1px solid var(--line)}
