@@ -24,6 +24,11 @@ export interface CompareIO {
   /** Decodes and preprocesses one image for the given model input. Returns the tensor and what was done. */
   loadImage(path: string, input: TensorInfo): Promise<{ tensor: Tensor; preprocess: PreprocessRecord }>;
   readTensor(path: string): Promise<Tensor>;
+  /**
+   * Told how many inputs the run has, once, before the first loadImage; answers how many to prepare
+   * ahead of the one being compared (memory holds at most that many tensors). Default 1.
+   */
+  planLoads?(inputs: number): number;
   /** Recorders for --save-outputs / --save-inputs; null when not asked. Read after prepareRecorders. */
   readonly outputsRecorder: Recorder | null;
   readonly inputsRecorder: Recorder | null;
@@ -73,30 +78,49 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
   const started = performance.now();
   const warnings: string[] = [...(options.notes ?? [])];
   let stoppedNow = false;
-  const first = await io.openBackend(options.first);
+  // Both backends open at once (two ORT sessions share one worker, an engine deserialises while ORT
+  // loads): start-up is the slower of the two, not their sum. The first one's error wins when both
+  // fail, as when they opened one after the other; one that opened is disposed if the other did not.
+  const [openedFirst, openedSecond] = await Promise.allSettled([io.openBackend(options.first), io.openBackend(options.second)]);
+  if (openedFirst.status === 'rejected' || openedSecond.status === 'rejected') {
+    await Promise.allSettled([openedFirst, openedSecond].map((o) => (o.status === 'fulfilled' ? o.value.dispose() : undefined)));
+    throw openedFirst.status === 'rejected' ? openedFirst.reason : (openedSecond as PromiseRejectedResult).reason;
+  }
+  const first = openedFirst.value;
   let second: Backend | undefined;
   try {
-    second = await io.openBackend(options.second);
+    second = openedSecond.value;
     const plan = await planInputs(first, second, options, io, warnings);
     await io.prepareRecorders?.(first);
     const tracker = options.task ? new TaskTracker(options.task, [first, second]) : null;
     const items: ItemResult[] = [];
     let skipped = 0;
     let preprocess: PreprocessRecord | null = null;
-    // Decoding the next image overlaps with inference on the current one (sharp runs on libuv's
-    // pool, ONNX Runtime on its worker thread, TensorRT on the GPU), so a folder run costs little
-    // more than inference alone.
+    // Decoding the next images overlaps with inference on the current one (sharp runs on libuv's
+    // pool, the decode pool on worker threads, ONNX Runtime on its worker thread, TensorRT on the
+    // GPU), so a folder run costs little more than inference alone. Results are consumed in input
+    // order; at most `depth` are prepared ahead, which bounds the memory.
+    const depth = Math.max(1, io.planLoads?.(plan.entries.length) ?? 1);
     const prepare = (i: number): Promise<Prepared> => prepareFeeds(plan.entries[i]!, plan, io, (p) => { preprocess ??= p; });
-    let next: Promise<Prepared> | null = plan.entries.length > 0 ? prepare(0) : null;
+    const ahead: Promise<Prepared>[] = [];
+    let queued = 0;
+    const fill = (): void => {
+      while (queued < plan.entries.length && ahead.length < depth) {
+        const p = prepare(queued++);
+        // Awaited in its turn; until then a rejection (a bug, not a bad image) must not count as unhandled.
+        p.catch(() => {});
+        ahead.push(p);
+      }
+    };
+    fill();
     for (let i = 0; i < plan.entries.length; i++) {
-      const prepared = await unlessStopped(next!, options.stopNow);
-      next = null;
+      const prepared = await unlessStopped(ahead.shift()!, options.stopNow);
       if (prepared === STOPPED || options.signal?.aborted || options.stopNow?.aborted) {
         skipped = plan.entries.length - i;
         warnings.push(`interrupted: ${skipped} input${skipped > 1 ? 's' : ''} not run`);
         break;
       }
-      if (i + 1 < plan.entries.length) next = prepare(i + 1);
+      fill();
       const entry = plan.entries[i]!;
       // A second Ctrl-C or SIGTERM abandons the input in flight (an inference cannot be cancelled) and reports the rest.
       const item = await unlessStopped(runOne(entry, prepared, plan, first, second, options, io, tracker), options.stopNow);
@@ -115,7 +139,7 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
       }
     }
     // Never leave a decode running behind the report (its errors are values, not throws), unless told to stop now.
-    await unlessStopped<unknown>(next ?? Promise.resolve(), options.stopNow);
+    await unlessStopped<unknown>(Promise.allSettled(ahead), options.stopNow);
     // Closed whatever happened, so an interrupted run still leaves a valid manifest of what was written.
     const saved: SavedRecord[] = [];
     for (const [kind, recorder] of [['outputs', io.outputsRecorder], ['inputs', io.inputsRecorder]] as const) {

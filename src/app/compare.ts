@@ -15,7 +15,7 @@ import { type PreprocessSpec, type PreprocessSpecInput, resolvePreprocessSpec } 
 import type { CompareReport, ItemResult } from '../report/model/compare.js';
 import { readNpyFile } from '../io/npy-file.js';
 import { type CompareIO, type CompareRunOptions, type Recorder, runCompare } from './compare-run.js';
-import { loadImageForModel } from './image-input.js';
+import { decodePool, type ImageLoader, inProcessLoader, POOL_MIN_IMAGES, poolSize } from './decode-pool.js';
 import { choosePreprocess } from './preprocess-choice.js';
 import type { TaskRunSpec } from '../tasks/run.js';
 import type { Shard } from './shard.js';
@@ -73,19 +73,29 @@ export async function compare(spec: CompareSpec, hooks: RunHooks = {}): Promise<
   const { spec: preprocess, note } = images.length > 0
     ? await choosePreprocess(spec.preprocess ?? {}, [spec.first, spec.second])
     : { spec: resolvePreprocessSpec(spec.preprocess ?? {}), note: null };
-  const io = createCompareIO(spec, (path, input) => loadImageForModel(path, input, preprocess), preprocess);
-  return runCompare({
-    first: spec.first, second: spec.second, images, rawInputs: spec.rawInputs ?? new Map(), tolerance,
-    ...(note === null ? {} : { notes: [note] }),
-    allowNonFinite: spec.allowNonFinite ?? false, failFast: spec.failFast ?? false,
-    ...(spec.task ? { task: spec.task } : {}),
-    ...(hooks.onItem ? { onItem: hooks.onItem } : {}),
-    ...(hooks.signal ? { signal: hooks.signal } : {}),
-    ...(hooks.stopNow ? { stopNow: hooks.stopNow } : {}),
-    ...(spec.maxTensorBytes === undefined ? {} : { maxTensorBytes: spec.maxTensorBytes }),
-    ...(hooks.onCompared ? { onCompared: hooks.onCompared } : {}),
-    ...(spec.shard ? { shard: spec.shard } : {}),
-  }, io);
+  // In-process until the run is known to be long enough for decode workers to pay for their start.
+  let loader: ImageLoader = inProcessLoader(preprocess);
+  const io = createCompareIO(spec, (path, input) => loader.load(path, input), preprocess);
+  io.planLoads = (inputs) => {
+    if (inputs >= POOL_MIN_IMAGES) loader = decodePool(preprocess, poolSize(spec.backend?.threads ?? 0));
+    return loader.ahead;
+  };
+  try {
+    return await runCompare({
+      first: spec.first, second: spec.second, images, rawInputs: spec.rawInputs ?? new Map(), tolerance,
+      ...(note === null ? {} : { notes: [note] }),
+      allowNonFinite: spec.allowNonFinite ?? false, failFast: spec.failFast ?? false,
+      ...(spec.task ? { task: spec.task } : {}),
+      ...(hooks.onItem ? { onItem: hooks.onItem } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+      ...(hooks.stopNow ? { stopNow: hooks.stopNow } : {}),
+      ...(spec.maxTensorBytes === undefined ? {} : { maxTensorBytes: spec.maxTensorBytes }),
+      ...(hooks.onCompared ? { onCompared: hooks.onCompared } : {}),
+      ...(spec.shard ? { shard: spec.shard } : {}),
+    }, io);
+  } finally {
+    await loader.close();
+  }
 }
 
 /** The preprocessing as the flags that set it, for a saved run's manifest. */

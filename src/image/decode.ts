@@ -11,8 +11,7 @@
  * the result differ from "decode, drop alpha, then resize" (what PIL's `convert('RGB').resize()` does).
  * From raw RGB the resize sees exactly the decoded pixels. docs/resize.md compares the result with PIL.
  */
-import sharp from 'sharp';
-import type { Metadata, OutputInfo } from 'sharp';
+import type { Metadata, OutputInfo, Sharp, SharpOptions } from 'sharp';
 
 import { expected, InputError, UsageError } from '../errors.js';
 import { DEFAULT_MAX_TENSOR_BYTES } from '../io/limits.js';
@@ -23,6 +22,17 @@ import type { ResizeMode, Size } from './resize-plan.js';
 import { DEFAULT_MAX_PIXELS } from './preprocess-spec.js';
 
 export { DEFAULT_MAX_PIXELS };
+
+type SharpFactory = (input?: Uint8Array, options?: SharpOptions) => Sharp;
+let sharpModule: Promise<SharpFactory> | null = null;
+/**
+ * sharp, imported on first use: loading libvips takes 150-180 ms, which `--help`, `--version`,
+ * `inspect` and `doctor` (and a compare of two .npy inputs) should not pay.
+ */
+export function loadSharp(): Promise<SharpFactory> {
+  sharpModule ??= import('sharp').then((m) => m.default as unknown as SharpFactory);
+  return sharpModule;
+}
 
 /** Formats we decode, as sharp names them (AVIF is sharp's 'heif' with AV1 compression). */
 const SUPPORTED_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp', 'tiff', 'gif', 'avif']);
@@ -92,6 +102,7 @@ export async function decodeImageBuffer(bytes: Uint8Array, name: string, options
   const resize = options.resize ?? null;
   if (resize !== null) validateResize(resize);
 
+  const sharp = await loadSharp();
   // The header first, with no limit, so that an over-limit image is reported with its real size.
   let meta: Metadata;
   try {
@@ -151,11 +162,11 @@ export async function decodeImageBuffer(bytes: Uint8Array, name: string, options
   if (resize === null) {
     return { ...source, sourceWidth: info.width, sourceHeight: info.height, ...stored };
   }
-  const data = await resizeRgb(source, resize, name);
+  const data = await resizeRgb(sharp, source, resize, name);
   return { data, width: resize.width, height: resize.height, sourceWidth: info.width, sourceHeight: info.height, ...stored };
 }
 
-async function resizeRgb(source: { data: Uint8Array; width: number; height: number }, resize: ResizeOptions, name: string): Promise<Uint8Array> {
+async function resizeRgb(sharp: SharpFactory, source: { data: Uint8Array; width: number; height: number }, resize: ResizeOptions, name: string): Promise<Uint8Array> {
   const plan = planResize(source, resize, resize.mode);
   let resized = source.data;
   if (plan.resized.width !== source.width || plan.resized.height !== source.height) {

@@ -311,3 +311,55 @@ describe('runCompare: recorders, warnings, settings', () => {
     assert.deepEqual(report.settings.tolerance, { default: { rtol: 1e-3, atol: 1e-5 }, perOutput: { nope: { atol: 1 } } });
   });
 });
+
+describe('runCompare: images prepared ahead (the decode pool\'s window) and backends opened together', () => {
+  test('loads finishing out of order are still compared in input order, with never more than the window in flight', async () => {
+    const keys = ['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg', 'e.jpg', 'f.jpg', 'g.jpg'];
+    const first = echo('a.onnx');
+    const io = fakeIO({ backends: { 'a.onnx': first, 'b.onnx': echo('b.onnx') }, images: images(...keys), pixels: {} });
+    let inFlight = 0;
+    let most = 0;
+    let told = -1;
+    // Later images load faster than earlier ones, so they finish first.
+    io.loadImage = async (path, input) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      const i = keys.indexOf(path.slice('/imgs/'.length));
+      await new Promise((r) => setTimeout(r, 2 * (keys.length - i)));
+      inFlight--;
+      return { tensor: pixels(10 * i), preprocess: preprocessRecord(input.name, path) };
+    };
+    io.planLoads = (n) => { told = n; return 3; };
+    const report = await runCompare(base(), io);
+    assert.equal(told, keys.length);
+    assert.deepEqual(report.items.map((i) => [i.key, i.status]), keys.map((k) => [k, 'pass']));
+    assert.deepEqual(first.calls.map((c) => [c.key, (c.feeds.get('input')!.data as Float32Array)[0]]), keys.map((k, i) => [k, 10 * i]));
+    // The window is 3 ahead of the one being compared; while that one runs its load is done.
+    assert.ok(most <= 3, `at most 3 loads at once, saw ${most}`);
+    assert.ok(most >= 2, `loads overlapped (saw ${most})`);
+  });
+
+  test('both backends are opened before either finishes opening; when the second fails the first is disposed and the error names it', async () => {
+    const first = echo('a.onnx');
+    let opening = 0;
+    let together = false;
+    const io = fakeIO({ backends: { 'a.onnx': first }, images: images('a.jpg'), pixels: { '/imgs/a.jpg': pixels(1) } });
+    io.openBackend = async (path) => {
+      opening++;
+      await new Promise((r) => setTimeout(r, 5));
+      if (opening === 2) together = true;
+      opening--;
+      if (path === 'b.onnx') throw new BackendError('onnxruntime', 'model-load-failed', 'b.onnx: cannot load');
+      return first;
+    };
+    await assert.rejects(runCompare(base(), io), /b\.onnx: cannot load/);
+    assert.ok(together, 'the second open started while the first was still opening');
+    assert.ok(first.disposed, 'the backend that opened is disposed');
+  });
+
+  test('when both fail to open, the first one\'s error is the one reported', async () => {
+    const io = fakeIO({ backends: {}, images: images('a.jpg'), pixels: {} });
+    io.openBackend = async (path) => { throw new InputError(path, 'not a model'); };
+    await assert.rejects(runCompare(base(), io), /^InputError: a\.onnx: not a model$/m);
+  });
+});

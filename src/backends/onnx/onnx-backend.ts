@@ -1,5 +1,6 @@
 /**
- * The ONNX Runtime backend: one InferenceSession per command, living in a worker thread.
+ * The ONNX Runtime backend: one InferenceSession per backend, living in the worker thread that all
+ * of the process's sessions share (session-host.ts).
  *
  * Error policy (exit codes from src/errors.ts):
  * - model file missing, unreadable, or not an ONNX ModelProto → InputError naming the file (2);
@@ -11,7 +12,6 @@
  * - ORT rejecting feeds at run time (dtype, shape, missing input) → BackendError "run-failed" (3)
  *   carrying ORT's own message.
  */
-import { Worker } from 'node:worker_threads';
 import { checkThreads } from '../../io/limits.js';
 import { BackendError, UsageError } from '../../errors.js';
 import { isDType } from '../../tensor/dtype.js';
@@ -20,6 +20,7 @@ import type { Dim, Tensor, TensorInfo, TensorMap } from '../../tensor/types.js';
 import { BaseBackend, type MeasuredRun } from '../base-backend.js';
 import { inspectOnnx, type OnnxModelInfo } from './model-info.js';
 import { providerUnavailableHints } from './providers.js';
+import { SessionHost } from './session-host.js';
 import type { FromWorker, ToWorker, WireInfo, WireTensor, WorkerSessionOptions } from './worker-protocol.js';
 import { transferList } from './worker-protocol.js';
 
@@ -61,18 +62,24 @@ export class OnnxBackend extends BaseBackend {
   get executionProvider(): string {
     return this.provider;
   }
+  /** The ONNX Runtime worker thread's id; backends open at the same time share one (session-host.ts). */
+  get workerThreadId(): number {
+    return this.#host.threadId;
+  }
   /** Session creation time inside the worker, ms. */
   readonly loadMs: number;
   /** What the file's ModelProto says (opsets, producer, named dims). */
   readonly model: OnnxModelInfo;
 
-  readonly #worker: Worker;
+  readonly #host: SessionHost;
+  readonly #sid: number;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #closed: Error | null = null;
+  #onReleased: (() => void) | null = null;
 
   private constructor(init: {
-    source: string; provider: string; model: OnnxModelInfo; worker: Worker;
+    source: string; provider: string; model: OnnxModelInfo; host: SessionHost; sid: number;
     ready: Extract<FromWorker, { type: 'ready' }>;
   }) {
     super();
@@ -82,11 +89,8 @@ export class OnnxBackend extends BaseBackend {
     this.loadMs = init.ready.loadMs;
     this.inputs = init.ready.inputs.map(toTensorInfo);
     this.outputs = init.ready.outputs.map(toTensorInfo);
-    this.#worker = init.worker;
-    this.#worker.on('message', (msg: FromWorker) => this.#onMessage(msg));
-    this.#worker.on('error', (err) => this.#fail(err));
-    this.#worker.on('exit', (code) => this.#fail(new Error(`worker exited with code ${code}`)));
-    this.#worker.unref();
+    this.#host = init.host;
+    this.#sid = init.sid;
   }
 
   /**
@@ -112,38 +116,31 @@ export class OnnxBackend extends BaseBackend {
       ...(options.graphOptimizationLevel === undefined ? {} : { graphOptimizationLevel: options.graphOptimizationLevel }),
       ...(options.allowSpinning === undefined ? {} : { allowSpinning: options.allowSpinning }),
     };
-    const worker = new Worker(new URL('./session-worker.js', import.meta.url), {
-      workerData: { modelPath: path, options: sessionOptions },
-    });
-    // Only our own listeners may be removed afterwards: Worker keeps its message port referenced
-    // through 'newListener'/'removeListener' hooks that removeAllListeners() would also drop.
-    let onMessage: (m: FromWorker) => void = () => {};
-    let onError: (e: Error) => void = () => {};
-    let onExit: (code: number) => void = () => {};
+    // The worker is shared with any other session open now (a compare of two ONNX models loads
+    // both at once in one worker). Until 'ready', this session's messages go to `first`; then to
+    // the backend, which replaces the listener through `route`.
+    const host = SessionHost.acquire();
+    let route: { message(m: FromWorker): void; failed(e: Error): void } | null = null;
+    const sid = host.attach({ message: (m) => route?.message(m), failed: (e) => route?.failed(e) });
+    host.busy();
     const first = await new Promise<FromWorker>((resolve, reject) => {
-      onMessage = resolve;
-      onError = reject;
-      onExit = (code) => reject(new Error(`worker exited with code ${code} before the session was ready`));
-      worker.once('message', onMessage);
-      worker.once('error', onError);
-      worker.once('exit', onExit);
-    }).finally(() => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-    }).catch((err: unknown) => {
-      void worker.terminate();
+      route = { message: resolve, failed: reject };
+      host.post({ type: 'open', sid, modelPath: path, options: sessionOptions } satisfies ToWorker);
+    }).finally(() => host.idle()).catch(async (err: unknown) => {
+      await host.detach(sid);
       throw new BackendError('onnxruntime', 'worker-failed', `${path}: the ONNX Runtime worker failed to start: ${messageOf(err)}`, { cause: err });
     });
     if (first.type === 'load-error') {
-      await worker.terminate();
+      await host.detach(sid);
       throw loadError(path, provider, first.message);
     }
     if (first.type !== 'ready') {
-      await worker.terminate();
+      await host.detach(sid);
       throw new BackendError('onnxruntime', 'worker-failed', `${path}: unexpected first message from the ONNX Runtime worker: ${first.type}`);
     }
-    return new OnnxBackend({ source: path, provider, model, worker, ready: first });
+    const backend = new OnnxBackend({ source: path, provider, model, host, sid, ready: first });
+    route = { message: (m) => backend.#onMessage(m), failed: (e) => backend.#fail(e) };
+    return backend;
   }
 
   /**
@@ -166,9 +163,9 @@ export class OnnxBackend extends BaseBackend {
     const done = new Promise<Extract<FromWorker, { type: 'result' }>>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
     });
-    this.#worker.ref();
-    const msg: ToWorker = { type: 'run', id, feeds: wire };
-    this.#worker.postMessage(msg, transferList(wire.map((w) => w.data)));
+    this.#host.busy();
+    const msg: ToWorker = { type: 'run', sid: this.#sid, id, feeds: wire };
+    this.#host.post(msg, transferList(wire.map((w) => w.data)));
     let result: Extract<FromWorker, { type: 'result' }>;
     try {
       result = await done;
@@ -184,16 +181,13 @@ export class OnnxBackend extends BaseBackend {
   /** Release the session and end the worker (once; BaseBackend makes dispose idempotent). */
   protected async disposeImpl(): Promise<void> {
     if (this.#closed) return;
-    const released = new Promise<void>((resolve) => {
-      const onMsg = (m: FromWorker) => { if (m.type === 'released') resolve(); };
-      this.#worker.on('message', onMsg);
-      this.#worker.once('exit', () => resolve());
-    });
-    this.#worker.ref();
-    this.#worker.postMessage({ type: 'release' } satisfies ToWorker);
-    await released;
+    // Resolved by 'released', or by the worker's death (#fail): either way the session is gone.
+    const released = new Promise<void>((resolve) => { this.#onReleased = resolve; });
+    this.#host.busy();
+    this.#host.post({ type: 'release', sid: this.#sid } satisfies ToWorker);
+    await released.finally(() => this.#host.idle());
     this.#closed = this.disposedError();
-    await this.#worker.terminate();
+    await this.#host.detach(this.#sid);
   }
 
   protected override disposedError(): BackendError {
@@ -201,19 +195,27 @@ export class OnnxBackend extends BaseBackend {
   }
 
   #onMessage(msg: FromWorker): void {
+    if (msg.type === 'released') {
+      this.#onReleased?.();
+      return;
+    }
     if (msg.type !== 'result' && msg.type !== 'run-error') return;
     const p = this.#pending.get(msg.id);
     if (!p) return;
     this.#pending.delete(msg.id);
-    if (this.#pending.size === 0) this.#worker.unref();
+    this.#host.idle();
     if (msg.type === 'result') p.resolve(msg);
     else p.reject(new BackendError('onnxruntime', 'run-failed', `${this.source}: ONNX Runtime rejected the input: ${msg.message}`));
   }
 
   #fail(err: Error): void {
+    this.#onReleased?.();
     if (this.#closed) return;
     this.#closed = new BackendError('onnxruntime', 'worker-failed', `${this.source}: the ONNX Runtime worker stopped: ${err.message}`, { cause: err });
-    for (const p of this.#pending.values()) p.reject(this.#closed);
+    for (const p of this.#pending.values()) {
+      p.reject(this.#closed);
+      this.#host.idle();
+    }
     this.#pending.clear();
   }
 }

@@ -1,25 +1,31 @@
 /**
- * The worker thread that owns one ONNX Runtime session.
+ * The worker thread that owns ONNX Runtime sessions: one worker serves every session the process
+ * has open at a time (a compare of two ONNX models starts one worker and imports
+ * onnxruntime-node once, not twice). Sessions are told apart by the id the main thread gave them.
  *
  * Why a worker: onnxruntime-node's run() executes synchronously on the calling thread (inside a
  * setImmediate), so on the main thread a 100 ms inference freezes timers, progress output and
- * signal handling for 100 ms. Here it only blocks this thread.
+ * signal handling for 100 ms. Here it only blocks this thread. Two sessions in one worker run one
+ * after the other, which is what compare does anyway (two live backends never run at once, so
+ * neither slows the other down).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
-import type { FromWorker, ToWorker, WireInfo, WireTensor, WorkerInit } from './worker-protocol.js';
+import type { FromWorker, ToWorker, WireInfo, WireTensor, WorkerSessionOptions } from './worker-protocol.js';
 import { transferList } from './worker-protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('session-worker.js must run as a worker thread');
-const init = workerData as WorkerInit;
 
 const post = (msg: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 // ORT prints its own copy of every failure to stderr in colour; we report the message ourselves.
 ort.env.logLevel = 'fatal';
+
+/** Open sessions by id; a run for an id still loading waits for it (the main thread only sends runs after 'ready'). */
+const sessions = new Map<number, ort.InferenceSession>();
 
 function infoOf(meta: readonly ort.InferenceSession.ValueMetadata[]): WireInfo[] {
   return meta.map((m) => ({
@@ -30,36 +36,30 @@ function infoOf(meta: readonly ort.InferenceSession.ValueMetadata[]): WireInfo[]
   }));
 }
 
-async function main(): Promise<void> {
-  let session: ort.InferenceSession;
+async function open(sid: number, modelPath: string, options: WorkerSessionOptions): Promise<void> {
   const t0 = performance.now();
+  let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(init.modelPath, {
-      executionProviders: [...init.options.executionProviders],
-      ...(init.options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: init.options.intraOpNumThreads }),
-      ...(init.options.graphOptimizationLevel === undefined ? {} : { graphOptimizationLevel: init.options.graphOptimizationLevel }),
-      ...(init.options.allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+    session = await ort.InferenceSession.create(modelPath, {
+      executionProviders: [...options.executionProviders],
+      ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
+      ...(options.graphOptimizationLevel === undefined ? {} : { graphOptimizationLevel: options.graphOptimizationLevel }),
+      ...(options.allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
     });
   } catch (err) {
-    post({ type: 'load-error', message: messageOf(err) });
-    port!.close();
+    post({ type: 'load-error', sid, message: messageOf(err) });
     return;
   }
-  post({ type: 'ready', inputs: infoOf(session.inputMetadata), outputs: infoOf(session.outputMetadata), loadMs: performance.now() - t0 });
-
-  port!.on('message', (msg: ToWorker) => {
-    if (msg.type === 'release') {
-      void session.release().finally(() => {
-        post({ type: 'released' });
-        port!.close();
-      });
-      return;
-    }
-    void run(session, msg.id, msg.feeds);
-  });
+  sessions.set(sid, session);
+  post({ type: 'ready', sid, inputs: infoOf(session.inputMetadata), outputs: infoOf(session.outputMetadata), loadMs: performance.now() - t0 });
 }
 
-async function run(session: ort.InferenceSession, id: number, feeds: readonly WireTensor[]): Promise<void> {
+async function run(sid: number, id: number, feeds: readonly WireTensor[]): Promise<void> {
+  const session = sessions.get(sid);
+  if (session === undefined) {
+    post({ type: 'run-error', sid, id, message: `no open session ${sid}` });
+    return;
+  }
   try {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const f of feeds) ortFeeds[f.name] = new ort.Tensor(f.dtype as 'float32', f.data as Float32Array, f.dims);
@@ -72,10 +72,25 @@ async function run(session: ort.InferenceSession, id: number, feeds: readonly Wi
     });
     // ORT's output buffers are external memory owned by each OrtValue; transferring moves them
     // to the main thread without a copy.
-    post({ type: 'result', id, outputs, runMs }, transferList(outputs.map((o) => o.data)));
+    post({ type: 'result', sid, id, outputs, runMs }, transferList(outputs.map((o) => o.data)));
   } catch (err) {
-    post({ type: 'run-error', id, message: messageOf(err) });
+    post({ type: 'run-error', sid, id, message: messageOf(err) });
   }
 }
 
-void main();
+port.on('message', (msg: ToWorker) => {
+  switch (msg.type) {
+    case 'open':
+      void open(msg.sid, msg.modelPath, msg.options);
+      return;
+    case 'run':
+      void run(msg.sid, msg.id, msg.feeds);
+      return;
+    case 'release': {
+      const session = sessions.get(msg.sid);
+      sessions.delete(msg.sid);
+      void (session?.release() ?? Promise.resolve()).finally(() => post({ type: 'released', sid: msg.sid }));
+      return;
+    }
+  }
+});

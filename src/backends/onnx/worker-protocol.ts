@@ -1,5 +1,5 @@
 /**
- * Messages between OnnxBackend (main thread) and its session worker.
+ * Messages between OnnxBackend (main thread) and the session worker it shares with the process's other ONNX Runtime sessions.
  *
  * Tensor data crosses as typed arrays whose buffers are in the transfer list, so each side
  * gives its buffer away instead of cloning it.
@@ -13,11 +13,6 @@ export interface WorkerSessionOptions {
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   /** ORT's intra-op threads busy-wait between tasks by default; false lets them sleep (session.intra_op.allow_spinning). */
   readonly allowSpinning?: boolean;
-}
-
-export interface WorkerInit {
-  readonly modelPath: string;
-  readonly options: WorkerSessionOptions;
 }
 
 /** A tensor in flight; `dtype` is ORT's type name. */
@@ -36,16 +31,18 @@ export interface WireInfo {
   readonly shape: readonly (number | string)[];
 }
 
+/** `sid` names one session of the (shared) worker; `id` one run of it. */
 export type ToWorker =
-  | { readonly type: 'run'; readonly id: number; readonly feeds: readonly WireTensor[] }
-  | { readonly type: 'release' };
+  | { readonly type: 'open'; readonly sid: number; readonly modelPath: string; readonly options: WorkerSessionOptions }
+  | { readonly type: 'run'; readonly sid: number; readonly id: number; readonly feeds: readonly WireTensor[] }
+  | { readonly type: 'release'; readonly sid: number };
 
 export type FromWorker =
-  | { readonly type: 'ready'; readonly inputs: readonly WireInfo[]; readonly outputs: readonly WireInfo[]; readonly loadMs: number }
-  | { readonly type: 'load-error'; readonly message: string }
-  | { readonly type: 'result'; readonly id: number; readonly outputs: readonly WireTensor[]; readonly runMs: number }
-  | { readonly type: 'run-error'; readonly id: number; readonly message: string }
-  | { readonly type: 'released' };
+  | { readonly type: 'ready'; readonly sid: number; readonly inputs: readonly WireInfo[]; readonly outputs: readonly WireInfo[]; readonly loadMs: number }
+  | { readonly type: 'load-error'; readonly sid: number; readonly message: string }
+  | { readonly type: 'result'; readonly sid: number; readonly id: number; readonly outputs: readonly WireTensor[]; readonly runMs: number }
+  | { readonly type: 'run-error'; readonly sid: number; readonly id: number; readonly message: string }
+  | { readonly type: 'released'; readonly sid: number };
 
 /**
  * The distinct buffers behind some typed arrays: a transfer list may not name one twice.

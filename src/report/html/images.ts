@@ -3,7 +3,7 @@
  * thumbnails and |diff| heatmaps in a perceptual colour map. Everything else of the HTML report
  * is pure; this is the one async step, run once before rendering.
  */
-import sharp from 'sharp';
+import { loadSharp } from '../../image/decode.js';
 import type { HtmlData } from './collect.js';
 
 /** Key for a heatmap picture: output, input key, channel. */
@@ -33,6 +33,8 @@ export function inferno(t: number): [number, number, number] {
 }
 
 async function png(rgb: Uint8Array, width: number, height: number): Promise<string> {
+  // Imported on first use (image/decode.ts): a command that writes no HTML never loads libvips.
+  const sharp = await loadSharp();
   const buf = await sharp(rgb, { raw: { width, height, channels: 3 } }).png({ compressionLevel: 9 }).toBuffer();
   return `data:image/png;base64,${buf.toString('base64')}`;
 }

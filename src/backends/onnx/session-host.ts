@@ -1,0 +1,85 @@
+/**
+ * The one ONNX Runtime worker thread of the process, shared by every OnnxBackend open at a time.
+ *
+ * Why share: each worker imports onnxruntime-node and starts its own thread, which cost a one-image
+ * compare of two ONNX models about a third of its wall time when each backend had its own. The
+ * worker is started by the first session, and ended when the last one is released, so a process
+ * that is done with ONNX Runtime holds no thread.
+ *
+ * The worker is referenced (keeps the process alive) only while a session is loading, running or
+ * being released: an idle backend never holds the event loop open.
+ */
+import { Worker } from 'node:worker_threads';
+import type { FromWorker, ToWorker } from './worker-protocol.js';
+
+/** What one session hears from the worker: its own messages, and the worker's death. */
+export interface SessionListener {
+  message(msg: FromWorker): void;
+  failed(err: Error): void;
+}
+
+export class SessionHost {
+  static #current: SessionHost | null = null;
+
+  /** The live host, or a new one when there is none (or the last one failed). */
+  static acquire(): SessionHost {
+    if (SessionHost.#current === null || SessionHost.#current.#dead !== null) SessionHost.#current = new SessionHost();
+    return SessionHost.#current;
+  }
+
+  readonly #worker: Worker;
+  readonly #sessions = new Map<number, SessionListener>();
+  #busy = 0;
+  #dead: Error | null = null;
+  static #nextSid = 1;
+
+  private constructor() {
+    this.#worker = new Worker(new URL('./session-worker.js', import.meta.url));
+    this.#worker.unref();
+    this.#worker.on('message', (msg: FromWorker) => this.#sessions.get(msg.sid)?.message(msg));
+    this.#worker.on('error', (err) => this.#die(err));
+    this.#worker.on('exit', (code) => this.#die(new Error(`worker exited with code ${code}`)));
+  }
+
+  /** Registers a session; messages for the returned id go to `listener`. */
+  attach(listener: SessionListener): number {
+    const sid = SessionHost.#nextSid++;
+    this.#sessions.set(sid, listener);
+    if (this.#dead) queueMicrotask(() => listener.failed(this.#dead!));
+    return sid;
+  }
+
+  /** Forgets a session; the last one out ends the worker (and the next acquire starts a new one). */
+  async detach(sid: number): Promise<void> {
+    this.#sessions.delete(sid);
+    if (this.#sessions.size > 0) return;
+    if (SessionHost.#current === this) SessionHost.#current = null;
+    this.#dead ??= new Error('worker ended');
+    await this.#worker.terminate();
+  }
+
+  /** The worker's thread id: equal for two backends that share the worker. */
+  get threadId(): number {
+    return this.#worker.threadId;
+  }
+
+  post(msg: ToWorker, transfer: ArrayBuffer[] = []): void {
+    this.#worker.postMessage(msg, transfer);
+  }
+
+  /** Holds the process alive until the matching {@link idle}: a load, run or release is awaited. */
+  busy(): void {
+    if (this.#busy++ === 0) this.#worker.ref();
+  }
+
+  idle(): void {
+    if (--this.#busy === 0) this.#worker.unref();
+  }
+
+  #die(err: Error): void {
+    if (this.#dead) return;
+    this.#dead = err;
+    if (SessionHost.#current === this) SessionHost.#current = null;
+    for (const l of [...this.#sessions.values()]) l.failed(err);
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The decode pool (src/app/decode-pool.ts) makes the same bytes as in-process loading, whose tensors
+ * the 32 pipeline goldens (test/image/pipeline-golden.test.ts, real Pillow/torchvision/cv2 output)
+ * pin down; here every fixture image under every pipeline goes through worker threads and must be
+ * byte-for-byte the in-process tensor, and a bad file must be the same error.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { decodePool, inProcessLoader, poolSize } from '../../src/app/decode-pool.js';
+import { InputError } from '../../src/errors.js';
+import { PIPELINES, resolvePreprocessSpec } from '../../src/image/preprocess-spec.js';
+import type { TensorInfo } from '../../src/tensor/types.js';
+import { fixture } from '../helpers/paths.js';
+
+const GOOD = [
+  ...readdirSync(fixture('images', 'photos')).map((f) => fixture('images', 'photos', f)),
+  ...readdirSync(fixture('images', 'pipeline')).map((f) => fixture('images', 'pipeline', f)),
+  ...['chelsea.webp', 'chelsea.tif', 'chelsea.avif', 'cmyk.jpg', 'exif-rot6.jpg', 'gray.jpg', 'grey16.png', 'palette.png', 'rgba.png', 'rgb16.png', 'gray-alpha.png', 'anim.gif']
+    .map((f) => fixture('images', 'edge', f)),
+];
+const INPUT: TensorInfo = { name: 'input', dtype: 'float32', shape: [1, 3, 224, 224] };
+
+function bytesOf(d: ArrayBufferView): Buffer {
+  return Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+}
+
+for (const pipeline of PIPELINES) {
+  test(`pipeline ${pipeline}: every fixture image gives the in-process tensor, byte for byte, from two workers`, async () => {
+    const spec = resolvePreprocessSpec({ pipeline });
+    const local = inProcessLoader(spec);
+    const pool = decodePool(spec, 2);
+    try {
+      // All at once: the pool spreads them over both workers and answers each request with its own image.
+      const pooled = await Promise.all(GOOD.map((p) => pool.load(p, INPUT)));
+      for (let i = 0; i < GOOD.length; i++) {
+        const want = await local.load(GOOD[i]!, INPUT);
+        const got = pooled[i]!;
+        assert.equal(got.tensor.dtype, want.tensor.dtype);
+        assert.deepEqual(got.tensor.shape, want.tensor.shape);
+        assert.ok(bytesOf(got.tensor.data).equals(bytesOf(want.tensor.data)), `${GOOD[i]}: tensors differ`);
+        assert.deepEqual(got.preprocess, want.preprocess);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+}
+
+test('a bad file is the same InputError, naming the file, from a worker as in-process', async () => {
+  const spec = resolvePreprocessSpec({});
+  const pool = decodePool(spec, 1);
+  try {
+    for (const name of ['truncated.jpg', 'not-an-image.jpg']) {
+      const path = fixture('images', 'edge', name);
+      const want = await inProcessLoader(spec).load(path, INPUT).then(() => assert.fail('loaded'), (e: unknown) => e);
+      const got = await pool.load(path, INPUT).then(() => assert.fail('loaded'), (e: unknown) => e);
+      assert.ok(want instanceof InputError && got instanceof InputError);
+      assert.equal(got.message, want.message);
+      assert.equal(got.file, path);
+      assert.deepEqual(got.hints, want.hints);
+      assert.equal(got.exitCode, 2);
+    }
+  } finally {
+    await pool.close();
+  }
+});
+
+test('pool size: the cores inference leaves, at least one, at most four', () => {
+  assert.equal(poolSize(1, 2), 1);
+  assert.equal(poolSize(0, 2), 1);
+  assert.equal(poolSize(2, 2), 1);
+  assert.equal(poolSize(1, 8), 4);
+  assert.equal(poolSize(4, 8), 4);
+  assert.equal(poolSize(6, 8), 2);
+  assert.equal(poolSize(0, 16), 1);
+});
+
+test('a closed pool refuses new work', async () => {
+  const pool = decodePool(resolvePreprocessSpec({}), 1);
+  await pool.close();
+  await assert.rejects(pool.load(GOOD[0]!, INPUT));
+});
