@@ -408,6 +408,20 @@ describe('engine files and plugins, before TensorRT is asked', () => {
     await trt.dispose();
   });
 
+  test('plugin policy (fake addon): a library is loaded once per process, so a second engine with it loads too; without it, engine-plugin-missing', async () => {
+    const lib = engineFile('libnms.so', new Uint8Array(8));
+    const fake = inject({ engine: { ...classifier, needsPlugin: 'EfficientNMS_TRT' }, plugins: { [lib]: { creators: ['EfficientNMS_TRT'] } } });
+    const missing = await TensorRtBackend.open(engineFile('nms0.engine')).then(() => null, (e: unknown) => e);
+    assert.ok(missing instanceof TensorRtError && missing.reason === 'engine-plugin-missing', String(missing));
+    assert.match(missing.message, /EfficientNMS_TRT version 1/);
+    assert.ok(missing.logs.some((l) => /IPluginCreator not found/.test(l)));
+    const a = await TensorRtBackend.open(engineFile('nms1.engine'), { plugins: [lib] });
+    const b = await TensorRtBackend.open(engineFile('nms2.engine'), { plugins: [lib] });
+    assert.deepEqual(fake.pluginLoads, [lib], 'loaded once for both engines');
+    await a.dispose();
+    await b.dispose();
+  });
+
   test('plugins: one absolute path per library, however spelled; a missing one is an InputError naming it', async () => {
     const fake = inject();
     const plugin = engineFile('libdup.so', new Uint8Array(8));
