@@ -40,7 +40,9 @@ const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) 
 const asRows = (d: readonly Detection[]) => d.map((x) => [x.x1, x.y1, x.x2, x.y2, x.score, x.cls]);
 function sameDetections(got: readonly Detection[], want: number[][], what: string): void {
   assert.equal(got.length, want.length, `${what}: count`);
-  asRows(got).forEach((row, i) => row.forEach((v, j) => close(v, want[i]![j]!, `${what}[${i}][${j}]`)));
+  asRows(got).forEach((row, i) => {
+    row.forEach((v, j) => { close(v, want[i]![j]!, `${what}[${i}][${j}]`); });
+  });
 }
 function sameFigures(got: object, want: object, what: string): void {
   for (const k of ['firstCount', 'secondCount', 'matched', 'onlyFirst', 'onlySecond', 'precision', 'recall', 'f1', 'meanIou', 'maxScoreDelta']) {
