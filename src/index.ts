@@ -17,6 +17,9 @@ export type { OutputComparison, OutputStats, Tolerance, ToleranceSpec } from './
 export { DEFAULT_PREPROCESS_SPEC, resolvePreprocessSpec, type PreprocessSpec, type PreprocessSpecInput } from './image/preprocess-spec.js';
 export type * from './report/model/index.js';
 export { readNpy, writeNpy } from './tensor/npy.js';
+export type { TaskRunSpec } from './tasks/run.js';
+export type * from './tasks/types.js';
+export { DEFAULT_MASK_THRESHOLD, DEFAULT_MATCH_IOU, DEFAULT_NMS } from './tasks/types.js';
 export type { DType, Tensor, TensorMap, TensorInfo } from './tensor/types.js';
 export { ExitCode, TrtParityError, UsageError, InputError, BackendError } from './errors.js';
 export { renderCompareText } from './report/text.js';

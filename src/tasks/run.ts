@@ -61,6 +61,7 @@ export class TaskTracker {
     };
     const [a, b] = backends.map(taskHintsOf);
     this.#hints = { ...a, ...b };
+    validateTaskOptions(this.options);
   }
 
   /**
@@ -138,4 +139,14 @@ export function withVerdict<S extends { readonly exitCode: number; readonly fail
   const taskPassed = task.verdict === null ? null : task.verdict.passed;
   const exitCode = verdictExitCode(mode, summary.exitCode, taskPassed);
   return { ...summary, exitCode, verdict: { mode, allclosePassed: summary.failed === 0, allcloseExitCode: summary.exitCode, taskPassed } };
+}
+
+/** Library callers get the CLI's checks: every threshold in [0, 1], maxDet a positive integer. @throws UsageError */
+function validateTaskOptions(o: TaskOptions): void {
+  const unit: [string, number | null][] = [
+    ['conf', o.nms.conf], ['iou', o.nms.iou], ['matchIou', o.matchIou], ['maskThreshold', o.maskThreshold],
+    ['minAgreement', o.gates.minAgreement], ['minMiou', o.gates.minMiou],
+  ];
+  for (const [name, v] of unit) if (v !== null && !(v >= 0 && v <= 1)) throw new UsageError(`task option ${name} must be a number from 0 to 1, got ${v}`);
+  if (!(Number.isInteger(o.nms.maxDet) && o.nms.maxDet > 0)) throw new UsageError(`task option maxDet must be a positive integer, got ${o.nms.maxDet}`);
 }

@@ -64,6 +64,11 @@ describe('TaskTracker', () => {
     assert.equal(new TaskTracker({ request: 'detect' }).options.nms.conf, 0.25);
     assert.equal(new TaskTracker({ request: 'detect' }).options.matchIou, 0.5);
   });
+  test('library callers get the same checks as the CLI', () => {
+    assert.throws(() => new TaskTracker({ request: 'detect', options: { matchIou: 1.5 } }), /task option matchIou must be a number from 0 to 1, got 1\.5/);
+    assert.throws(() => new TaskTracker({ request: 'detect', options: { nms: { conf: 0.25, iou: 0.7, maxDet: 0 } } }), /maxDet must be a positive integer/);
+    assert.throws(() => new TaskTracker({ request: 'classify', options: { gates: { minAgreement: Number.NaN, minMiou: null } } }), UsageError);
+  });
 });
 
 describe('taskHintsOf', () => {
