@@ -89,3 +89,31 @@ test('a thumbnail stretches the input tensor min..max to 0..255 (NCHW and NHWC)'
   assert.deepEqual(Buffer.from(thumbOf(new Map([['x', nhwc]]), 160)!.rgb!, 'base64'), rgb, 'the same picture from NHWC');
   assert.equal(thumbOf(new Map([['ids', f32([2, 3], [1, 2, 3, 4, 5, 6])]]), 160), null, 'no image-like input, no thumbnail');
 });
+
+test('for a detector, the worst input carries both sides\' boxes as the numpy oracle decodes them', async () => {
+  // fixtures/tasks: raw Ultralytics outputs of the fixture detector (second: onnxruntime; first: the
+  // same plus seeded noise) and detect-oracle.json, an independent numpy decode + NMS (conf 0.25, IoU 0.7).
+  const { readFile } = await import('node:fs/promises');
+  const { readNpy } = await import('../../../src/tensor/npy.js');
+  const { fixture } = await import('../../helpers/paths.js');
+  const oracle = JSON.parse(await readFile(fixture('tasks', 'detect-oracle.json'), 'utf8')) as {
+    layouts: { ultralytics: { images: { key: string; first: number[][]; second: number[][] }[] } };
+  };
+  const want = oracle.layouts.ultralytics.images.find((i) => i.key === 'astronaut')!;
+  const side = async (s: string): Promise<Tensor> => readNpy(await readFile(fixture('tasks', 'detect', 'ultralytics', `astronaut.${s}.output0.npy`)));
+  const a = await side('first');
+  const b = await side('second');
+  const c = new HtmlCollector();
+  c.observe(item('astronaut', 1, a.data.length, 'output0'), new Map([['output0', a]]), new Map([['output0', b]]), new Map());
+  const boxes = c.data().outputs[0]!.worst[0]!.boxes!;
+  assert.equal(boxes.layout, 'ultralytics');
+  const near = (got: { x1: number; y1: number; x2: number; y2: number; score: number; cls: number }[], exp: number[][]): void => {
+    assert.equal(got.length, exp.length);
+    // Ours are rounded to float32 for the page: equal to the oracle's within 1e-3 px, in score order.
+    const ours = got.map((d) => [d.x1, d.y1, d.x2, d.y2, d.score, d.cls]).sort((p, q) => q[4]! - p[4]!);
+    const theirs = [...exp].sort((p, q) => q[4]! - p[4]!);
+    ours.forEach((box, i) => box.forEach((v, j) => assert.ok(Math.abs(v - theirs[i]![j]!) < 1e-3, `box ${i} field ${j}: ${v} vs ${theirs[i]![j]}`)));
+  };
+  near(boxes.first, want.first);
+  near(boxes.second, want.second);
+});
