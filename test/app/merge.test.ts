@@ -68,7 +68,7 @@ test('the merged HTML report carries the same figures as the unsplit run\'s', as
   assert.equal(r.code, 1, shown(r));
   const embedded = async (f: string): Promise<{ figures: unknown }> => {
     const html = await readFile(f, 'utf8');
-    const m = /<script type="application\/json" id="trt-parity-data">([^]*?)<\/script>/.exec(html);
+    const m = /<script type="application\/json" id="trt-parity-data">([\s\S]*?)<\/script>/.exec(html);
     return JSON.parse(m![1]!);
   };
   const a = await embedded(join(dir, 'all.html'));

@@ -112,7 +112,9 @@ test('for a detector, the worst input carries both sides\' boxes as the numpy or
     // Ours are rounded to float32 for the page: equal to the oracle's within 1e-3 px, in score order.
     const ours = got.map((d) => [d.x1, d.y1, d.x2, d.y2, d.score, d.cls]).sort((p, q) => q[4]! - p[4]!);
     const theirs = [...exp].sort((p, q) => q[4]! - p[4]!);
-    ours.forEach((box, i) => box.forEach((v, j) => assert.ok(Math.abs(v - theirs[i]![j]!) < 1e-3, `box ${i} field ${j}: ${v} vs ${theirs[i]![j]}`)));
+    for (const [i, box] of ours.entries()) {
+      for (const [j, v] of box.entries()) assert.ok(Math.abs(v - theirs[i]![j]!) < 1e-3, `box ${i} field ${j}: ${v} vs ${theirs[i]![j]}`);
+    }
   };
   near(boxes.first, want.first);
   near(boxes.second, want.second);
