@@ -6,7 +6,8 @@
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import onnxProto from 'onnx-proto';
 import { join } from 'node:path';
 import { cli, jsonOf, models, photos, shown, tempDir, type CliResult } from './run-cli.js';
 import { fixture } from '../helpers/paths.js';
@@ -20,6 +21,17 @@ let dir: string;
 
 before(async () => {
   dir = await tempDir('task');
+  // Copies of the detectors carrying Ultralytics metadata_props as its exporter writes them (str() of
+  // Python values): task=segment and 2 class names, so auto must read the metadata to split 4+2+1 rows.
+  const withMeta = async (src: string, name: string): Promise<string> => {
+    const m = onnxProto.onnx.ModelProto.decode(await readFile(src));
+    m.metadataProps = [{ key: 'author', value: 'Ultralytics' }, { key: 'task', value: 'segment' }, { key: 'names', value: "{0: 'cat', 1: 'dog'}" }];
+    const out = join(dir, name);
+    await writeFile(out, onnxProto.onnx.ModelProto.encode(m).finish());
+    return out;
+  };
+  const meta16 = await withMeta(detector16, 'meta-fp16.onnx');
+  const meta32 = await withMeta(detector, 'meta.onnx');
   const runs: Record<string, string[]> = {
     classify: [fp16, classifier, photos, '--task', 'classify', '--json', '-'],
     taskVerdict: [fp16, classifier, photos, '--task', 'classify', '--verdict', 'task', '--min-agreement', '0.99'],
@@ -29,6 +41,7 @@ before(async () => {
     wrongTask: [fp16, classifier, photos, '--task', 'detect'],
     miouOnClassify: [fp16, classifier, photos, '--task', 'classify', '--min-miou', '0.5'],
     detect: [detector16, detector, photos, '--task', 'auto', '--verdict', 'task', '--min-agreement', '1', '--json', '-'],
+    metadata: [meta16, meta32, photos, '--task', 'auto', '--json', '-'],
     detectStrict: [detector16, detector, photos, '--task', 'detect', '--match-iou', '0.9999', '--verdict', 'task', '--min-agreement', '0.5', '--junit', join(dir, 'strict.xml')],
   };
   await Promise.all(Object.entries(runs).map(async ([k, args]) => { r[k] = await cli(['compare', ...args, '--no-progress']); }));
@@ -109,6 +122,16 @@ describe('detect: detector-ultralytics-fp16 against detector-ultralytics', () =>
     assert.ok(s.maxScoreDelta > 0 && s.maxScoreDelta < 0.01, String(s.maxScoreDelta));
     const chelsea = report.items.find((i: { key: string }) => i.key === 'chelsea.jpg');
     assert.deepEqual([chelsea.task.firstCount, chelsea.task.secondCount, chelsea.task.f1, chelsea.task.meanIou], [0, 0, 1, null], 'no boxes on either side: F1 1, mean IoU null');
+  });
+  test('auto reads the ONNX models\' Ultralytics metadata: task and class count from names', () => {
+    const x = r['metadata']!;
+    assert.equal(x.code, 1, shown(x));
+    const report = jsonOf(x);
+    assert.deepEqual([report.task.kind, report.task.layout], ['detect', 'ultralytics']);
+    assert.match(report.task.reason, /Ultralytics layout in output0 \[1,7,256\], 2 classes from the model's names \(1 extra channels ignored\); the model's metadata says task=segment/);
+    // Only classes 0 and 1 count now (the fixture's class 2 row is the ignored one): no NaN whatever remains.
+    assert.equal(report.task.summary.images, 4);
+    assert.ok(Number.isFinite(report.task.summary.f1));
   });
   test('an unreachable --match-iou makes the gate fail: exit 1, and JUnit has the failing gate', async () => {
     const x = r['detectStrict']!;
