@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { bench, splitBenchArguments } from '../app/bench.js';
 import { UsageError } from '../errors.js';
 import { renderBenchText } from '../report/bench-text.js';
 import { toJson } from '../report/json.js';
@@ -49,6 +48,8 @@ export function benchCommand(finish: Finish): Command {
   return cmd
     .addHelpText('after', HELP_AFTER)
     .action(async (model: string, more: string[], opts: BenchCliOptions) => {
+      // Imported here, not at the top (issue 14): --help and the other commands do not load it.
+      const { bench, splitBenchArguments } = await import('../app/bench.js');
       const { models, image } = splitBenchArguments([model, ...more]);
       const text = textStream(opts);
       const report = await bench({

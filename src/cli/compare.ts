@@ -1,7 +1,5 @@
 import { Command } from 'commander';
-import { compare } from '../app/compare.js';
 import { parseShard, type Shard } from '../app/shard.js';
-import { HtmlCollector, htmlReport } from '../report/html/index.js';
 import { parseToleranceSpec } from '../compare/tolerance.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_MAX_TENSOR_BYTES, formatBytes, parseByteSize } from '../io/limits.js';
@@ -94,7 +92,10 @@ export function compareCommand(finish: Finish): Command {
       const jsonl = opts.jsonl === undefined ? null : openJsonl(opts.jsonl);
       const interrupter = installInterrupter();
       // Only with --html: the per-input figures cost a pass over every output.
-      const collector = opts.html === undefined ? null : new HtmlCollector();
+      const html = opts.html === undefined ? null : await import('../report/html/index.js');
+      const collector = html === null ? null : new html.HtmlCollector();
+      // Imported here, not at the top (issue 14): --help, --version and the other commands do not load it.
+      const { compare } = await import('../app/compare.js');
       let report: CompareReport;
       try {
         report = await compare({
@@ -128,7 +129,7 @@ export function compareCommand(finish: Finish): Command {
       const written = await writeOutputs(opts, renderCompareText(report, { color: useColor(text), verbose: opts.verbose }), {
         json: () => toJson(report),
         junit: () => toJUnit(report),
-        html: () => htmlReport(report, collector?.data() ?? null),
+        html: () => html!.htmlReport(report, collector?.data() ?? null),
       });
       finish({ report, outputsWritten: written });
       exitSoonIfStopped(interrupter);

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { doctor } from '../app/doctor.js';
 import { renderDoctorText } from '../report/doctor-text.js';
 import { toJson } from '../report/json.js';
 import { addBackendOptions, backendOptionsOf } from './backend-options.js';
@@ -16,6 +15,8 @@ export function doctorCommand(finish: Finish): Command {
   addBackendOptions(cmd, 'doctor');
   return cmd.action(async (engine: string | undefined, opts: OutputOptions) => {
     const text = textStream(opts);
+    // Imported here, not at the top (issue 14): --help and the other commands do not load it.
+    const { doctor } = await import('../app/doctor.js');
     const report = await doctor({ ...backendOptionsOf(opts as unknown as Record<string, unknown>, 'doctor'), ...(engine ? { engine } : {}) });
     const written = await writeOutputs(opts, renderDoctorText(report, { color: useColor(text) }), { json: () => toJson(report) });
     finish({ report, outputsWritten: written });

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { inspect } from '../app/inspect.js';
 import { renderInspectText } from '../report/inspect-text.js';
 import { toJson } from '../report/json.js';
 import { addBackendOptions, backendOptionsOf } from './backend-options.js';
@@ -16,6 +15,8 @@ export function inspectCommand(finish: Finish): Command {
   addBackendOptions(cmd, 'inspect');
   return cmd.action(async (model: string, opts: OutputOptions) => {
     const text = textStream(opts);
+    // Imported here, not at the top (issue 14): --help and the other commands do not load it.
+    const { inspect } = await import('../app/inspect.js');
     const report = await inspect(model, backendOptionsOf(opts as unknown as Record<string, unknown>, 'inspect'));
     const written = await writeOutputs(opts, renderInspectText(report, { color: useColor(text) }), { json: () => toJson(report) });
     finish({ report, outputsWritten: written });

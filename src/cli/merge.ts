@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { merge } from '../app/merge.js';
-import { htmlReport } from '../report/html/index.js';
 import { toJson } from '../report/json.js';
 import { toJUnit } from '../report/junit.js';
 import { renderCompareText } from '../report/text.js';
@@ -32,11 +30,13 @@ export function mergeCommand(finish: Finish): Command {
     .addHelpText('after', HELP_AFTER)
     .action(async (files: string[], opts: OutputOptions & { readonly verbose: boolean }) => {
       const text = textStream(opts);
+      // Imported here, not at the top (issue 14): --help and the other commands do not load them.
+      const { merge } = await import('../app/merge.js');
       const { report, figures } = await merge(files);
       const written = await writeOutputs(opts, renderCompareText(report, { color: useColor(text), verbose: opts.verbose }), {
         json: () => toJson(report),
         junit: () => toJUnit(report),
-        html: () => htmlReport(report, figures),
+        html: async () => (await import('../report/html/index.js')).htmlReport(report, figures),
       });
       finish({ report, outputsWritten: written });
     });
