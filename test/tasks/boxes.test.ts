@@ -48,6 +48,12 @@ describe('matching and figures (hand cases)', () => {
     assert.ok(Math.abs(r.meanIou! - (9 / 11 + 2 / 3) / 2) < 1e-15);
     assert.ok(Math.abs(r.maxScoreDelta! - 0.3) < 1e-15);
   });
+  test('equal IoU with two reference boxes: the higher-scoring reference wins, then the earlier', () => {
+    // [5,0,15,10] overlaps [0,0,10,10] and [10,0,20,10] by 50 each: IoU 1/3 with both.
+    const first = [box(5, 0, 15, 10, 0.9)];
+    assert.deepEqual(matchDetections(first, [box(0, 0, 10, 10, 0.6), box(10, 0, 20, 10, 0.8)], 0.3).map((p) => p.second), [1]);
+    assert.deepEqual(matchDetections(first, [box(0, 0, 10, 10, 0.7), box(10, 0, 20, 10, 0.7)], 0.3).map((p) => p.second), [0]);
+  });
   test('class must agree; IoU 0.5 exactly matches', () => {
     assert.equal(matchDetections([box(0, 0, 10, 10, 1, 1)], [box(0, 0, 10, 10, 1, 0)], 0.5).length, 0);
     // [0,0,10,10] vs [0,0,20,10]: IoU 0.5 → matched.
