@@ -25,6 +25,9 @@ class NoopCreator final : public nvinfer1::IPluginCreatorV3One {
   nvinfer1::PluginFieldCollection mFields{};
 };
 #else
+// 8.x: IPluginCreator returns IPluginV2, deprecated in 8.6 but still what a V1 creator must return.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 class NoopCreator final : public nvinfer1::IPluginCreator {
  public:
   nvinfer1::AsciiChar const* getPluginName() const noexcept override { return trtdouble::kPluginName; }
@@ -43,6 +46,7 @@ class NoopCreator final : public nvinfer1::IPluginCreator {
  private:
   nvinfer1::PluginFieldCollection mFields{};
 };
+#pragma GCC diagnostic pop
 #endif
 
 }  // namespace
