@@ -76,7 +76,7 @@ export interface Heatmap {
   readonly sourceWidth: number;
   readonly sourceHeight: number;
   readonly max: number;
-  /** Row-major max-pooled |diff|, float32-rounded. */
+  /** Row-major max-pooled |diff|, to 3 significant digits. */
   readonly values: number[];
 }
 
@@ -470,7 +470,8 @@ export function heatmapsOf(a: Float32Array | Float64Array, b: Float32Array | Flo
         if (v > values[cell]!) values[cell] = v;
       }
     }
-    return { channel: c, width: w, height: h, sourceWidth: W, sourceHeight: H, max, values: values.map(round32) };
+    // Three digits: a colour has 256 levels; the page stays small with many worst inputs.
+    return { channel: c, width: w, height: h, sourceWidth: W, sourceHeight: H, max, values: values.map((v) => Number(v.toPrecision(3))) };
   });
 }
 
