@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { ExitCode, InternalError, TrtParityError } from '../errors.js';
+import { escapeControl, shownMessage } from '../report/escape.js';
 import { exitCodeOf } from '../exit-code.js';
 import { TOOL_VERSION } from '../version.js';
 import { benchCommand } from './bench.js';
@@ -68,17 +69,18 @@ function isCommandResult(x: unknown): x is CommandResult {
 function printError(err: unknown, verbose: boolean): void {
   if (err instanceof CommanderError) return;
   if (err instanceof TrtParityError) {
-    process.stderr.write(`trt-parity: ${err.message}\n`);
-    for (const hint of err.hints) process.stderr.write(`  hint: ${hint}\n`);
+    // File and tensor names and library messages come from outside: control characters are shown, not obeyed.
+    process.stderr.write(`trt-parity: ${shownMessage(err.message, verbose)}\n`);
+    for (const hint of err.hints) process.stderr.write(`  hint: ${escapeControl(hint)}\n`);
     if (err.logs.length > 0) {
-      if (verbose) for (const line of err.logs) process.stderr.write(`  log: ${line}\n`);
+      if (verbose) for (const line of err.logs) process.stderr.write(`  log: ${escapeControl(line)}\n`);
       else process.stderr.write(`  (${err.logs.length} backend log line${err.logs.length === 1 ? '' : 's'}; -v shows them)\n`);
     }
     if (process.env.TRT_PARITY_DEBUG && err.cause) process.stderr.write(`  cause: ${String((err.cause as Error)?.stack ?? err.cause)}\n`);
     return;
   }
   const e = err instanceof Error ? err : new InternalError(String(err));
-  process.stderr.write(`trt-parity: internal error: ${e.message}\n  This is a bug in trt-parity; please report it with the command you ran${process.env.TRT_PARITY_DEBUG ? '' : ' (TRT_PARITY_DEBUG=1 shows the stack)'}.\n`);
+  process.stderr.write(`trt-parity: internal error: ${escapeControl(e.message)}\n  This is a bug in trt-parity; please report it with the command you ran${process.env.TRT_PARITY_DEBUG ? '' : ' (TRT_PARITY_DEBUG=1 shows the stack)'}.\n`);
   if (process.env.TRT_PARITY_DEBUG) process.stderr.write(`${e.stack}\n`);
 }
 

@@ -94,10 +94,12 @@ function comparePair(
   const stats = computeStats(opA, opB, plan, scan, tolerance, flattened ? null : a.shape);
   // Rows only make sense when both sides agree on the class axis.
   const lastA = a.shape[a.shape.length - 1];
-  const classes = !flattened || (lastA !== undefined && lastA === b.shape[b.shape.length - 1])
+  const nonFinite = scan.nonFinite;
+  // An argmax over NaN means nothing: all-NaN outputs showed "top-1 yes". No agreement is claimed then.
+  const finite = !hasNonFinite(nonFinite.first) && !hasNonFinite(nonFinite.second);
+  const classes = finite && (!flattened || (lastA !== undefined && lastA === b.shape[b.shape.length - 1]))
     ? classAgreement(opA, opB, a.shape)
     : null;
-  const nonFinite = scan.nonFinite;
   const nonFiniteFailed = !options.allowNonFinite && (hasNonFinite(nonFinite.first) || hasNonFinite(nonFinite.second));
   return {
     ...base, flattened, allclosePassed: verdict.passed, mismatched: scan.mismatched, total: scan.total, nonFinite,

@@ -28,6 +28,35 @@ export function fmtTol(x: number): string {
   return String(x);
 }
 
+/**
+ * A suggested tolerance: 3 significant digits, rounded UP, so that passing it back on the command line
+ * still passes (the minimal tolerances are exact; rounding them to nearest could land just below).
+ */
+export function fmtSuggestedTol(x: number): string {
+  if (!Number.isFinite(x)) return fmtTol(x);
+  if (x <= 0) return '0';
+  const scale = 10 ** (Math.floor(Math.log10(x)) - 2);
+  // toPrecision(12) first: 0.0069 / 1e-5 is 690.0000000000001 in binary, which must not ceil to 691.
+  let k = Math.ceil(Number((x / scale).toPrecision(12)));
+  let v = Number((k * scale).toPrecision(3));
+  while (v < x) v = Number((++k * scale).toPrecision(3)); // the product can round below x
+  return v < 1e-3 || v >= 1e5 ? v.toExponential() : String(v);
+}
+
+/**
+ * A cosine similarity with enough digits to tell 0.99999978 from 1: six decimals, more while the
+ * rounded text would read as exactly 1 but the value is not.
+ */
+export function fmtCosine(x: number): string {
+  if (!Number.isFinite(x)) return fmtNum(x);
+  if (x === 1) return '1';
+  for (let d = 6; d <= 15; d++) {
+    const s = x.toFixed(d);
+    if (!/^1\.0+$/.test(s)) return s;
+  }
+  return `1-${(1 - x).toExponential(1)}`;
+}
+
 export function fmtPercent(part: number, whole: number): string {
   if (whole === 0) return '0%';
   const p = (100 * part) / whole;

@@ -1,7 +1,8 @@
 import type { OutputComparison } from '../compare/types.js';
 import { ExitCode } from '../errors.js';
 import type { CompareReport, ItemResult } from './model/compare.js';
-import { colors, fmtMs, fmtNum, fmtPercent, fmtTol, fmtValue, table, type Colors } from './format.js';
+import { escapeControl as esc, shownMessage } from './escape.js';
+import { colors, fmtCosine, fmtMs, fmtNum, fmtPercent, fmtSuggestedTol, fmtTol, fmtValue, table, type Colors } from './format.js';
 import { formatShape } from '../tensor/shape.js';
 import { renderTaskSection, taskVerdictLine } from './task-text.js';
 
@@ -21,35 +22,35 @@ export function renderCompareText(report: CompareReport, options: TextOptions): 
   const tol = report.settings.tolerance;
   out.push(c.bold('trt-parity compare'));
   out.push(...table([
-    ['first', report.first.backend, report.first.source],
-    ['second', report.second.backend, `${report.second.source}  ${c.dim('(reference)')}`],
+    ['first', report.first.backend, esc(report.first.source)],
+    ['second', report.second.backend, `${esc(report.second.source)}  ${c.dim('(reference)')}`],
   ], ['left', 'left', 'left'], '  '));
   out.push(`  rule       ${RULE_TEXT}`);
   out.push(`  tolerance  ${toleranceText(tol)}`);
-  for (const w of report.warnings) out.push(c.yellow(`  warning: ${w}`));
-  for (const saved of report.saved ?? []) for (const n of saved.notes) out.push(`  ${n}`);
+  for (const w of report.warnings) out.push(c.yellow(`  warning: ${esc(w)}`));
+  for (const saved of report.saved ?? []) for (const n of saved.notes) out.push(`  ${esc(n)}`);
   out.push('');
 
   const rows: string[][] = [['input', 'output', 'verdict', 'mismatched', 'max|diff|', 'max rel', 'p99|diff|', 'cosine', 'top-1', 'top-5']];
   const details: { at: number; lines: string[] }[] = [];
   for (const item of report.items) {
     if (item.status === 'error') {
-      rows.push([item.key, '-', c.red('ERROR'), '', '', '', '', '', '', '']);
+      rows.push([esc(item.key), '-', c.red('ERROR'), '', '', '', '', '', '', '']);
       const logs = item.error?.logs ?? [];
       // The backend's own log lines explain most failures; -v shows them, and says they exist otherwise.
-      const logLines = options.verbose ? logs.map((l) => c.dim(`log: ${l}`)) : logs.length > 0 ? [c.dim(`(${logs.length} backend log line${logs.length === 1 ? '' : 's'}; -v shows them)`)] : [];
-      details.push({ at: rows.length - 1, lines: [c.red(item.error?.message ?? 'failed'), ...(item.error?.hints ?? []).map((h) => c.dim(`hint: ${h}`)), ...logLines] });
+      const logLines = options.verbose ? logs.map((l) => c.dim(`log: ${esc(l)}`)) : logs.length > 0 ? [c.dim(`(${logs.length} backend log line${logs.length === 1 ? '' : 's'}; -v shows them)`)] : [];
+      details.push({ at: rows.length - 1, lines: [c.red(shownMessage(item.error?.message ?? 'failed', options.verbose)), ...(item.error?.hints ?? []).map((h) => c.dim(`hint: ${esc(h)}`)), ...logLines] });
       continue;
     }
     item.outputs.forEach((o, i) => {
-      rows.push(outputRow(i === 0 ? item.key : '', o, c));
+      rows.push(outputRow(i === 0 ? esc(item.key) : '', o, c));
       const lines = o.passed && !options.verbose ? [] : describeFailure(o);
       if (!o.passed || options.verbose) {
         if (o.passed) lines.splice(0, 1); // the verdict line repeats the row
         details.push({ at: rows.length - 1, lines: lines.map((l) => c.dim(l)) });
       }
     });
-    for (const w of item.warnings) details.push({ at: rows.length - 1, lines: [c.yellow(`warning: ${w}`)] });
+    for (const w of item.warnings) details.push({ at: rows.length - 1, lines: [c.yellow(`warning: ${esc(w)}`)] });
   }
   const rendered = table(rows, ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'], '  ');
   rendered[0] = c.dim(rendered[0] ?? '');
@@ -72,7 +73,7 @@ export function renderCompareText(report: CompareReport, options: TextOptions): 
         `${o.mismatched}/${o.total} (${fmtPercent(o.mismatched, o.total)})`,
         fmtNum(o.maxAbs), fmtNum(o.maxRel),
         o.top1Rows === null ? '-' : `${o.top1Agree}/${o.top1Rows}`,
-        `--atol ${fmtTol(o.minAtol)} or --rtol ${fmtTol(o.minRtol)}`,
+        `--atol ${fmtSuggestedTol(o.minAtol)} or --rtol ${fmtSuggestedTol(o.minRtol)}`,
       ]);
     }
     out.push(...table(sumRows, ['left', 'right', 'right', 'right', 'right', 'right', 'left'], '  ').map((l, i) => (i === 0 ? c.dim(l) : l)));
@@ -89,11 +90,11 @@ function outputRow(key: string, o: OutputComparison, c: Colors): string[] {
   const st = o.stats;
   return [
     key,
-    o.name,
+    esc(o.name),
     verdict,
     o.problem ? '-' : `${o.mismatched}/${o.total} (${fmtPercent(o.mismatched, o.total)})`,
     fmtNum(st?.maxAbs), fmtNum(st?.maxRel), fmtNum(st?.p99Abs),
-    st?.cosine === null || st?.cosine === undefined ? '-' : st.cosine.toFixed(6),
+    st?.cosine === null || st?.cosine === undefined ? '-' : fmtCosine(st.cosine),
     o.classes ? (o.classes.rows === 1 ? (o.classes.top1Agree === 1 ? 'yes' : c.red('no')) : `${o.classes.top1Agree}/${o.classes.rows}`) : '-',
     o.classes ? `${Number((o.classes.top5Overlap * o.classes.k).toFixed(2))}/${o.classes.k}` : '-',
   ];
@@ -120,7 +121,7 @@ export function describeFailure(o: OutputComparison): string[] {
     const viol = st.maxAbsViolations === null ? '' : `; among violations max|diff|=${fmtNum(st.maxAbsViolations)} max rel=${fmtNum(st.maxRelViolations)}`;
     lines.push(`max|diff|=${fmtNum(st.maxAbs)} max rel=${fmtNum(st.maxRel)} mean|diff|=${fmtNum(st.meanAbs)} p99|diff|=${fmtNum(st.p99Abs)}${viol}`);
     // Full precision: the minimum tolerances sit on numpy's rounding grid, and a rounded figure may not pass.
-    if (!o.allclosePassed) lines.push(`would pass with --atol ${fmtTol(st.minAtol)} (at rtol=${fmtTol(t.rtol)}) or --rtol ${fmtTol(st.minRtol)} (at atol=${fmtTol(t.atol)})`);
+    if (!o.allclosePassed) lines.push(`would pass with --atol ${fmtSuggestedTol(st.minAtol)} (at rtol=${fmtTol(t.rtol)}) or --rtol ${fmtSuggestedTol(st.minRtol)} (at atol=${fmtTol(t.atol)})`);
   }
   const nf = o.nonFinite;
   if (nf.first.nan + nf.first.posInf + nf.first.negInf + nf.second.nan + nf.second.posInf + nf.second.negInf > 0) {

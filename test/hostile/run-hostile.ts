@@ -44,7 +44,8 @@ export function checkCase(c: HostileCase, code: number | null, signal: NodeJS.Si
   else if (signal !== null) problems.push(`crash: killed by ${signal}`);
   else if (code === null || code > 3) problems.push(`crash or internal error: exit ${code}`);
   if (STACK.test(output)) problems.push('a stack trace reached the user');
-  if (/internal error/i.test(output)) problems.push('"internal error" printed');
+  // Ours: "trt-parity: internal error: ..." (a library's own "Internal error" inside an input message is not one).
+  if (/trt-parity: internal error/.test(output)) problems.push('"internal error" printed');
   if (/terminate called|Napi::Error|Segmentation fault|Aborted/.test(output)) problems.push('native abort text printed');
   if (timedOut || signal !== null) return problems;
   if (c.expect === 'bad') {
@@ -182,7 +183,7 @@ if (invokedDirectly) {
     `hostile corpus: ${results.length} of ${total} cases run in ${((Date.now() - started) / 1000).toFixed(0)} s`,
     `  by kind: ${[...byKind].map(([k, [n, f]]) => `${k} ${n}${f ? ` (${f} failing)` : ''}`).join(', ')}`,
     `  exit codes: ${[...exits].sort().map(([c, n]) => `${c}: ${n}`).join(', ')}`,
-    `  hangs ${count((r) => r.timedOut)}, crashes ${count((r) => !r.timedOut && (r.signal !== null || r.code === null || r.code > 3))}, stack traces ${count((r) => STACK.test(r.output))}, internal errors ${count((r) => /internal error/i.test(r.output))}`,
+    `  hangs ${count((r) => r.timedOut)}, crashes ${count((r) => !r.timedOut && (r.signal !== null || r.code === null || r.code > 3))}, stack traces ${count((r) => STACK.test(r.output))}, internal errors ${count((r) => /trt-parity: internal error/.test(r.output))}`,
     `  slowest case: ${slowest?.case.id} ${slowest?.ms} ms`,
     `  ${failed.length} case${failed.length === 1 ? '' : 's'} failing`,
     '',

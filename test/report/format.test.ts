@@ -101,3 +101,26 @@ describe('pad, table, colors', () => {
     assert.deepEqual([c.green('a'), c.red('a'), c.yellow('a'), c.dim('a'), c.bold('a')], ['a', 'a', 'a', 'a', 'a']);
   });
 });
+
+describe('issue 13: suggested tolerances and cosine digits', () => {
+  test('a suggested tolerance has 3 significant digits, rounded up, never below the exact figure', async () => {
+    const { fmtSuggestedTol } = await import('../../src/report/format.js');
+    // Hand: 1.2301e-7 -> 1.24e-7 (up, not 1.23e-7); 0.0069 -> 0.0069; 0.00690001 -> 0.00691; 123456 -> 1.24e5.
+    assert.equal(fmtSuggestedTol(1.2301e-7), '1.24e-7');
+    assert.equal(fmtSuggestedTol(0.0069), '0.0069');
+    assert.equal(fmtSuggestedTol(0.00690001), '0.00691');
+    assert.equal(fmtSuggestedTol(123456), '1.24e+5');
+    assert.equal(fmtSuggestedTol(0), '0');
+    assert.equal(fmtSuggestedTol(Infinity), 'inf');
+    for (const x of [1e-9, 3.3333333e-5, 0.1 + 0.2, 7.000000000000001, 2 ** -30]) assert.ok(Number(fmtSuggestedTol(x)) >= x, String(x));
+  });
+
+  test('the cosine tells 0.99999978 from 1', async () => {
+    const { fmtCosine } = await import('../../src/report/format.js');
+    assert.equal(fmtCosine(1), '1');
+    assert.equal(fmtCosine(0.99999978), '0.9999998');
+    assert.equal(fmtCosine(0.997409), '0.997409');
+    assert.equal(fmtCosine(1 - 1e-12), '0.999999999999');
+    assert.notEqual(fmtCosine(0.9999999999999998), '1');
+  });
+});

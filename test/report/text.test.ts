@@ -22,7 +22,7 @@ describe('renderCompareText', () => {
     // Hand figures for b.jpg: |3 - 3.5| = 0.5; rel 0.5/3.5; numpy percentile(|d|, 99) of [0,0,0.5] = 0.49;
     // cosine of [1,2,3]·[1,2,3.5] = 15.5/(√14·√17.25) = 0.997409 (numpy).
     const a = l.find((x) => x.includes('a.jpg'))!;
-    assert.deepEqual(a.trim().split(/\s+/), ['a.jpg', 'logits', 'PASS', '0/3', '(0%)', '0', '0', '0', '1.000000', 'yes', '3/3']);
+    assert.deepEqual(a.trim().split(/\s+/), ['a.jpg', 'logits', 'PASS', '0/3', '(0%)', '0', '0', '0', '1', 'yes', '3/3']);
     const b = l.find((x) => x.includes('b.jpg'))!;
     assert.deepEqual(b.trim().split(/\s+/), ['b.jpg', 'logits', 'FAIL', '1/3', '(33.3%)', '0.5', '0.1429', '0.49', '0.997409', 'yes', '3/3']);
     const detail = l.slice(l.indexOf(b) + 1, l.indexOf(b) + 5).map((x) => x.trim());
@@ -114,15 +114,18 @@ describe('describeFailure: "would pass with --atol X"', () => {
     const m = /^would pass with --atol (\S+) \(at rtol=0\.001\) or --rtol (\S+) \(at atol=1e-5\)$/.exec(line);
     assert.ok(m, line);
     const [atolText, rtolText] = [m[1]!, m[2]!];
-    // Printed at full precision: the text is the shortest round-trip form of the core's figure.
-    assert.equal(Number(atolText), o.stats!.minAtol);
-    assert.equal(Number(rtolText), o.stats!.minRtol);
+    // Printed with 3 significant digits, rounded up from the core's exact figure (at most 1% above it).
+    for (const [text, min] of [[atolText, o.stats!.minAtol], [rtolText, o.stats!.minRtol]] as const) {
+      assert.ok(Number(text) >= min && Number(text) <= min * 1.01, `${text} vs ${min}`);
+      assert.ok(/^\d(\.\d{1,2})?(e-?\d+)?$|^0\.0*\d{1,3}$|^\d{1,3}(\.\d{1,2})?$/.test(text), `${text} has at most 3 significant digits`);
+    }
     const run = (atol: string[], rtol: string[]) =>
       compareOutputs(first, second, { tolerance: parseToleranceSpec({ atol, rtol }), allowNonFinite: false }).outputs[0]!;
     assert.equal(run([atolText], []).passed, true, `--atol ${atolText} passes`);
-    assert.equal(run([String(Number(atolText) * (1 - 1e-6))], []).passed, false, 'a hair less fails');
+    // The core's figure is the minimum: a hair less fails.
+    assert.equal(run([String(o.stats!.minAtol * (1 - 1e-6))], []).passed, false, 'a hair less fails');
     assert.equal(run([], [rtolText]).passed, true, `--rtol ${rtolText} passes`);
-    assert.equal(run([], [String(Number(rtolText) * (1 - 1e-6))]).passed, false);
+    assert.equal(run([], [String(o.stats!.minRtol * (1 - 1e-6))]).passed, false);
     // The worst element's two values are told apart (4 significant digits would print 100.5 twice).
     assert.ok(describeFailure(o).includes('largest |diff| at [1,0]: first=100.5 second=100.4931 |diff|=0.006897 (allowed 0.1005)'));
   });
