@@ -10,6 +10,7 @@ import type { ToleranceSpec } from '../compare/types.js';
 import { UsageError } from '../errors.js';
 import type { SavedPreprocess } from '../backends/saved/manifest.js';
 import { resolve } from 'node:path';
+import { loadSharp } from '../image/decode.js';
 import { discoverImages } from '../image/discover.js';
 import { type PreprocessSpec, type PreprocessSpecInput, resolvePreprocessSpec } from '../image/preprocess-spec.js';
 import type { CompareReport, ItemResult } from '../report/model/compare.js';
@@ -70,6 +71,8 @@ export async function compare(spec: CompareSpec, hooks: RunHooks = {}): Promise<
   // Checked here, once, before any backend loads: inside preprocessing a bad --std would fail every image.
   // With images, a saved run's or an exported model's pipeline applies when none was given.
   const images = spec.inputs ?? [];
+  // sharp (libvips) loads on this thread while the backends open on theirs, instead of after them.
+  if (images.length > 0) void loadSharp().catch(() => {});
   const { spec: preprocess, note } = images.length > 0
     ? await choosePreprocess(spec.preprocess ?? {}, [spec.first, spec.second])
     : { spec: resolvePreprocessSpec(spec.preprocess ?? {}), note: null };

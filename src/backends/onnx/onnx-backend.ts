@@ -107,24 +107,39 @@ export class OnnxBackend extends BaseBackend {
     }
     // More threads than cores only slows ORT down, and 100000 of them exhausted memory and crashed.
     if (threads !== undefined) checkThreads(threads);
+    // The worker is shared with any other session open now (a compare of two ONNX models loads
+    // both at once in one worker). It is acquired before the proto is parsed, so that starting it
+    // (importing onnxruntime-node there) overlaps the parse. Until 'ready', this session's messages
+    // go to the open below; then to the backend, which replaces the listener through `route`.
+    const host = SessionHost.acquire();
+    let early: Error | null = null;
+    let route: { message(m: FromWorker): void; failed(e: Error): void } | null = null;
+    const sid = host.attach({
+      message: (m) => route?.message(m),
+      failed: (e) => { if (route === null) early = e; else route.failed(e); },
+    });
     // Parse the proto first: a corrupt or wrong file is the user's input problem (exit 2), and
     // this tells it apart from a valid model ORT cannot run (exit 3).
-    const model = await inspectOnnx(path);
+    let model: OnnxModelInfo;
+    try {
+      model = await inspectOnnx(path);
+    } catch (err) {
+      await host.detach(sid);
+      throw err;
+    }
     const sessionOptions: WorkerSessionOptions = {
       executionProviders: [provider],
       ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
       ...(options.graphOptimizationLevel === undefined ? {} : { graphOptimizationLevel: options.graphOptimizationLevel }),
       ...(options.allowSpinning === undefined ? {} : { allowSpinning: options.allowSpinning }),
     };
-    // The worker is shared with any other session open now (a compare of two ONNX models loads
-    // both at once in one worker). Until 'ready', this session's messages go to `first`; then to
-    // the backend, which replaces the listener through `route`.
-    const host = SessionHost.acquire();
-    let route: { message(m: FromWorker): void; failed(e: Error): void } | null = null;
-    const sid = host.attach({ message: (m) => route?.message(m), failed: (e) => route?.failed(e) });
     host.busy();
     const first = await new Promise<FromWorker>((resolve, reject) => {
       route = { message: resolve, failed: reject };
+      if (early !== null) {
+        reject(early);
+        return;
+      }
       host.post({ type: 'open', sid, modelPath: path, options: sessionOptions } satisfies ToWorker);
     }).finally(() => host.idle()).catch(async (err: unknown) => {
       await host.detach(sid);
