@@ -313,7 +313,8 @@ export async function buildCorpus(dir: string): Promise<Corpus> {
   savedVariant('json-empty', (m) => { m['__raw'] = ''; });
   savedVariant('json-array', (m) => { m['__raw'] = '[]'; });
   savedVariant('json-deep', (m) => { m['__raw'] = `${'['.repeat(100000)}${']'.repeat(100000)}`; });
-  savedVariant('key-proto', (m) => { entries(m)['__proto__'] = entries(m)[entryKey]!; delete entries(m)[entryKey]; });
+  // The key "__proto__" as JSON text: assigning it in JS would set a prototype, not add a key.
+  savedVariant('key-proto', (m) => { m['__raw'] = JSON.stringify(m).replace(JSON.stringify(entryKey), '"__proto__"'); });
   savedVariant('npy-truncated', (_m, d) => { writeFileSync(join(d, file), readFileSync(join(base, file)).subarray(0, 40)); });
   savedVariant('npy-garbage', (_m, d) => { writeFileSync(join(d, file), bytesOf(300)); });
   savedVariant('npy-missing', (_m, d) => { execFileSync('rm', [join(d, file)]); });

@@ -23,7 +23,7 @@
  */
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { appendFile, lstat, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, lstat, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { InputError, UsageError } from '../../errors.js';
 import { writeNpy } from '../../tensor/npy.js';
