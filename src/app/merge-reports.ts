@@ -154,7 +154,7 @@ function classNames(parts: readonly ReportPart[]): ReadonlyMap<number, string> |
   return names.size ? names : undefined;
 }
 
-function firstDifference(a: unknown, b: unknown, path: string): { path: string; a: unknown; b: unknown } | null {
+export function firstDifference(a: unknown, b: unknown, path: string): { path: string; a: unknown; b: unknown } | null {
   if (Object.is(a, b)) return null;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return { path, a, b };
   if (Array.isArray(a) && Array.isArray(b) && a.length !== b.length) return { path, a, b };
@@ -168,7 +168,7 @@ function firstDifference(a: unknown, b: unknown, path: string): { path: string; 
   return null;
 }
 
-function show(v: unknown): string {
+export function show(v: unknown): string {
   if (v === undefined) return 'absent';
   const s = JSON.stringify(v);
   return s.length > 80 ? `${s.slice(0, 77)}…` : s;

@@ -10,6 +10,7 @@ import { compareCommand } from './compare.js';
 import { doctorCommand } from './doctor.js';
 import { inspectCommand } from './inspect.js';
 import { mergeCommand } from './merge.js';
+import { mergeRunsCommand } from './merge-runs.js';
 
 const OUTPUT = { outputError: (str: string, write: (s: string) => void): void => write(`trt-parity: ${str.replace(/^error: /, '')}`) };
 
@@ -32,6 +33,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.addCommand(benchCommand(finish));
   program.addCommand(doctorCommand(finish));
   program.addCommand(mergeCommand(finish));
+  program.addCommand(mergeRunsCommand());
   // addCommand() does not pass settings down (only .command() does): without this, a bad option of a
   // subcommand printed commander's bare "error: …" with no prefix and no pointer to --help.
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(OUTPUT).showHelpAfterError(`(run trt-parity ${cmd.name()} --help for usage)`);
