@@ -8,9 +8,13 @@
  * - Input order and bounded memory: the pool only answers what it is asked; runCompare asks for at
  *   most {@link ImageLoader.ahead} images beyond the one being compared and consumes them in input
  *   order, so at most that many decoded tensors exist at once.
- * - Adaptive to the cores: {@link poolSize}. Inference keeps its threads: the pool gets the cores
- *   that ONNX Runtime's intra-op threads leave, and at least one worker (on a 2-core machine with
- *   ORT on both, decode still has to happen somewhere; it competes, but it never waits idle).
+ * - Adaptive to the cores: it starts with {@link poolSize} workers, the cores that ONNX Runtime's
+ *   intra-op threads leave (at least one: on a 2-core machine with ORT on both, decode still has to
+ *   happen somewhere). It grows, up to one worker per core, only while decode is the bottleneck:
+ *   when request after request finds every worker still holding two images, inference is waiting
+ *   for decode (a tiny model), so its threads are idle and a core is free for another worker. When
+ *   inference is the slow side (a real model) the workers drain their queues between requests and
+ *   the pool never grows, so decode does not take cores from inference.
  * - Start-up: a worker imports sharp (150-180 ms), so a run of a few images decodes in-process
  *   (sharp still runs on libuv's threads) and only longer runs start workers.
  */
@@ -76,10 +80,18 @@ export function inProcessLoader(spec: PreprocessSpec): ImageLoader {
  * A pool of `workers` decode workers. Each is given up to two images at a time, so that while its
  * thread runs the JavaScript resize of one, sharp (on libuv's threads) decodes the next.
  */
-export function decodePool(spec: PreprocessSpec, workers: number): ImageLoader {
-  const pool = new DecodePool(spec, workers);
-  return { load: (path, input) => pool.load(path, input), ahead: 2 * workers + 1, close: () => pool.close() };
+export function decodePool(spec: PreprocessSpec, workers: number, maxWorkers: number = Math.max(workers, Math.min(4, availableParallelism()))): ImageLoader & { readonly workers: number } {
+  const pool = new DecodePool(spec, workers, Math.max(workers, maxWorkers));
+  return {
+    load: (path, input) => pool.load(path, input),
+    ahead: 2 * Math.max(workers, maxWorkers) + 1,
+    close: () => pool.close(),
+    get workers() { return pool.workers; },
+  };
 }
+
+/** Consecutive requests that must find every worker backed up before the pool adds one. */
+const GROW_AFTER = 4;
 
 interface Slot {
   readonly worker: Worker;
@@ -89,13 +101,20 @@ interface Slot {
 class DecodePool {
   readonly #spec: PreprocessSpec;
   readonly #size: number;
+  readonly #max: number;
   readonly #slots: Slot[] = [];
   #nextId = 1;
   #closed = false;
+  #backedUp = 0;
 
-  constructor(spec: PreprocessSpec, size: number) {
+  constructor(spec: PreprocessSpec, size: number, max: number) {
     this.#spec = spec;
     this.#size = size;
+    this.#max = max;
+  }
+
+  get workers(): number {
+    return this.#slots.length;
   }
 
   load(path: string, input: TensorInfo): Promise<Loaded> {
@@ -115,12 +134,23 @@ class DecodePool {
     await Promise.all(this.#slots.map((s) => s.worker.terminate()));
   }
 
-  /** The least busy worker; a new one while the pool is not full and every worker has work. */
+  /**
+   * The least busy worker. A new one while the pool is below its starting size and every worker has
+   * work, or, up to the maximum, when {@link GROW_AFTER} requests in a row found every worker with
+   * two or more images still to do (decode is the bottleneck).
+   */
   #pick(): Slot {
     let best: Slot | undefined;
     for (const s of this.#slots) if (best === undefined || s.pending.size < best.pending.size) best = s;
-    if (best !== undefined && (best.pending.size === 0 || this.#slots.length >= this.#size)) return best;
-    return this.#start();
+    if (best === undefined || (best.pending.size > 0 && this.#slots.length < this.#size)) return this.#start();
+    // The first window's requests all arrive at once and always queue up: they say nothing yet.
+    const pastFirstWindow = this.#nextId > 2 * this.#max + 1;
+    this.#backedUp = pastFirstWindow && best.pending.size >= 2 ? this.#backedUp + 1 : 0;
+    if (this.#backedUp >= GROW_AFTER && this.#slots.length < this.#max) {
+      this.#backedUp = 0;
+      return this.#start();
+    }
+    return best;
   }
 
   #start(): Slot {

@@ -81,3 +81,27 @@ test('a closed pool refuses new work', async () => {
   await pool.close();
   await assert.rejects(pool.load(GOOD[0]!, INPUT));
 });
+
+test('the pool grows only while decode is the bottleneck', async () => {
+  const spec = resolvePreprocessSpec({});
+  // Requests one at a time, each awaited (inference slower than decode): the worker is idle at every
+  // request, so the pool stays at its starting size.
+  const calm = decodePool(spec, 1, 2);
+  try {
+    for (let i = 0; i < 12; i++) await calm.load(GOOD[i % GOOD.length]!, INPUT);
+    assert.equal(calm.workers, 1);
+  } finally {
+    await calm.close();
+  }
+  // Twelve requests at once (decode slower than its consumer): request after request finds the
+  // worker with two or more images queued, so a second worker starts, and no more than the maximum.
+  const busy = decodePool(spec, 1, 2);
+  try {
+    const all = await Promise.all(Array.from({ length: 12 }, (_, i) => busy.load(GOOD[i % GOOD.length]!, INPUT)));
+    assert.equal(all.length, 12);
+    assert.equal(busy.workers, 2);
+    assert.equal(busy.ahead, 5);
+  } finally {
+    await busy.close();
+  }
+});
