@@ -87,7 +87,7 @@ export function compareCommand(finish: Finish): Command {
     .action(async (first: string, second: string, inputs: string[], opts: CompareCliOptions) => {
       const text = textStream(opts);
       const taskOptions = taskSpecOf(opts);
-      if (opts.jsonl === '-' && (opts.json === '-' || opts.junit === '-')) throw new UsageError('--jsonl - and another report both ask for stdout; write one of them to a file');
+      if (opts.jsonl === '-' && (opts.json === '-' || opts.junit === '-' || opts.html === '-')) throw new UsageError('--jsonl - and another report both ask for stdout; write one of them to a file');
       const bar = progressBar(process.stderr, opts.progress, { everyMs: opts.progressEvery * 1000 });
       const jsonl = opts.jsonl === undefined ? null : openJsonl(opts.jsonl);
       const interrupter = installInterrupter();
