@@ -44,6 +44,7 @@ export interface WireError {
 }
 
 export type DecodeReply =
+  | { readonly id: 0; readonly ready: true }
   | { readonly id: number; readonly tensor: Tensor; readonly preprocess: PreprocessRecord }
   | { readonly id: number; readonly error: WireError };
 
@@ -80,13 +81,14 @@ export function inProcessLoader(spec: PreprocessSpec): ImageLoader {
  * A pool of `workers` decode workers. Each is given up to two images at a time, so that while its
  * thread runs the JavaScript resize of one, sharp (on libuv's threads) decodes the next.
  */
-export function decodePool(spec: PreprocessSpec, workers: number, maxWorkers: number = Math.max(workers, Math.min(4, availableParallelism()))): ImageLoader & { readonly workers: number } {
+export function decodePool(spec: PreprocessSpec, workers: number, maxWorkers: number = Math.max(workers, Math.min(4, availableParallelism()))): ImageLoader & { readonly workers: number; whenReady(): Promise<void> } {
   const pool = new DecodePool(spec, workers, Math.max(workers, maxWorkers));
   return {
     load: (path, input) => pool.load(path, input),
     ahead: 2 * Math.max(workers, maxWorkers) + 1,
     close: () => pool.close(),
     get workers() { return pool.workers; },
+    whenReady: () => pool.whenReady(),
   };
 }
 
@@ -95,6 +97,8 @@ const GROW_AFTER = 4;
 
 interface Slot {
   readonly worker: Worker;
+  /** Set when the worker has loaded sharp; until then images are decoded in-process instead of waiting. */
+  ready: boolean;
   readonly pending: Map<number, { resolve: (l: Loaded) => void; reject: (e: Error) => void }>;
 }
 
@@ -106,6 +110,7 @@ class DecodePool {
   #nextId = 1;
   #closed = false;
   #backedUp = 0;
+  #onReady: (() => void)[] = [];
 
   constructor(spec: PreprocessSpec, size: number, max: number) {
     this.#spec = spec;
@@ -117,8 +122,21 @@ class DecodePool {
     return this.#slots.length;
   }
 
+  /** Starts the first worker if none is, and resolves once one has loaded sharp (tests use it to be sure work goes to workers). */
+  whenReady(): Promise<void> {
+    if (this.#slots.length === 0) this.#start();
+    if (this.#slots.some((s) => s.ready)) return Promise.resolve();
+    return new Promise((resolve) => this.#onReady.push(resolve));
+  }
+
   load(path: string, input: TensorInfo): Promise<Loaded> {
     if (this.#closed) return Promise.reject(new Error('the decode pool is closed'));
+    // While the first workers start (they import sharp, ~0.2 s), the first images are decoded here,
+    // as without a pool, rather than queued behind the start-up.
+    if (!this.#slots.some((s) => s.ready)) {
+      if (this.#slots.length === 0) this.#start();
+      return loadImageForModel(path, input, this.#spec);
+    }
     const slot = this.#pick();
     const id = this.#nextId++;
     return new Promise<Loaded>((resolve, reject) => {
@@ -155,9 +173,14 @@ class DecodePool {
 
   #start(): Slot {
     const worker = new Worker(new URL('./decode-worker.js', import.meta.url));
-    const slot: Slot = { worker, pending: new Map() };
+    const slot: Slot = { worker, ready: false, pending: new Map() };
     worker.unref();
     worker.on('message', (reply: DecodeReply) => {
+      if ('ready' in reply) {
+        slot.ready = true;
+        for (const f of this.#onReady.splice(0)) f();
+        return;
+      }
       const p = slot.pending.get(reply.id);
       if (p === undefined) return;
       slot.pending.delete(reply.id);

@@ -6,6 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { InputError, TrtParityError } from '../errors.js';
+import { loadSharp } from '../image/decode.js';
 import { loadImageForModel } from './image-input.js';
 import type { DecodeReply, DecodeRequest, WireError } from './decode-pool.js';
 
@@ -21,6 +22,9 @@ function wireError(err: unknown): WireError {
   if (err instanceof TrtParityError) return { kind: 'trt-parity', message: err.message, hints: [...err.hints], reason: err.reason, exitCode: err.exitCode };
   return { kind: 'other', message: err instanceof Error ? (err.stack ?? err.message) : String(err), hints: [], reason: 'internal', exitCode: 4 };
 }
+
+// Ready once sharp is loaded: until then the pool decodes in-process rather than queue images here.
+void loadSharp().then(() => port.postMessage({ id: 0, ready: true } satisfies DecodeReply), () => port.postMessage({ id: 0, ready: true } satisfies DecodeReply));
 
 port.on('message', (req: DecodeRequest) => {
   void loadImageForModel(req.path, req.input, req.spec).then(

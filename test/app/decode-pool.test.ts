@@ -31,6 +31,8 @@ for (const pipeline of PIPELINES) {
     const local = inProcessLoader(spec);
     const pool = decodePool(spec, 2);
     try {
+      // Until a worker has loaded sharp the pool decodes in-process; wait, so that this tests the workers.
+      await pool.whenReady();
       // All at once: the pool spreads them over both workers and answers each request with its own image.
       const pooled = await Promise.all(GOOD.map((p) => pool.load(p, INPUT)));
       for (let i = 0; i < GOOD.length; i++) {
@@ -51,6 +53,7 @@ test('a bad file is the same InputError, naming the file, from a worker as in-pr
   const spec = resolvePreprocessSpec({});
   const pool = decodePool(spec, 1);
   try {
+    await pool.whenReady();
     for (const name of ['truncated.jpg', 'not-an-image.jpg']) {
       const path = fixture('images', 'edge', name);
       const want = await inProcessLoader(spec).load(path, INPUT).then(() => assert.fail('loaded'), (e: unknown) => e);
@@ -76,6 +79,18 @@ test('pool size: the cores inference leaves, at least one, at most four', () => 
   assert.equal(poolSize(0, 16), 1);
 });
 
+test('before any worker is ready, images are decoded in-process, the same bytes', async () => {
+  const spec = resolvePreprocessSpec({});
+  const pool = decodePool(spec, 1);
+  try {
+    const [got, want] = await Promise.all([pool.load(GOOD[0]!, INPUT), inProcessLoader(spec).load(GOOD[0]!, INPUT)]);
+    assert.ok(bytesOf(got.tensor.data).equals(bytesOf(want.tensor.data)));
+    assert.equal(pool.workers, 1, 'the first request started a worker');
+  } finally {
+    await pool.close();
+  }
+});
+
 test('a closed pool refuses new work', async () => {
   const pool = decodePool(resolvePreprocessSpec({}), 1);
   await pool.close();
@@ -88,6 +103,7 @@ test('the pool grows only while decode is the bottleneck', async () => {
   // request, so the pool stays at its starting size.
   const calm = decodePool(spec, 1, 2);
   try {
+    await calm.whenReady();
     for (let i = 0; i < 12; i++) await calm.load(GOOD[i % GOOD.length]!, INPUT);
     assert.equal(calm.workers, 1);
   } finally {
@@ -97,6 +113,7 @@ test('the pool grows only while decode is the bottleneck', async () => {
   // worker with two or more images queued, so a second worker starts, and no more than the maximum.
   const busy = decodePool(spec, 1, 2);
   try {
+    await busy.whenReady();
     const all = await Promise.all(Array.from({ length: 12 }, (_, i) => busy.load(GOOD[i % GOOD.length]!, INPUT)));
     assert.equal(all.length, 12);
     assert.equal(busy.workers, 2);
