@@ -30,5 +30,5 @@ fi
 # -ffp-contract=off: the host check must round x·a and +b separately, as the kernel does.
 "$nvcc" -O2 -std=c++17 --cudart static -Xcompiler -Wall,-Wextra,-ffp-contract=off -I "$src" \
   -DAFFINE_KERNEL_OBJECT="\"$label\"" \
-  -o "$root/build/bench/affine_compute" "$root/bench/gpu-compute/affine_compute.cpp" "$kernel"
+  -o "$root/build/bench/affine_compute" "$root/benchmarks/gpu-compute/affine_compute.cpp" "$kernel"
 echo "gpu-compute: built $root/build/bench/affine_compute with the kernel from $label ($("$nvcc" --version | grep -o 'release [0-9.]*'))"

@@ -8,5 +8,5 @@ nvcc=${CUDACXX:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
 [ -x "$nvcc" ] || { echo "build-raw-h2d: no nvcc (set CUDACXX or install the CUDA toolkit)" >&2; exit 1; }
 mkdir -p "$root/build/bench"
 "$nvcc" -O2 -std=c++17 --cudart static -Xcompiler -Wall,-Wextra \
-  -o "$root/build/bench/raw_h2d" "$root/bench/overhead/raw_h2d.cpp"
+  -o "$root/build/bench/raw_h2d" "$root/benchmarks/overhead/raw_h2d.cpp"
 echo "build-raw-h2d: built $root/build/bench/raw_h2d ($("$nvcc" --version | grep -o 'release [0-9.]*'))"
