@@ -16,7 +16,7 @@
  * `reducing_gap` is None (Pillow's default for resize), so there is no box-reduce step first.
  */
 import type { RgbPixels } from './preprocess.js';
-import { resampleRowsWasm } from './wasm-kernel.js';
+import { resampleColumnsWasm, resampleRowsWasm } from './wasm-kernel.js';
 
 const PRECISION_BITS = 22;
 const HALF = 1 << (PRECISION_BITS - 1);
@@ -106,8 +106,16 @@ export function horizontalTs(src: Uint8Array, inW: number, rowFrom: number, rows
   return out;
 }
 
-/** `src` (width `w`, any height) resampled to `outH` rows; `rowShift` is subtracted from every window start. */
+/**
+ * `src` (width `w`, any height) resampled to `outH` rows; `rowShift` is subtracted from every window
+ * start. The WebAssembly kernel where it runs, else {@link verticalTs}.
+ */
 function vertical(src: Uint8Array, w: number, outH: number, c: Coefficients, rowShift: number): Uint8Array {
+  return resampleColumnsWasm(src, w, outH, c.start, c.count, c.weights, c.ksize, rowShift) ?? verticalTs(src, w, outH, c, rowShift);
+}
+
+/** The TypeScript vertical pass: the reference the WebAssembly kernel is tested against. */
+export function verticalTs(src: Uint8Array, w: number, outH: number, c: Coefficients, rowShift: number): Uint8Array {
   const rowBytes = w * 3;
   const out = new Uint8Array(outH * rowBytes);
   const { start, count, weights, ksize } = c;

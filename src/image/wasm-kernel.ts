@@ -106,14 +106,65 @@ function assemble(): Uint8Array {
     ...end,
   ];
   const func = [...vec([[...uleb(names.length), I32]]), ...body];
+  const vfunc = verticalFunction();
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([[0x60, ...vec(Array.from({ length: 9 }, () => [I32])), 0x00]])), // (i32 × 9) -> ()
     ...section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, ...uleb(1)]])), //     imported memory
-    ...section(3, vec([[0x00]])),
-    ...section(7, vec([[...name('h'), 0x00, 0x00]])),
-    ...section(10, vec([[...uleb(func.length), ...func]])),
+    ...section(3, vec([[0x00], [0x00]])),
+    ...section(7, vec([[...name('h'), 0x00, 0x00], [...name('v'), 0x00, 0x01]])),
+    ...section(10, vec([[...uleb(func.length), ...func], [...uleb(vfunc.length), ...vfunc]])),
   ]);
+}
+
+/**
+ * v(src, rowBytes, outH, start, count, weights, ksize, rowShift, out): the vertical pass, per output
+ * byte Σ over the window's rows (Pillow's own loop order; integer sums are exact in any order).
+ */
+function verticalFunction(): number[] {
+  const P = { src: 0, rowBytes: 1, outH: 2, start: 3, count: 4, weights: 5, ksize: 6, rowShift: 7, out: 8 };
+  const names = ['yy', 'base', 'wBase', 'o', 'i', 's', 'p', 'j', 'jEnd', 'v'] as const;
+  const L = Object.fromEntries(names.map((n, i) => [n, 9 + i])) as Record<(typeof names)[number], number>;
+  const { get, set, load, load8u, store8, block, loop, end, br, brIf, add, mul, shl, shrS, geS, geU, ltS, gtS, select } = op;
+  const c = op.const;
+  const sub = [0x6b];
+  const body = [
+    ...c(0), ...set(L.yy),
+    ...block, ...loop,
+    ...get(L.yy), ...get(P.outH), ...geS, ...brIf(1),
+    // base = src + (start[yy] - rowShift) * rowBytes; wBase = weights + yy * ksize * 4; o = out + yy * rowBytes
+    ...get(P.src), ...get(P.start), ...get(L.yy), ...c(2), ...shl, ...add, ...load(0), ...get(P.rowShift), ...sub, ...get(P.rowBytes), ...mul, ...add, ...set(L.base),
+    ...get(P.weights), ...get(L.yy), ...get(P.ksize), ...mul, ...c(2), ...shl, ...add, ...set(L.wBase),
+    ...get(P.out), ...get(L.yy), ...get(P.rowBytes), ...mul, ...add, ...set(L.o),
+    // jEnd = wBase + count[yy] * 4
+    ...get(L.wBase), ...get(P.count), ...get(L.yy), ...c(2), ...shl, ...add, ...load(0), ...c(2), ...shl, ...add, ...set(L.jEnd),
+    ...c(0), ...set(L.i),
+    ...block, ...loop,
+    ...get(L.i), ...get(P.rowBytes), ...geS, ...brIf(1),
+    ...c(1 << 21), ...set(L.s),
+    ...get(L.base), ...get(L.i), ...add, ...set(L.p),
+    ...get(L.wBase), ...set(L.j),
+    ...block, ...loop,
+    ...get(L.j), ...get(L.jEnd), ...geU, ...brIf(1),
+    ...get(L.s), ...get(L.p), ...load8u(0), ...get(L.j), ...load(0), ...mul, ...add, ...set(L.s),
+    ...get(L.p), ...get(P.rowBytes), ...add, ...set(L.p),
+    ...get(L.j), ...c(4), ...add, ...set(L.j),
+    ...br(0),
+    ...end, ...end,
+    ...get(L.o), ...get(L.i), ...add,
+    ...get(L.s), ...c(22), ...shrS, ...set(L.v),
+    ...c(0), ...get(L.v), ...get(L.v), ...c(0), ...ltS, ...select, ...set(L.v),
+    ...c(255), ...get(L.v), ...get(L.v), ...c(255), ...gtS, ...select,
+    ...store8(0),
+    ...get(L.i), ...c(1), ...add, ...set(L.i),
+    ...br(0),
+    ...end, ...end,
+    ...get(L.yy), ...c(1), ...add, ...set(L.yy),
+    ...br(0),
+    ...end, ...end,
+    ...end,
+  ];
+  return [...vec([[...uleb(names.length), I32]]), ...body];
 }
 
 // The parts of the WebAssembly API used here (this project's TypeScript libs do not declare it).
@@ -127,7 +178,7 @@ interface WasmApi {
   readonly Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
 }
 
-type Kernel = { readonly h: (...args: number[]) => void; readonly memory: WasmMemory };
+type Kernel = { readonly h: (...args: number[]) => void; readonly v: (...args: number[]) => void; readonly memory: WasmMemory };
 let kernel: Kernel | null | undefined;
 
 function instance(): Kernel | null {
@@ -140,7 +191,7 @@ function instance(): Kernel | null {
   try {
     const memory = new wasm.Memory({ initial: 1 });
     const exports = new wasm.Instance(new wasm.Module(assemble()), { env: { mem: memory } }).exports;
-    kernel = { h: exports.h as (...args: number[]) => void, memory };
+    kernel = { h: exports.h as (...args: number[]) => void, v: exports.v as (...args: number[]) => void, memory };
   } catch {
     kernel = null; // no WebAssembly here: the TypeScript pass runs
   }
@@ -173,5 +224,34 @@ export function resampleRowsWasm(
   new Int32Array(buffer, countAt, outW).set(count.subarray(0, outW));
   new Int32Array(buffer, weightsAt, weights.length).set(weights);
   k.h(0, inW, rows, outW, startAt, countAt, weightsAt, ksize, outAt);
+  return new Uint8Array(buffer, outAt, outBytes).slice();
+}
+
+/**
+ * The vertical pass: `src` (`w` pixels wide; the rows from `rowShift` on, as the horizontal pass left
+ * them) resampled to `outH` rows with the given windows and weights. Null when the kernel cannot
+ * run here.
+ */
+export function resampleColumnsWasm(
+  src: Uint8Array, w: number, outH: number, start: Int32Array, count: Int32Array, weights: Int32Array, ksize: number, rowShift: number,
+): Uint8Array | null {
+  const k = instance();
+  if (k === null) return null;
+  const rowBytes = w * 3;
+  const srcBytes = src.byteLength;
+  const outBytes = outH * rowBytes;
+  const startAt = (srcBytes + 3) & ~3;
+  const countAt = startAt + 4 * outH;
+  const weightsAt = countAt + 4 * outH;
+  const outAt = weightsAt + 4 * weights.length;
+  const need = outAt + outBytes;
+  if (need > MAX_MEMORY_BYTES) return null;
+  if (k.memory.buffer.byteLength < need) k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / 65536));
+  const buffer = k.memory.buffer;
+  new Uint8Array(buffer, 0, srcBytes).set(src);
+  new Int32Array(buffer, startAt, outH).set(start.subarray(0, outH));
+  new Int32Array(buffer, countAt, outH).set(count.subarray(0, outH));
+  new Int32Array(buffer, weightsAt, weights.length).set(weights);
+  k.v(0, rowBytes, outH, startAt, countAt, weightsAt, ksize, rowShift, outAt);
   return new Uint8Array(buffer, outAt, outBytes).slice();
 }

@@ -1,13 +1,13 @@
 /**
- * The WebAssembly horizontal pass (src/image/wasm-kernel.ts) against the TypeScript pass it
- * replaces (resize-pil.ts horizontalTs, itself pinned to Pillow 13 by test/image/resize-pil.test.ts
+ * The WebAssembly passes (src/image/wasm-kernel.ts) against the TypeScript passes they
+ * replace (resize-pil.ts horizontalTs, itself pinned to Pillow 13 by test/image/resize-pil.test.ts
  * and the pipeline goldens, which now run through the WebAssembly kernel): the same bytes on random
  * images, for downscales and upscales, odd sizes, one column and one row, and row windows.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { coefficients, horizontalTs } from '../../src/image/resize-pil.js';
-import { resampleRowsWasm } from '../../src/image/wasm-kernel.js';
+import { coefficients, horizontalTs, verticalTs } from '../../src/image/resize-pil.js';
+import { resampleColumnsWasm, resampleRowsWasm } from '../../src/image/wasm-kernel.js';
 
 /** A seeded xorshift, so that a failure names a reproducible case. */
 function noise(n: number, seed: number): Uint8Array {
@@ -52,4 +52,23 @@ test('an image too large for the kernel\'s memory is left to the TypeScript pass
   const rows = 1500; // 90 MB of source rows plus the output: over the 256 MiB cap with the 2x output
   const c = coefficients(inW, 15000);
   assert.equal(resampleRowsWasm(new Uint8Array(0), 0, inW, rows * 2, 15000, c.start, c.count, c.weights, c.ksize), null);
+});
+
+test('the WebAssembly vertical pass gives the TypeScript pass\'s bytes, with and without a row shift', () => {
+  const cases: [number, number, number][] = [[224, 1080, 224], [224, 480, 224], [5, 3, 7], [1, 9, 1], [640, 360, 640], [97, 333, 41], [3, 2, 2]];
+  for (const [i, [w, inH, outH]] of cases.entries()) {
+    for (const [label, src] of [['noise', noise(w * inH * 3, 31 + i)], ['black', new Uint8Array(w * inH * 3)], ['white', new Uint8Array(w * inH * 3).fill(255)]] as const) {
+      const c = coefficients(inH, outH);
+      const want = verticalTs(src, w, outH, c, 0);
+      const got = resampleColumnsWasm(src, w, outH, c.start, c.count, c.weights, c.ksize, 0);
+      assert.ok(got !== null && Buffer.from(got).equals(Buffer.from(want)), `${w}x${inH} -> ${outH} rows, ${label}`);
+    }
+  }
+  // Rows from the first window's start on, as resize-pil passes them after a horizontal pass.
+  const c = coefficients(400, 50);
+  const first = c.start[0]!;
+  const src = noise(30 * (400 - first) * 3, 5);
+  const want = verticalTs(src, 30, 50, c, first);
+  const got = resampleColumnsWasm(src, 30, 50, c.start, c.count, c.weights, c.ksize, first);
+  assert.ok(got !== null && Buffer.from(got).equals(Buffer.from(want)));
 });
