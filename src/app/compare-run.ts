@@ -24,6 +24,8 @@ export interface CompareIO {
   /** Decodes and preprocesses one image for the given model input. Returns the tensor and what was done. */
   loadImage(path: string, input: TensorInfo): Promise<{ tensor: Tensor; preprocess: PreprocessRecord }>;
   readTensor(path: string): Promise<Tensor>;
+  /** Throws (naming `model`) when no image can feed `input`; called once, before any image. */
+  checkImageInput?(input: TensorInfo, model: string): void;
   /**
    * Told how many inputs the run has, once, before the first loadImage; answers how many to prepare
    * ahead of the one being compared (memory holds at most that many tensors). Default 1.
@@ -243,6 +245,8 @@ async function planInputs(first: Backend, second: Backend, options: CompareRunOp
       imageInput = rest[0]!;
       // Once, naming the model, before any image: not one allocation failure per image.
       checkModelInputSize(models[0]!.source, imageInput, options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES);
+      // An input no image can feed (int64, one channel, batch 4) is the model's problem: said once, not as one ERROR row per image.
+      io.checkImageInput?.(imageInput, models[0]!.source);
     } else if (rest.length > 0) {
       throw new UsageError(`no images given and input${rest.length > 1 ? 's' : ''} ${rest.map((t) => t.name).join(', ')} not given with --input name=file.npy`);
     }

@@ -14,6 +14,7 @@ import { loadSharp } from '../image/decode.js';
 import { discoverImages } from '../image/discover.js';
 import { type PreprocessSpec, type PreprocessSpecInput, resolvePreprocessSpec } from '../image/preprocess-spec.js';
 import type { CompareReport, ItemResult } from '../report/model/compare.js';
+import { imageInputSpec } from '../image/model-input.js';
 import { readNpyFile } from '../io/npy-file.js';
 import { type CompareIO, type CompareRunOptions, type Recorder, runCompare } from './compare-run.js';
 import { decodePool, type ImageLoader, inProcessLoader, POOL_MIN_IMAGES, poolSize } from './decode-pool.js';
@@ -125,6 +126,14 @@ function createCompareIO(spec: CompareSpec, loadImage: CompareIO['loadImage'], c
     discoverImages: (args) => discoverImages(args),
     loadImage,
     // Bounded and typed: a FIFO, /dev/zero or a header promising terabytes is an input error, not a hang or an OOM.
+    checkImageInput: (input, model) => {
+      try {
+        imageInputSpec(input);
+      } catch (err) {
+        if (err instanceof UsageError) throw new UsageError(`${model}: ${err.message}`, { hints: err.hints, cause: err });
+        throw err;
+      }
+    },
     readTensor: (file) => readNpyFile(file, spec.maxTensorBytes === undefined ? {} : { maxBytes: spec.maxTensorBytes }),
     get outputsRecorder() { return outputsRecorder; },
     get inputsRecorder() { return inputsRecorder; },
