@@ -83,6 +83,9 @@ async function buildFeeds(inputs: readonly TensorInfo[], options: BenchRunOption
     const { tensor } = await io.loadImage(options.image, inputs[0]!);
     return { feeds: new Map([[inputs[0]!.name, tensor]]), kind: 'image' };
   }
+  for (const name of options.shapes.keys()) {
+    if (!inputs.some((i) => i.name === name)) throw new UsageError(`--shape ${name}: the model has no input named '${name}' (inputs: ${inputs.map((i) => i.name).join(', ')})`);
+  }
   const next = mulberry32(options.seed);
   const feeds = new Map<string, Tensor>();
   for (const info of inputs) {

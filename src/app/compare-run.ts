@@ -231,7 +231,11 @@ async function planInputs(first: Backend, second: Backend, options: CompareRunOp
     if (spec && !spec.some((t) => t.name === name)) {
       throw new UsageError(`--input ${name}=${file}: the model has no input named '${name}' (inputs: ${spec.map((t) => t.name).join(', ')})`);
     }
-    raw.set(name, await io.readTensor(file));
+    const tensor = await io.readTensor(file);
+    const declared = spec?.find((t) => t.name === name);
+    // A .npy of the wrong dtype or shape is the .npy's fault: say so naming it, not as a backend failure per input.
+    if (declared && models[0]) checkRawAgainst(file, tensor, declared, models[0].source);
+    raw.set(name, tensor);
   }
 
   let imageInput: TensorInfo | null = null;
@@ -264,6 +268,18 @@ async function planInputs(first: Backend, second: Backend, options: CompareRunOp
     entries = commonKeys(first, second, warnings);
   }
   return { entries: options.shard ? takeShard(entries, options.shard) : entries, imageInput, raw, renames, inputsInRun: entries.length };
+}
+
+/** @throws InputError naming `file` when its tensor cannot feed `declared` (dtype, rank, a fixed dimension). */
+function checkRawAgainst(file: string, t: Tensor, declared: TensorInfo, model: string): void {
+  const want = `input '${declared.name}' of ${model} takes ${declared.dtype} ${formatDims(declared.shape)}`;
+  if (t.dtype !== declared.dtype) throw new InputError(file, `holds ${t.dtype} ${formatDims(t.shape)}, but ${want}`);
+  const fits = t.shape.length === declared.shape.length && declared.shape.every((d, i) => typeof d !== 'number' || d < 0 || d === t.shape[i]);
+  if (!fits) throw new InputError(file, `has shape ${formatDims(t.shape)}, but ${want}`);
+}
+
+function formatDims(shape: readonly (number | string | null)[]): string {
+  return `[${shape.map((d) => (d === null ? '?' : String(d))).join(',')}]`;
 }
 
 /** The keys two replays have in common, in the first one's order; a warning names the others. */

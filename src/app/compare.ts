@@ -15,6 +15,7 @@ import { discoverImages } from '../image/discover.js';
 import { type PreprocessSpec, type PreprocessSpecInput, resolvePreprocessSpec } from '../image/preprocess-spec.js';
 import type { CompareReport, ItemResult } from '../report/model/compare.js';
 import { imageInputSpec } from '../image/model-input.js';
+import { checkTensorSize, DEFAULT_MAX_TENSOR_BYTES, elementBytes } from '../io/limits.js';
 import { readNpyFile } from '../io/npy-file.js';
 import { type CompareIO, type CompareRunOptions, type Recorder, runCompare } from './compare-run.js';
 import { decodePool, type ImageLoader, inProcessLoader, POOL_MIN_IMAGES, poolSize } from './decode-pool.js';
@@ -124,7 +125,13 @@ function createCompareIO(spec: CompareSpec, loadImage: CompareIO['loadImage'], c
   return {
     openBackend: (path) => openBackend(path, spec.backend ?? {}, 'compare'),
     discoverImages: (args) => discoverImages(args),
-    loadImage,
+    // The decoded tensor of a model with dynamic H/W has the image's size: bounded like every other tensor.
+    loadImage: async (path, input) => {
+      const loaded = await loadImage(path, input);
+      const t = loaded.tensor;
+      checkTensorSize('decoded image tensor', t.shape, elementBytes(t.dtype), t.dtype, spec.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES, path);
+      return loaded;
+    },
     // Bounded and typed: a FIFO, /dev/zero or a header promising terabytes is an input error, not a hang or an OOM.
     checkImageInput: (input, model) => {
       try {
