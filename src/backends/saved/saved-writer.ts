@@ -23,7 +23,9 @@
  */
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { appendFile, lstat, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { appendFile, lstat, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { MAX_MANIFEST_BYTES } from '../../io/limits.js';
+import { readRegularFile } from '../../io/read-file.js';
 import { dirname, join } from 'node:path';
 import { InputError, UsageError } from '../../errors.js';
 import { writeNpy } from '../../tensor/npy.js';
@@ -401,7 +403,7 @@ async function acquireLock(dir: string): Promise<void> {
 
 async function readLock(path: string): Promise<LockHolder | null> {
   try {
-    const j = JSON.parse(await readFile(path, 'utf8')) as Partial<LockHolder>;
+    const j = JSON.parse((await readRegularFile(path, { maxBytes: 64 * 1024, noFollow: true })).toString('utf8')) as Partial<LockHolder>;
     return typeof j.pid === 'number' && typeof j.host === 'string' ? { pid: j.pid, host: j.host, started: String(j.started ?? '?') } : null;
   } catch {
     return null;
@@ -426,7 +428,8 @@ function isAlive(pid: number): boolean {
 /** The journal of a run that did not close: its header (a manifest without entries) and the entries, last line first dropped if cut. */
 async function readJournal(dir: string): Promise<{ header: SavedManifest; entries: [string, SavedEntry][] }> {
   const path = join(dir, JOURNAL_FILE);
-  const lines = (await readFile(path, 'utf8').catch((e: unknown) => { throw new InputError(path, `cannot read the journal: ${(e as Error).message}`); })).split('\n');
+  // Bounded and typed like every read: a FIFO or a link planted as the journal must not hang or leak.
+  const lines = (await readRegularFile(path, { maxBytes: MAX_MANIFEST_BYTES, what: 'journal', noFollow: true })).toString('utf8').split('\n');
   let header: SavedManifest;
   try {
     header = validateManifest(JSON.parse(lines[0] ?? ''), path);
