@@ -138,7 +138,7 @@ for major in 10 11; do
   for kind in lean dispatch; do
     w=$(whl "tensorrt_${kind}_cu13_libs-${major}.*.whl")
     if [ -z "$w" ]; then say "SKIP $kind $major: no tensorrt_${kind}_cu13_libs-${major}.*.whl in .whl/ or $STASH"; status=1; continue; fi
-    mkdir -p "$W/$kind$major"; unzip -q -o "$w" -d "$W/$kind$major"
+    mkdir -p "$W/$kind$major"; python3 -m zipfile -e "$w" "$W/$kind$major"   # the GPU machine has no unzip
     lib=$(ls "$W/$kind$major"/tensorrt_${kind}_libs/libnvinfer_${kind}.so.$major)
     TRT_PARITY_LIBNVINFER="$lib" node scripts/gpu-real-runtime.mjs "$W/clean/node_modules/trt-parity/prebuilds/linux-x64/trt_parity-trt$major.node" \
       "$G/affine-$major.engine" "$OUT/real-$kind$major.json" "$kind $major ($(basename "$w"))" > "$OUT/real-$kind$major.txt" 2>&1
