@@ -681,6 +681,17 @@ void checkPointerKinds(Env& env) {
   auto m = env.logger->mark();
   check(!c->enqueueV3(nullptr) && env.logger->saw(m, "is not device memory"),
         "a pageable host pointer for a device tensor is refused (not crashed on)");
+  // The kind is looked up once per address, not per enqueue: a new address is looked up again.
+  void* dx;
+  CUDA_OK(cudaMalloc(&dx, 48));
+  c->setTensorAddress("input", dx);
+  check(c->enqueueV3(nullptr), "the same context runs once the input is device memory");
+  c->setTensorAddress("input", hostIn);
+  m = env.logger->mark();
+  check(!c->enqueueV3(nullptr) && env.logger->saw(m, "is not device memory"),
+        "rebound to host memory after a run, the input is refused again (kinds are cached per address)");
+  CUDA_OK(cudaStreamSynchronize(nullptr));
+  cudaFree(dx);
   cudaFree(dy);
 }
 

@@ -23,6 +23,10 @@ struct Binding {
   std::vector<int64_t> shape;
   void const* address = nullptr;
   IOutputAllocator* allocator = nullptr;
+  //! cudaPointerGetAttributes' answer for `address`, asked once per distinct address (kindOf) rather than in
+  //! every enqueueV3: that query is host time inside the caller's timed enqueue window, and TensorRT makes none.
+  void const* kindAddress = nullptr;
+  cudaMemoryType kind = cudaMemoryTypeUnregistered;
 };
 
 //! Result of shape inference: 0 all known, >0 that many inputs underspecified, -1 error.
@@ -251,7 +255,7 @@ class ContextImpl final : public apiv::VExecutionContext {
       TensorSpec const& t = spec(i);
       void* p = const_cast<void*>(binding(i).address);
       if (t.mode != code::kOUTPUT || t.location != code::kHOST || p == nullptr) continue;
-      if (!cpuOnly() && memoryType(p) == cudaMemoryTypeDevice) {
+      if (!cpuOnly() && kindOf(i) == cudaMemoryTypeDevice) {
         return fail(api, ErrorCode::kINVALID_ARGUMENT,
                     "trt-double: output " + t.name +
                         " is located on the host (a shape tensor TensorRT writes on the "
@@ -736,6 +740,17 @@ class ContextImpl final : public apiv::VExecutionContext {
     }
     return a.type;
   }
+  //! The memory kind of binding i's address, cached per address: rebinding the same pointer every call (as
+  //! the addon does) costs no CUDA call. A buffer freed and reallocated at the very same address as another
+  //! kind between two calls would go unnoticed; TensorRT checks no kinds at all.
+  cudaMemoryType kindOf(int32_t i) {
+    Binding& b = binding(i);
+    if (b.kindAddress != b.address || b.address == nullptr) {
+      b.kind = b.address == nullptr ? cudaMemoryTypeUnregistered : memoryType(b.address);
+      b.kindAddress = b.address;
+    }
+    return b.kind;
+  }
 
   void* reallocate(int32_t i, void* current, uint64_t size, cudaStream_t stream) {
     IOutputAllocator* a = binding(i).allocator;
@@ -821,7 +836,7 @@ class ContextImpl final : public apiv::VExecutionContext {
       if (p == nullptr) {
         continue;
       }
-      cudaMemoryType const m = memoryType(p);
+      cudaMemoryType const m = kindOf(i);
       if (t.location == code::kDEVICE && m != cudaMemoryTypeDevice && m != cudaMemoryTypeManaged) {
         return fail(api, ErrorCode::kINVALID_ARGUMENT,
                     "trt-double: tensor " + t.name + " is located on the device but its address " + str(p) +
