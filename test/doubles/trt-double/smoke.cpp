@@ -2,11 +2,14 @@
 // library, resolve only createInferRuntime_INTERNAL / getInferLibVersion, then use nothing but the
 // public interfaces from the headers.
 //
-//   trt_double_smoke <libnvinfer.so.N> [--cpu-only] [--engines DIR]
+//   trt_double_smoke <libnvinfer.so.N> [--cpu-only] [--engines DIR] [--time-enqueue]
 //   trt_double_smoke --write DIR
 //
 // --cpu-only   sets TRT_DOUBLE_CPU_ONLY=1 and runs only the checks that need no GPU.
 // --write DIR  only writes the presets to DIR/<preset>.engine (no library needed).
+// --time-enqueue  after the checks (GPU only), prints the host time of enqueueV3 on the affine preset at
+//              8x3x512x512 with the addresses rebound every call as the addon does, next to one
+//              cudaPointerGetAttributes and one cudaMemsetAsync: where enqueue time goes, on the GPU machine.
 // --engines    also compares DIR/<preset>.engine (written by test/doubles/double-engine.ts) with the
 //              bytes this program writes for the same preset: two independent writers of FORMAT.md.
 //
@@ -18,6 +21,8 @@
 #include <cuda_runtime_api.h>
 
 #include <dlfcn.h>
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -695,6 +700,51 @@ void checkPointerKinds(Env& env) {
   cudaFree(dy);
 }
 
+//! Median host microseconds of `call` over `n` runs, the stream drained after each (as the addon waits per call).
+template <typename F>
+double medianUs(int n, cudaStream_t stream, F&& call) {
+  std::vector<double> us;
+  for (int i = 0; i < n; ++i) {
+    auto const t0 = std::chrono::steady_clock::now();
+    call();
+    auto const t1 = std::chrono::steady_clock::now();
+    cudaStreamSynchronize(stream);
+    us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+  }
+  std::sort(us.begin(), us.end());
+  return us[us.size() / 2];
+}
+
+void timeEnqueue(Env& env) {
+  Ptr<ICudaEngine> e(load(env, presetAffine(false)));
+  Ptr<IExecutionContext> c(e ? e->createExecutionContext() : nullptr);
+  if (!c) return;
+  std::size_t const n = std::size_t{8} * 3 * 512 * 512;
+  void *dx, *dy;
+  cudaStream_t stream;
+  CUDA_OK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  CUDA_OK(cudaMalloc(&dx, n * 4));
+  CUDA_OK(cudaMalloc(&dy, n * 4));
+  c->setInputShape("input", dims({8, 3, 512, 512}));
+  int const runs = 2000;
+  bool ok = true;
+  double const enqueue = medianUs(runs, stream, [&] {
+    ok = c->setTensorAddress("input", dx) && c->setTensorAddress("output", dy) && c->enqueueV3(stream) && ok;
+  });
+  double const bare = medianUs(runs, stream, [&] { ok = c->enqueueV3(stream) && ok; });
+  cudaPointerAttributes a{};
+  double const attrs = medianUs(runs, stream, [&] { (void)cudaPointerGetAttributes(&a, dx); });
+  double const memset = medianUs(runs, stream, [&] { (void)cudaMemsetAsync(dy, 0, 4, stream); });
+  check(ok, "timing: every enqueueV3 succeeded");
+  std::printf(
+      "INFO host time, median of %d: setTensorAddress x2 + enqueueV3 %.2f us; enqueueV3 alone %.2f us; "
+      "cudaPointerGetAttributes %.2f us; cudaMemsetAsync %.2f us\n",
+      runs, enqueue, bare, attrs, memset);
+  cudaFree(dx);
+  cudaFree(dy);
+  cudaStreamDestroy(stream);
+}
+
 struct Named {
   char const* name;
   ESpec spec;
@@ -744,14 +794,17 @@ int main(int argc, char** argv) {
     return writeEngines(argv[2]);
   }
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s <libnvinfer.so.N> [--cpu-only] [--engines DIR]\n       %s --write DIR\n", argv[0],
-                 argv[0]);
+    std::fprintf(stderr,
+                 "usage: %s <libnvinfer.so.N> [--cpu-only] [--engines DIR] [--time-enqueue]\n       %s --write DIR\n",
+                 argv[0], argv[0]);
     return 2;
   }
   bool cpuOnly = false;
+  bool timing = false;
   char const* engines = nullptr;
   for (int i = 2; i < argc; ++i) {
     if (std::strcmp(argv[i], "--cpu-only") == 0) cpuOnly = true;
+    else if (std::strcmp(argv[i], "--time-enqueue") == 0) timing = true;
     else if (std::strcmp(argv[i], "--engines") == 0 && i + 1 < argc) engines = argv[++i];
   }
   if (cpuOnly) setenv("TRT_DOUBLE_CPU_ONLY", "1", 1);
@@ -793,6 +846,7 @@ int main(int argc, char** argv) {
     checkReshapeRun(env);
     checkUserManagedMemory(env);
     checkPointerKinds(env);
+    if (timing) timeEnqueue(env);
   }
   if (engines != nullptr) compareEngines(engines);
   runtime.reset();
