@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { ExitCode, InternalError, TrtParityError } from '../errors.js';
+import { ExitCode, InputError, InternalError, TrtParityError } from '../errors.js';
 import { escapeControl, shownMessage } from '../report/escape.js';
 import { exitCodeOf } from '../exit-code.js';
 import { TOOL_VERSION } from '../version.js';
@@ -72,7 +72,7 @@ function printError(err: unknown, verbose: boolean): void {
   if (err instanceof CommanderError) return;
   if (err instanceof TrtParityError) {
     // File and tensor names and library messages come from outside: control characters are shown, not obeyed.
-    process.stderr.write(`trt-parity: ${shownMessage(err.message, verbose)}\n`);
+    process.stderr.write(`trt-parity: ${shownMessage(err.message, verbose, err instanceof InputError ? err.file : undefined)}\n`);
     for (const hint of err.hints) process.stderr.write(`  hint: ${escapeControl(hint)}\n`);
     if (err.logs.length > 0) {
       if (verbose) for (const line of err.logs) process.stderr.write(`  log: ${escapeControl(line)}\n`);

@@ -20,8 +20,10 @@ export const MAX_SHOWN_MESSAGE = 400;
  * libraries put in (ONNX Runtime's "/onnxruntime_src/core/...cc:123 ..."), cut at MAX_SHOWN_MESSAGE
  * characters with a pointer to -v; control characters escaped. -v (`full`) shows all of it, escaped.
  */
-export function shownMessage(message: string, full: boolean): string {
+export function shownMessage(message: string, full: boolean, file?: string | null): string {
   if (full) return escapeControl(message);
+  // "FILE: reason": the file name is kept whole (it may hold a newline); only the reason is cut.
+  if (file && message.startsWith(`${file}: `)) return `${escapeControl(file)}: ${shownMessage(message.slice(file.length + 2), false)}`;
   const lines = message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   let first = (lines[0] ?? message)
     .replace(/\s*\/[\w./-]*onnxruntime[\w./-]*\.(?:cc|cpp|h):\d+\s*(?:[\w:~<>*&, ]+\([^)]*\)\s*)?/g, ' ')

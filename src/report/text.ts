@@ -39,7 +39,7 @@ export function renderCompareText(report: CompareReport, options: TextOptions): 
       const logs = item.error?.logs ?? [];
       // The backend's own log lines explain most failures; -v shows them, and says they exist otherwise.
       const logLines = options.verbose ? logs.map((l) => c.dim(`log: ${esc(l)}`)) : logs.length > 0 ? [c.dim(`(${logs.length} backend log line${logs.length === 1 ? '' : 's'}; -v shows them)`)] : [];
-      details.push({ at: rows.length - 1, lines: [c.red(shownMessage(item.error?.message ?? 'failed', options.verbose)), ...(item.error?.hints ?? []).map((h) => c.dim(`hint: ${esc(h)}`)), ...logLines] });
+      details.push({ at: rows.length - 1, lines: [c.red(shownMessage(item.error?.message ?? 'failed', options.verbose, item.path)), ...(item.error?.hints ?? []).map((h) => c.dim(`hint: ${esc(h)}`)), ...logLines] });
       continue;
     }
     item.outputs.forEach((o, i) => {

@@ -22,3 +22,8 @@ test('without -v a message is its first line, source locations dropped, cut at 4
   const withPath = 'Load model failed: /onnxruntime_src/onnxruntime/core/graph/model.cc:180 onnxruntime::Model::Model(...) Unknown model file format version.';
   assert.equal(shownMessage(withPath, false), 'Load model failed: Unknown model file format version.');
 });
+
+test('a file name with a newline is kept whole before the reason', async () => {
+  const { shownMessage } = await import('../../src/report/escape.js');
+  assert.equal(shownMessage('/d/new\nline.jpg: not an image\nmore', false, '/d/new\nline.jpg'), '/d/new\\nline.jpg: not an image (-v shows the full message)');
+});
