@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { choosePreprocess } from '../../src/app/preprocess-choice.js';
@@ -8,9 +8,10 @@ import { UsageError } from '../../src/errors.js';
 import { DEFAULT_PREPROCESS_SPEC } from '../../src/image/preprocess-spec.js';
 import { fixture } from '../helpers/paths.js';
 
-// The bundled runs record the pipeline that made their inputs (fixtures/runs/*/manifest.json: "preprocess").
+// The bundled runs record the pipeline that made their inputs (fixtures/runs/*/manifest.json: "preprocess"),
+// which is the default (pil); `run` is a copy of one that says `sharp`, so that "taken from the run" is visible.
 const classifier = fixture('models', 'classifier.onnx');
-const run = fixture('runs', 'classifier-numpy');
+let run: string;
 let dir: string;
 let ultralytics: string;
 
@@ -28,6 +29,10 @@ function withAuthor(model: Uint8Array, author: string): Uint8Array {
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'trt-parity-choice-'));
   ultralytics = join(dir, 'yolo.onnx');
+  run = join(dir, 'run-sharp');
+  await cp(fixture('runs', 'classifier-numpy'), run, { recursive: true });
+  const manifest = JSON.parse(await readFile(join(run, 'manifest.json'), 'utf8'));
+  await writeFile(join(run, 'manifest.json'), JSON.stringify({ ...manifest, preprocess: { ...manifest.preprocess, pipeline: 'sharp' } }));
   await writeFile(ultralytics, withAuthor(await readFile(classifier), 'Ultralytics'));
 });
 after(() => rm(dir, { recursive: true, force: true }));
