@@ -40,9 +40,9 @@ export function nativeErrorCode(error: unknown): NativeErrorCode | null {
   return typeof code === 'string' && (KNOWN_CODES as readonly string[]).includes(code) ? (code as NativeErrorCode) : null;
 }
 
-/** The line worth quoting: the first that matches `pattern`, else TensorRT's own error line, else the first. */
+/** The line worth quoting (without the addon's indent): the first that matches `pattern`, else TensorRT's own error line, else the first. */
 function keyLine(lines: readonly string[], pattern?: RegExp): string {
-  return (pattern && lines.find((l) => pattern.test(l))) ?? lines.find((l) => /Error Code \d+|expecting|incompatible|not compatible|Version tag|Magic tag/i.test(l)) ?? lines[0] ?? 'unknown error';
+  return ((pattern && lines.find((l) => pattern.test(l))) ?? lines.find((l) => /Error Code \d+|expecting|incompatible|not compatible|Version tag|Magic tag/i.test(l)) ?? lines[0] ?? 'unknown error').trim();
 }
 
 /*
@@ -51,7 +51,15 @@ function keyLine(lines: readonly string[], pattern?: RegExp): string {
  *   Plugin Registry", often after "getPluginCreator could not find plugin X version 1" or
  *   "Cannot find plugin: X, version: 1, namespace:.".
  * - truncated or damaged: "Size specified in header does not match archive size" (8.x+), "Length in header
- *   does not match remaining archive length" (7.x); "Magic tag does not match" for bytes that are no plan.
+ *   does not match remaining archive length" (7.x); "Magic tag does not match" for bytes that are no plan,
+ *   worded "Serialization assertion header.magicTag == kEXPECTED_MAGIC_TAG failed.Trying to load an engine
+ *   created with incompatible serialization version (A != B)" by the 10.16.1 and 11.4.0 runtimes, where B
+ *   is "ftrt" read little-endian (fixtures/tensorrt/real-logs-2026-12-02.json): despite "version", the
+ *   file does not start as a plan.
+ * - another platform: "Serialization assertion header.pad == expectedPlatformTag failed.Platform specific
+ *   tag mismatch detected. TensorRT plan files are only supported on the target runtime platform they were
+ *   created on." (10.16.1 and 11.4.0, same fixture), for every ftrt plan not written by NVIDIA's builder for
+ *   this platform; it comes before the version and size checks, so it wins over them.
  * - another TensorRT: "Version tag does not match" / "Serialization assertion stdVersionRead ==
  *   serializationVersion failed" (8.x), "expecting library version X got Y" (8.0, 10.x).
  * - out of memory: "Error Code 2: OutOfMemory", "Requested amount of GPU memory (N bytes) could not be
@@ -60,7 +68,9 @@ function keyLine(lines: readonly string[], pattern?: RegExp): string {
  */
 const PLUGIN_TEXT = /IPluginCreator not found in Plugin Registry|getPluginCreator could not find plugin|Cannot find plugin:/i;
 const PLUGIN_NAME = /could not find plugin (\S+) version (\S+)|Cannot find plugin: ([^,\s]+), version: ([^,\s]+)/i;
-const DAMAGED_TEXT = /Size specified in header does not match archive size|Length in header does not match remaining archive length|Magic tag does not match/i;
+const MAGIC_TEXT = /Magic tag does not match|magicTag == \w*MAGIC_TAG failed/i;
+const DAMAGED_TEXT = new RegExp(`Size specified in header does not match archive size|Length in header does not match remaining archive length|${MAGIC_TEXT.source}`, 'i');
+const PLATFORM_TEXT = /Platform specific tag mismatch|header\.pad == expectedPlatformTag failed/i;
 const VERSION_TEXT = /Version tag does not match|Serialization assertion \w*VersionRead == \w*[sS]erializationVersion failed|expecting library version|not compatible with this version of TensorRT/i;
 const GPU_TEXT = /incompatible device/i;
 const OOM_TEXT = /out of memory|OutOfMemory|Requested amount of GPU memory|cudaErrorMemoryAllocation/i;
@@ -94,8 +104,13 @@ export function classifyEngineError(error: unknown, ctx: EngineErrorContext): Cl
     const plugin = m ? ` (${m[1] ?? m[3]} version ${m[2] ?? m[4]})` : '';
     return done({ reason: 'engine-plugin-missing', message: `${file}: the engine uses a TensorRT plugin${plugin} that no loaded library provides: ${keyLine(all, PLUGIN_TEXT)}`, hints: ['pass the plugin library the engine was built with: --plugins <lib.so>', "NVIDIA's own plugins (e.g. EfficientNMS_TRT) come from libnvinfer_plugin: install it next to libnvinfer", ...hostHint] });
   }
+  if (deserializing && PLATFORM_TEXT.test(text)) {
+    // No host-code hint: the real runtimes gave the same text with host code allowed (the fixture's
+    // double-plan-host-code-allowed case), so allowing it cannot help.
+    return done({ reason: 'engine-incompatible', message: `${file}: TensorRT cannot load this engine here: its plan header's platform tag is not this runtime's, so it was built for another platform (operating system or CPU architecture) or not by NVIDIA's TensorRT builder: ${keyLine(all, PLATFORM_TEXT)}`, hints: [`rebuild the engine on the machine (OS and CPU architecture) that runs it: trtexec --onnx=<model.onnx> --saveEngine=${file}`, 'TensorRT plans load only on the platform they were built on; an engine from another tool or a test double is refused here before its version is checked'] });
+  }
   if (deserializing && DAMAGED_TEXT.test(text)) {
-    const magic = /Magic tag/i.test(text);
+    const magic = MAGIC_TEXT.test(text);
     return done({ reason: 'engine-damaged', message: `${file}: ${magic ? 'TensorRT found no valid plan in it (not a TensorRT plan, or damaged)' : 'the engine file is truncated or damaged'}: ${keyLine(all, DAMAGED_TEXT)}`, hints: ['copy the engine file again (a partial download or copy truncates it), or rebuild it: trtexec --onnx=<model.onnx> --saveEngine=' + file, ...hostHint] });
   }
   if (deserializing && (VERSION_TEXT.test(text) || GPU_TEXT.test(text))) code = 'ERR_ENGINE_INCOMPATIBLE';
@@ -151,7 +166,7 @@ function incompatibility(text: string, line: string, ctx: EngineErrorContext): s
     // TensorRT's wording does not say which side is the plan's, so quote it rather than guess.
     return `it was built for a GPU of another compute capability (TensorRT: "expecting compute ${gpu[1]} got compute ${gpu[2]}"${dev ? `; this GPU is ${dev.name}, compute ${dev.computeCapability}` : ''})`;
   }
-  if (/Magic tag|got 0\.0\.0/i.test(text)) {
+  if (/Magic tag|magicTag|got 0\.0\.0/i.test(text)) {
     return 'the file is not a TensorRT plan, or is damaged (TensorRT found no valid plan header)';
   }
   if (ctx.planVersion !== null && library !== null && threePartVersion(ctx.planVersion) !== library && /not compatible with this version|Version tag|expecting library version|serialization version|VersionRead/i.test(text)) {

@@ -1,7 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { classifyEngineError, type EngineErrorContext } from '../../../src/backends/tensorrt/classify-engine-error.js';
 import { createFakeAddon, nativeError } from '../../doubles/fake-native.js';
+import { fixture } from '../../helpers/paths.js';
 
 const runtime = { ...createFakeAddon().getRuntimeInfo(), tensorrt: { builtIn: true, headerVersion: '10.16.0', libraryName: 'libnvinfer.so.10', libraryVersion: '10.16.0', libraryError: null } };
 const ctx: EngineErrorContext = { enginePath: 'model.engine', phase: 'load', planVersion: '10.3.0.26', runtime, device: 0 };
@@ -151,5 +153,59 @@ describe('deserialization failures, by what TensorRT really says', () => {
     assert.ok(!withIt.hints.some((h) => /--allow-engine-host-code/.test(h)));
     const plugin = load(['Cannot deserialize plugin since corresponding IPluginCreator not found in Plugin Registry']).problem;
     assert.ok(plugin.hints.some((h) => /--allow-engine-host-code/.test(h)));
+  });
+});
+
+// NVIDIA's real lean and dispatch runtimes (10.16.1, 11.4.0) on an H200, as recorded by
+// scripts/gpu-real-runtime.sh: fixtures/tensorrt/real-logs-2026-12-02.json (provenance in its README).
+interface RealCase { name: string; planVersion: string | null; allowHostCode: boolean; code: string; lines: string[] }
+interface RealRuntime { runtime: string; wheel: string; libraryVersion: string; cases: RealCase[] }
+const real = JSON.parse(readFileSync(fixture('tensorrt', 'real-logs-2026-12-02.json'), 'utf8')) as { runtimes: RealRuntime[] };
+
+describe('real TensorRT texts (fixtures/tensorrt/real-logs-2026-12-02.json)', () => {
+  const classify = (r: RealRuntime, c: RealCase) => classifyEngineError(nativeError({ code: c.code as never, message: c.lines.join('\n') }), {
+    enginePath: `${c.name}.engine`, phase: 'load', planVersion: c.planVersion, allowHostCode: c.allowHostCode, device: 0,
+    runtime: { ...runtime, tensorrt: { ...runtime.tensorrt, libraryName: r.wheel, libraryVersion: r.libraryVersion } },
+  });
+  const all = real.runtimes.flatMap((r) => r.cases.map((c) => ({ r, c })));
+
+  test('the fixture holds the four runtimes with their five cases each', () => {
+    assert.deepEqual(real.runtimes.map((r) => `${r.runtime} ${r.libraryVersion}`), ['lean 10.16.1', 'dispatch 10.16.1', 'lean 11.4.0', 'dispatch 11.4.0']);
+    assert.equal(all.length, 20);
+  });
+
+  test('garbage: the magic-tag assertion means "not a TensorRT plan, or damaged", not another version', () => {
+    const garbage = all.filter(({ c }) => c.name === 'garbage');
+    assert.equal(garbage.length, 4);
+    for (const { r, c } of garbage) {
+      // TensorRT's "(A != B)": B is the expected magic, "ftrt" read as a little-endian u32.
+      const m = /incompatible serialization version \((\d+) != (\d+)\)/.exec(c.lines.join('\n'));
+      assert.ok(m, `${r.wheel}: ${c.lines.join(' | ')}`);
+      const expected = Buffer.alloc(4);
+      expected.writeUInt32LE(Number(m[2]));
+      assert.equal(expected.toString('latin1'), 'ftrt');
+      const { problem, logs } = classify(r, c);
+      assert.equal(problem.reason, 'engine-damaged', `${r.wheel}: ${problem.message}`);
+      assert.match(problem.message, /^garbage\.engine: TensorRT found no valid plan in it \(not a TensorRT plan, or damaged\): .*header\.magicTag == kEXPECTED_MAGIC_TAG failed/);
+      assert.doesNotMatch(problem.message, /another TensorRT version/);
+      assert.deepEqual(logs, c.lines.slice(1).map((l) => l.trimEnd()));
+    }
+  });
+
+  test('every ftrt plan of ours: the platform-tag assertion gets its own message, with no version or host-code advice', () => {
+    const plans = all.filter(({ c }) => c.name !== 'garbage');
+    assert.equal(plans.length, 16);
+    for (const { r, c } of plans) {
+      assert.match(c.lines.join('\n'), /Platform specific tag mismatch/, `${r.wheel} ${c.name}`);
+      const { problem } = classify(r, c);
+      const at = `${r.wheel} ${c.name}: ${problem.message}`;
+      assert.equal(problem.reason, 'engine-incompatible', at);
+      assert.match(problem.message, new RegExp(`^${c.name}\\.engine: TensorRT cannot load this engine here: its plan header's platform tag is not this runtime's, so it was built for another platform \\(operating system or CPU architecture\\) or not by NVIDIA's TensorRT builder: .*header\\.pad == expectedPlatformTag failed`), at);
+      assert.doesNotMatch(problem.message, /another TensorRT version|truncated or damaged/, at);
+      assert.match(problem.message, /builder: TensorRT: \[E\] IRuntime::deserializeCudaEngine: Error Code 1: Serialization \(Serialization assertion header\.pad/, at);
+      assert.match(problem.hints[0]!, /^rebuild the engine on the machine \(OS and CPU architecture\) that runs it: trtexec/, at);
+      // The real runtimes said the same with host code allowed, so the flag is no advice here.
+      assert.ok(!problem.hints.some((h) => /--allow-engine-host-code|--versionCompatible/.test(h)), at);
+    }
   });
 });
