@@ -115,7 +115,7 @@ describe('runCompare: verdicts and exit codes', () => {
     assert.equal(report.summary.skipped, 2);
     assert.ok(report.warnings.includes('interrupted: 2 inputs not run'), report.warnings.join('|'));
     // An AbortSignal alone does not say which signal; the CLI's handler names it (SIGINT by default).
-    assert.match(verdictLine(report), /^INTERRUPTED( by SIGINT)?  1 input compared, all passed; 2 not run \(interrupted\) \[exit 130\]$/);
+    assert.match(verdictLine(report), /^INTERRUPTED( by SIGINT)? {2}1 input compared, all passed; 2 not run \(interrupted\) \[exit 130\]$/);
 
     const already = new AbortController();
     already.abort();

@@ -63,7 +63,11 @@ describe('compare: verdicts', () => {
     const x = r['same']!;
     assert.equal(x.code, 0, shown(x));
     assert.doesNotMatch(x.stdout, ANSI);
-    assert.equal(x.stderr, '', 'no progress bar when stderr is not a terminal');
+    // Without a terminal there is no bar (no \r redraws); a plain progress line every 10 s is allowed, and
+    // a run on a loaded machine can last that long.
+    const stderr = x.stderr.split('\n').filter((l) => !/^trt-parity: \d+\/\d+ inputs/.test(l)).join('\n');
+    assert.equal(stderr, '', 'no progress bar when stderr is not a terminal');
+    assert.ok(!x.stderr.includes('\r'), 'no bar redraws');
     for (const key of PHOTO_KEYS) assert.deepEqual(rowOf(x.stdout, key).slice(0, 7), [key, 'logits', 'PASS', '0/1000', '(0%)', '0', '0'], key);
     assert.ok(x.stdout.endsWith('PASS  4 inputs, every output within tolerance [exit 0]\n'), shown(x));
   });
