@@ -129,6 +129,11 @@ export async function decodeImageBuffer(bytes: Uint8Array, name: string, options
       autoOrient: options.autoOrient ?? true,
       ignoreIcc: options.ignoreIcc ?? false,
       failOn,
+      // Random access: libvips decodes the whole scan before handing out rows. In sequential mode the
+      // "premature end of data segment" warning of a JPEG whose header promises more rows than it holds
+      // was sometimes raised after the rows had been delivered, so with images decoding concurrently a
+      // truncated file passed about one run in four (the hostile corpus's folder/liar.jpg case).
+      sequentialRead: false,
       // Infinity is not a valid sharp limit; false means none. Re-checked here because sharp reads the
       // size again while decoding (multi-page files, say).
       limitInputPixels: maxPixels === Infinity ? false : maxPixels,
