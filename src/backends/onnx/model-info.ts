@@ -11,7 +11,8 @@ import { InputError } from '../../errors.js';
 import { MAX_MODEL_FILE_BYTES } from '../../io/limits.js';
 import { readRegularFile } from '../../io/read-file.js';
 import type { Dim, TensorInfo } from '../../tensor/types.js';
-import { parseUltralyticsMetadata, type UltralyticsMetadata } from '../../tasks/ultralytics-metadata.js';
+import type { OnnxIoInfo, OnnxModelInfo, OpsetImport } from '../../report/model/inspect.js';
+import { parseUltralyticsMetadata } from '../../tasks/ultralytics-metadata.js';
 import { ProtobufError, WireType, fields, text, type Field } from './protobuf.js';
 
 /** ONNX TensorProto.DataType → the type name used in TensorInfo (ours where we have one, else ORT's). */
@@ -21,39 +22,8 @@ export const ONNX_ELEMENT_TYPES: Readonly<Record<number, string>> = {
   17: 'float8e4m3fn', 18: 'float8e4m3fnuz', 19: 'float8e5m2', 20: 'float8e5m2fnuz', 21: 'uint4', 22: 'int4', 23: 'float4e2m1',
 };
 
-export interface OnnxIoInfo extends TensorInfo {
-  /** False when the model declares no shape at all (rank unknown); `shape` is then empty. */
-  readonly rankKnown: boolean;
-  /** "tensor", or the kind of a non-tensor value ("sequence", "map", "optional", "sparse_tensor"). */
-  readonly kind: string;
-}
-
-export interface OpsetImport {
-  /** "" is the default ONNX domain (reported by ONNX as "ai.onnx"). */
-  readonly domain: string;
-  readonly version: number;
-}
-
-export interface OnnxModelInfo {
-  readonly path: string;
-  readonly fileBytes: number;
-  readonly irVersion: number;
-  readonly producerName: string;
-  readonly producerVersion: string;
-  readonly domain: string;
-  readonly modelVersion: number;
-  readonly docString: string;
-  readonly graphName: string;
-  readonly opsets: readonly OpsetImport[];
-  readonly inputs: readonly OnnxIoInfo[];
-  readonly outputs: readonly OnnxIoInfo[];
-  readonly nodeCount: number;
-  readonly initializerCount: number;
-  /** The model's metadata_props, key → value, as written. */
-  readonly metadata: ReadonlyMap<string, string>;
-  /** task, names, imgsz, stride parsed from `metadata` when an Ultralytics exporter wrote them. */
-  readonly ultralytics?: UltralyticsMetadata;
-}
+// The shapes of what this reader returns are report models (report/model/inspect.ts): one definition.
+export type { OnnxIoInfo, OnnxModelInfo, OpsetImport } from '../../report/model/inspect.js';
 
 /**
  * Read and describe an ONNX model file.
