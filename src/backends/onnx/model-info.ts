@@ -10,7 +10,7 @@
 import { InputError } from '../../errors.js';
 import { MAX_MODEL_FILE_BYTES } from '../../io/limits.js';
 import { readRegularFile } from '../../io/read-file.js';
-import type { Dim, TensorInfo } from '../../tensor/types.js';
+import type { Dim } from '../../tensor/types.js';
 import type { OnnxIoInfo, OnnxModelInfo, OpsetImport } from '../../report/model/inspect.js';
 import { parseUltralyticsMetadata } from '../../tasks/ultralytics-metadata.js';
 import { ProtobufError, WireType, fields, text, type Field } from './protobuf.js';
