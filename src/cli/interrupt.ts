@@ -29,7 +29,7 @@ export function installInterrupter(stderr: NodeJS.WritableStream = process.stder
     count++;
     if (count >= 3 || (hard.signal.aborted && sig === 'SIGTERM' && count >= 2)) {
       // Reports are being written and another signal came: the user means it.
-      process.exit(last?.exitCode ?? 130);
+      dieBy(last?.exitCode === 143 ? 'SIGTERM' : 'SIGINT');
     }
     if (sig === 'SIGINT' && !soft.signal.aborted) {
       last = new Interruption('SIGINT', false);
@@ -65,5 +65,18 @@ export function installInterrupter(stderr: NodeJS.WritableStream = process.stder
 export function exitSoonIfStopped(interrupter: Interrupter): void {
   if (!interrupter.immediate) return;
   // unref'd: if nothing else keeps the process alive it ends by itself with process.exitCode.
-  setTimeout(() => process.exit(), 200).unref();
+  setTimeout(() => dieBy(interrupter.exitCode === 143 ? 'SIGTERM' : 'SIGINT'), 200).unref();
+}
+
+/**
+ * Ends the process by the signal itself, as a program that does not catch it would end. Not
+ * process.exit(): that tears down the worker thread still inside ONNX Runtime's session.run, whose
+ * N-API binding then aborts the whole process ("terminate called after throwing an instance of
+ * 'Napi::Error'", exit 134, seen in CI). Dying by the signal stops every thread at once, the reports are
+ * already written (synchronously), and the parent learns what happened: a shell or CI runner reports
+ * 128 + 15 = 143 for SIGTERM and 130 for SIGINT, the codes this command promises.
+ */
+function dieBy(sig: 'SIGINT' | 'SIGTERM'): void {
+  process.removeAllListeners(sig);
+  process.kill(process.pid, sig);
 }
