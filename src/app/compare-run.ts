@@ -97,13 +97,15 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
     const tracker = options.task ? new TaskTracker(options.task, [first, second]) : null;
     const items: ItemResult[] = [];
     let skipped = 0;
-    let preprocess: PreprocessRecord | null = null;
+    // The report's preprocessing record is the first input's *in input order* (loads finish in any
+    // order), so a run and the merge of its shards name the same example image.
+    const records: (PreprocessRecord | undefined)[] = [];
     // Decoding the next images overlaps with inference on the current one (sharp runs on libuv's
     // pool, the decode pool on worker threads, ONNX Runtime on its worker thread, TensorRT on the
     // GPU), so a folder run costs little more than inference alone. Results are consumed in input
     // order; at most `depth` are prepared ahead, which bounds the memory.
     const depth = Math.max(1, io.planLoads?.(plan.entries.length) ?? 1);
-    const prepare = (i: number): Promise<Prepared> => prepareFeeds(plan.entries[i]!, plan, io, (p) => { preprocess ??= p; });
+    const prepare = (i: number): Promise<Prepared> => prepareFeeds(plan.entries[i]!, plan, io, (p) => { records[i] ??= p; });
     const ahead: Promise<Prepared>[] = [];
     let queued = 0;
     const fill = (): void => {
@@ -164,7 +166,7 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
         tolerance: { default: options.tolerance.default, perOutput: Object.fromEntries(options.tolerance.perOutput) },
         allowNonFinite: options.allowNonFinite,
         failFast: options.failFast,
-        preprocess,
+        preprocess: records.find((r) => r !== undefined) ?? null,
       },
       ...(options.shard ? { shard: { ...options.shard, inputsInRun: plan.inputsInRun, rule: SHARD_RULE } } : {}),
       items,
