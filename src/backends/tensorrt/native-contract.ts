@@ -5,6 +5,7 @@
  * The addon does no file I/O, preprocessing, comparison or printing: it deserializes an engine
  * from bytes, describes it, and runs it, returning raw bytes and timings.
  */
+import type { ProfileShapes } from '../../report/model/inspect.js';
 
 /** Bumped whenever this contract changes; the loader refuses an addon built for another value. */
 export const NATIVE_ABI_VERSION = 2;
@@ -50,13 +51,8 @@ export interface NativeRuntimeInfo {
   };
 }
 
-export interface NativeProfileShapes {
-  readonly min: readonly number[];
-  readonly opt: readonly number[];
-  readonly max: readonly number[];
-  /** For host shape-tensor inputs: the min/opt/max *values*; absent otherwise. */
-  readonly values?: { readonly min: readonly number[]; readonly opt: readonly number[]; readonly max: readonly number[] };
-}
+/** min/opt/max per profile (and values for host shape tensors): the addon returns what inspect reports. */
+export type NativeProfileShapes = ProfileShapes;
 
 export interface NativeTensorDesc {
   readonly name: string;
