@@ -1,7 +1,7 @@
 /**
  * A tiny WebAssembly assembler (LEB128, vectors, sections, the opcodes our kernels use), so that the
  * resize kernels can be written as byte arrays in TypeScript and need no toolchain to build or change.
- * Shared by every kernel module (wasm-kernel.ts: Pillow's passes); add opcodes here, not per kernel.
+ * Shared by every kernel module (wasm-kernel.ts: Pillow's passes, scalar and SIMD128); add opcodes here, not per kernel.
  */
 export const uleb = (n: number): number[] => {
   const out: number[] = [];
@@ -50,3 +50,19 @@ export interface WasmApi {
   readonly Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
 }
 
+
+/** The v128 value type (locals holding four int32 lanes). */
+export const V128 = 0x7b;
+/** A SIMD128 instruction: the 0xFD prefix, then its number as an unsigned LEB128 (the WebAssembly SIMD spec's BinarySIMD.md). */
+const fd = (code: number): number[] => [0xfd, ...uleb(code)];
+/** Memory immediates: alignment hint 0 (unaligned is allowed and costs nothing on x64/arm64), then the offset. */
+const mem = (code: number) => (offset: number): number[] => [...fd(code), 0, ...uleb(offset)];
+export const simd = {
+  load: mem(0x00), load8x8U: mem(0x02), load32Splat: mem(0x09), store: mem(0x0b),
+  store32Lane: (offset: number, lane: number) => [...mem(0x5a)(offset), lane],
+  i32x4Splat: fd(0x11),
+  i8x16NarrowI16x8U: fd(0x66), i16x8NarrowI32x4S: fd(0x85),
+  i16x8ExtendLowI8x16U: fd(0x89), i16x8ExtendHighI8x16U: fd(0x8a),
+  i32x4ExtendLowI16x8U: fd(0xa9), i32x4ExtendHighI16x8U: fd(0xaa),
+  i32x4ShrS: fd(0xac), i32x4Add: fd(0xae), i32x4Mul: fd(0xb5),
+} as const;
