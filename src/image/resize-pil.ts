@@ -16,7 +16,7 @@
  * `reducing_gap` is None (Pillow's default for resize), so there is no box-reduce step first.
  */
 import type { RgbPixels } from './preprocess.js';
-import { resampleColumnsWasm, resampleRowsWasm } from './wasm-kernel.js';
+import { resizePilWasm } from './wasm-kernel.js';
 
 const PRECISION_BITS = 22;
 const HALF = 1 << (PRECISION_BITS - 1);
@@ -69,15 +69,6 @@ export function coefficients(inSize: number, outSize: number): Coefficients {
   return { start, count, weights, ksize };
 }
 
-/**
- * Rows `[rowFrom, rowFrom + rows)` of `src` (width `inW`) resampled to `outW` columns: the
- * WebAssembly kernel (wasm-kernel.ts, the same integers, ~2.7× faster), or this file's TypeScript
- * pass where it cannot run.
- */
-function horizontal(src: Uint8Array, inW: number, rowFrom: number, rows: number, outW: number, c: Coefficients): Uint8Array {
-  return resampleRowsWasm(src, rowFrom * inW * 3, inW, rows, outW, c.start, c.count, c.weights, c.ksize) ?? horizontalTs(src, inW, rowFrom, rows, outW, c);
-}
-
 /** The TypeScript horizontal pass: the reference the WebAssembly kernel is tested against. */
 export function horizontalTs(src: Uint8Array, inW: number, rowFrom: number, rows: number, outW: number, c: Coefficients): Uint8Array {
   const out = new Uint8Array(rows * outW * 3);
@@ -104,14 +95,6 @@ export function horizontalTs(src: Uint8Array, inW: number, rowFrom: number, rows
     }
   }
   return out;
-}
-
-/**
- * `src` (width `w`, any height) resampled to `outH` rows; `rowShift` is subtracted from every window
- * start. The WebAssembly kernel where it runs, else {@link verticalTs}.
- */
-function vertical(src: Uint8Array, w: number, outH: number, c: Coefficients, rowShift: number): Uint8Array {
-  return resampleColumnsWasm(src, w, outH, c.start, c.count, c.weights, c.ksize, rowShift) ?? verticalTs(src, w, outH, c, rowShift);
 }
 
 /** The TypeScript vertical pass: the reference the WebAssembly kernel is tested against. */
@@ -142,28 +125,36 @@ function clip8(v: number): number {
 }
 
 /**
+ * Which implementation runs: `auto` is the WebAssembly kernel's SIMD build where it runs, else its
+ * scalar build, else TypeScript. The others force one (tests keep every fallback exercised); a
+ * forced WebAssembly build that cannot run here falls back to TypeScript.
+ */
+export type PilResizeKernel = 'auto' | 'simd' | 'scalar' | 'ts';
+
+/**
  * Resize like Pillow 13's `img.resize((width, height), Image.BILINEAR)` on an RGB image.
  * Returns HWC RGB bytes of `width × height`; the input itself (copied) when the size is unchanged.
  */
-export function resizeBilinearPil(src: RgbPixels, width: number, height: number): Uint8Array {
+export function resizeBilinearPil(src: RgbPixels, width: number, height: number, kernel: PilResizeKernel = 'auto'): Uint8Array {
   const { width: w, height: h } = src;
   if (w === width && h === height) return src.data.slice();
-  const needH = w !== width;
-  const needV = h !== height;
-  if (needH && needV && height < h && h - height > 2 * (w - width)) {
-    const v = vertical(src.data, w, height, coefficients(h, height), 0);
-    return horizontal(v, w, 0, height, width, coefficients(w, width));
+  const ch = w !== width ? coefficients(w, width) : null;
+  const cv = h !== height ? coefficients(h, height) : null;
+  const verticalFirst = ch !== null && cv !== null && height < h && h - height > 2 * (w - width);
+  if (kernel !== 'ts') {
+    const out = resizePilWasm(src.data, w, h, width, height, ch, cv, verticalFirst, kernel === 'auto' ? undefined : kernel);
+    if (out !== null) return out;
   }
-  const cv = needV ? coefficients(h, height) : null;
+  if (ch !== null && cv !== null && verticalFirst) return horizontalTs(verticalTs(src.data, w, height, cv, 0), w, 0, height, width, ch);
   let data = src.data;
   let rowShift = 0;
-  if (needH) {
+  if (ch !== null) {
     // Only the source rows the vertical pass reads are resampled horizontally, as Pillow does.
     const first = cv === null ? 0 : cv.start[0]!;
     const last = cv === null ? h : cv.start[height - 1]! + cv.count[height - 1]!;
-    data = horizontal(data, w, first, last - first, width, coefficients(w, width));
+    data = horizontalTs(data, w, first, last - first, width, ch);
     rowShift = first;
   }
-  if (cv !== null) data = vertical(data, width, height, cv, rowShift);
+  if (cv !== null) data = verticalTs(data, width, height, cv, rowShift);
   return data;
 }

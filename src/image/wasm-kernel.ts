@@ -1,28 +1,40 @@
 /**
- * Pillow's horizontal resampling pass (resize-pil.ts) as a small WebAssembly function, assembled
- * here byte by byte (no toolchain needed to build or change it). Same integers, same order of
- * operations as the TypeScript loop it replaces: 2^21 rounding start, Σ pixel × 22-bit weight in
- * int32, `>> 22`, clipped to 0..255. WebAssembly's int32 arithmetic wraps exactly as `Math.imul` and
- * `| 0` do, and the sums never leave int32 anyway, so the bytes are identical; what changes is
- * speed: about 2.7× faster on a 1920×1080 → 224 pass on this machine (no bounds check per byte).
+ * Pillow's two resampling passes (resize-pil.ts) as small WebAssembly functions, assembled here byte
+ * by byte (no toolchain needed to build or change them). Same integers as the TypeScript passes they
+ * replace: 2^21 rounding start, Σ pixel × 22-bit weight in int32, `>> 22`, clipped to 0..255.
+ * WebAssembly's int32 arithmetic wraps exactly as `Math.imul` and `| 0` do, and the sums never leave
+ * int32 anyway, so the bytes are identical; what changes is speed.
  *
- * The TypeScript pass stays the reference: test/image/wasm-kernel.test.ts checks that both give the
- * same bytes on random images and sizes, and the Pillow goldens run through this one. Where
- * WebAssembly is missing, or an image would need more than {@link MAX_MEMORY_BYTES} of its memory,
- * {@link resampleRowsWasm} returns null and the caller uses the TypeScript pass.
+ * Two builds of the same passes:
+ * - `simd`: SIMD128. Horizontally one i32x4 accumulator per output pixel holds R, G, B and a lane
+ *   that is thrown away (4 bytes loaded from a 3-byte pixel, widened, × the tap's weight splat);
+ *   vertically 16 output bytes at once (16 bytes of each window row widened to four i32x4). The
+ *   saturating narrows i32 → i16 → u8 are exactly the clip to 0..255.
+ * - `scalar`: one tap and channel at a time, for engines without SIMD128 (`WebAssembly.validate`
+ *   says no).
+ * The TypeScript passes stay the reference and the last fallback: test/image/wasm-kernel.test.ts
+ * checks both builds against them byte for byte, and the Pillow goldens run through the default.
+ *
+ * Memory: one instance per build and thread, kept between calls and never shrunk. A whole resize
+ * runs inside it (source rows, both coefficient tables, the intermediate image, the output), so the
+ * intermediate image never goes back to JavaScript. Every region is followed by 16 spare bytes: the
+ * SIMD passes read up to 15 bytes past a row's end (the 4th byte of a pixel, the rest of a 16-byte
+ * block) and write up to 15 past it (those bytes belong to the next row, which is written after, or
+ * to the spare bytes). Above {@link MAX_MEMORY_BYTES} the functions return null and the caller uses
+ * TypeScript.
  */
 
 /** The kernel's memory is kept between calls (one per thread) and never shrinks; above this, use TypeScript. */
 export const MAX_MEMORY_BYTES = 256 * 2 ** 20;
 
-import { I32, name, op, section, uleb, vec } from './wasm-asm.js';
+import { I32, V128, name, op, section, simd, uleb, vec } from './wasm-asm.js';
 import type { WasmApi, WasmMemory } from './wasm-asm.js';
 
 /**
  * h(src, inW, rows, outW, start, count, weights, ksize, out): byte addresses in memory; `start`,
  * `count` and `weights` are int32 arrays as resize-pil.ts's coefficients() makes them.
  */
-function assemble(): Uint8Array {
+function horizontalScalar(): number[] {
   const P = { src: 0, inW: 1, rows: 2, outW: 3, start: 4, count: 5, weights: 6, ksize: 7, out: 8 };
   const names = ['y', 'xx', 'j', 'end', 'p', 's0', 's1', 's2', 'k', 'rowBase', 'o', 'kBase', 'v'] as const;
   const L = Object.fromEntries(names.map((n, i) => [n, 9 + i])) as Record<(typeof names)[number], number>;
@@ -71,23 +83,14 @@ function assemble(): Uint8Array {
     ...end, ...end,
     ...end,
   ];
-  const func = [...vec([[...uleb(names.length), I32]]), ...body];
-  const vfunc = verticalFunction();
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(Array.from({ length: 9 }, () => [I32])), 0x00]])), // (i32 × 9) -> ()
-    ...section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, ...uleb(1)]])), //     imported memory
-    ...section(3, vec([[0x00], [0x00]])),
-    ...section(7, vec([[...name('h'), 0x00, 0x00], [...name('v'), 0x00, 0x01]])),
-    ...section(10, vec([[...uleb(func.length), ...func], [...uleb(vfunc.length), ...vfunc]])),
-  ]);
+  return [...vec([[...uleb(names.length), I32]]), ...body];
 }
 
 /**
  * v(src, rowBytes, outH, start, count, weights, ksize, rowShift, out): the vertical pass, per output
  * byte Σ over the window's rows (Pillow's own loop order; integer sums are exact in any order).
  */
-function verticalFunction(): number[] {
+function verticalScalar(): number[] {
   const P = { src: 0, rowBytes: 1, outH: 2, start: 3, count: 4, weights: 5, ksize: 6, rowShift: 7, out: 8 };
   const names = ['yy', 'base', 'wBase', 'o', 'i', 's', 'p', 'j', 'jEnd', 'v'] as const;
   const L = Object.fromEntries(names.map((n, i) => [n, 9 + i])) as Record<(typeof names)[number], number>;
@@ -133,80 +136,305 @@ function verticalFunction(): number[] {
   return [...vec([[...uleb(names.length), I32]]), ...body];
 }
 
-type Kernel = { readonly h: (...args: number[]) => void; readonly v: (...args: number[]) => void; readonly memory: WasmMemory };
-let kernel: Kernel | null | undefined;
-
-function instance(): Kernel | null {
-  if (kernel !== undefined) return kernel;
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (wasm === undefined) {
-    kernel = null;
-    return kernel;
-  }
-  try {
-    const memory = new wasm.Memory({ initial: 1 });
-    const exports = new wasm.Instance(new wasm.Module(assemble()), { env: { mem: memory } }).exports;
-    kernel = { h: exports.h as (...args: number[]) => void, v: exports.v as (...args: number[]) => void, memory };
-  } catch {
-    kernel = null; // no WebAssembly here: the TypeScript pass runs
-  }
-  return kernel;
+/**
+ * The SIMD horizontal pass, same parameters as {@link horizontalScalar}. Per output pixel one i32x4
+ * sum: lanes R, G, B and the next pixel's R (ignored). 8 bytes are loaded at each tap (zero-extended
+ * to i16 by the load itself, then to i32), so up to 5 bytes past the last pixel are read. The store
+ * writes 4 bytes; the 4th is overwritten by the next pixel, or lands in the spare bytes.
+ */
+function horizontalSimd(): number[] {
+  const P = { src: 0, inW: 1, rows: 2, outW: 3, start: 4, count: 5, weights: 6, ksize: 7, out: 8 };
+  const ints = ['y', 'xx', 'j', 'end', 'p', 'rowBase', 'o', 'kBase'] as const;
+  const vecs = ['acc', 'half'] as const;
+  const L = Object.fromEntries([...ints, ...vecs].map((n, i) => [n, 9 + i])) as Record<(typeof ints)[number] | (typeof vecs)[number], number>;
+  const { get, set, tee, load, block, loop, end, br, brIf, add, mul, shl, geS, geU } = op;
+  const c = op.const;
+  // acc += widen(src[p .. p + 4]) * splat(weights[j])
+  const tap = (pOffset: number, jOffset: number) => [
+    ...get(L.acc), ...get(L.p), ...simd.load8x8U(pOffset), ...simd.i32x4ExtendLowI16x8U,
+    ...get(L.j), ...simd.load32Splat(jOffset), ...simd.i32x4Mul, ...simd.i32x4Add, ...set(L.acc),
+  ];
+  const body = [
+    ...c(1 << 21), ...simd.i32x4Splat, ...set(L.half),
+    ...c(0), ...set(L.y),
+    ...block, ...loop,
+    ...get(L.y), ...get(P.rows), ...geS, ...brIf(1),
+    ...get(P.src), ...get(L.y), ...get(P.inW), ...mul, ...c(3), ...mul, ...add, ...set(L.rowBase),
+    ...get(P.out), ...get(L.y), ...get(P.outW), ...mul, ...c(3), ...mul, ...add, ...set(L.o),
+    ...c(0), ...set(L.xx), ...c(0), ...set(L.kBase),
+    ...block, ...loop,
+    ...get(L.xx), ...get(P.outW), ...geS, ...brIf(1),
+    ...get(L.half), ...set(L.acc),
+    ...get(P.weights), ...get(L.kBase), ...c(2), ...shl, ...add, ...tee(L.j),
+    ...get(P.count), ...get(L.xx), ...c(2), ...shl, ...add, ...load(0), ...c(2), ...shl, ...add, ...set(L.end),
+    ...get(L.rowBase), ...get(P.start), ...get(L.xx), ...c(2), ...shl, ...add, ...load(0), ...c(3), ...mul, ...add, ...set(L.p),
+    // Two taps per turn while two are left (fewer branches), then the odd one.
+    ...block, ...loop,
+    ...get(L.j), ...c(4), ...add, ...get(L.end), ...geU, ...brIf(1),
+    ...tap(0, 0), ...tap(3, 4),
+    ...get(L.j), ...c(8), ...add, ...set(L.j),
+    ...get(L.p), ...c(6), ...add, ...set(L.p),
+    ...br(0),
+    ...end, ...end,
+    ...block,
+    ...get(L.j), ...get(L.end), ...geU, ...brIf(0),
+    ...tap(0, 0),
+    ...end,
+    // out[o .. o + 4] = u8(clip(acc >> 22)): the saturating narrows are the clip.
+    ...get(L.o),
+    ...get(L.acc), ...c(22), ...simd.i32x4ShrS, ...tee(L.acc), ...get(L.acc), ...simd.i16x8NarrowI32x4S,
+    ...tee(L.acc), ...get(L.acc), ...simd.i8x16NarrowI16x8U,
+    ...simd.store32Lane(0, 0),
+    ...get(L.o), ...c(3), ...add, ...set(L.o),
+    ...get(L.xx), ...c(1), ...add, ...set(L.xx),
+    ...get(L.kBase), ...get(P.ksize), ...add, ...set(L.kBase),
+    ...br(0),
+    ...end, ...end,
+    ...get(L.y), ...c(1), ...add, ...set(L.y),
+    ...br(0),
+    ...end, ...end,
+    ...end,
+  ];
+  return [...vec([[...uleb(ints.length), I32], [...uleb(vecs.length), V128]]), ...body];
 }
 
 /**
- * `rows` rows of `src` (HWC RGB, width `inW`, starting at byte `srcOffset`) resampled to `outW`
- * columns with the given window starts, tap counts and fixed-point weights (`ksize` slots per
- * output pixel). Returns null when the kernel cannot run here (the caller falls back).
+ * The SIMD vertical pass, same parameters as {@link verticalScalar}: 16 bytes of an output row at a
+ * time (a row of w pixels is ⌈3w / 16⌉ blocks; the last block reads and writes past the row's end).
  */
-export function resampleRowsWasm(
-  src: Uint8Array, srcOffset: number, inW: number, rows: number, outW: number,
-  start: Int32Array, count: Int32Array, weights: Int32Array, ksize: number,
+function verticalSimd(): number[] {
+  const P = { src: 0, rowBytes: 1, outH: 2, start: 3, count: 4, weights: 5, ksize: 6, rowShift: 7, out: 8 };
+  const ints = ['yy', 'base', 'wBase', 'o', 'i', 'p', 'j', 'jEnd'] as const;
+  const vecs = ['a0', 'a1', 'a2', 'a3', 'x', 'lo', 'hi', 'w', 'half'] as const;
+  const L = Object.fromEntries([...ints, ...vecs].map((n, i) => [n, 9 + i])) as Record<(typeof ints)[number] | (typeof vecs)[number], number>;
+  const { get, set, tee, load, block, loop, end, br, brIf, add, mul, shl, geS, geU } = op;
+  const c = op.const;
+  const sub = [0x6b];
+  const acc = (a: number, half: number, wide: readonly number[]) => [...get(a), ...get(half), ...wide, ...get(L.w), ...simd.i32x4Mul, ...simd.i32x4Add, ...set(a)];
+  const shifted = (a: number) => [...get(a), ...c(22), ...simd.i32x4ShrS];
+  const body = [
+    ...c(1 << 21), ...simd.i32x4Splat, ...set(L.half),
+    ...c(0), ...set(L.yy),
+    ...block, ...loop,
+    ...get(L.yy), ...get(P.outH), ...geS, ...brIf(1),
+    ...get(P.src), ...get(P.start), ...get(L.yy), ...c(2), ...shl, ...add, ...load(0), ...get(P.rowShift), ...sub, ...get(P.rowBytes), ...mul, ...add, ...set(L.base),
+    ...get(P.weights), ...get(L.yy), ...get(P.ksize), ...mul, ...c(2), ...shl, ...add, ...set(L.wBase),
+    ...get(P.out), ...get(L.yy), ...get(P.rowBytes), ...mul, ...add, ...set(L.o),
+    ...get(L.wBase), ...get(P.count), ...get(L.yy), ...c(2), ...shl, ...add, ...load(0), ...c(2), ...shl, ...add, ...set(L.jEnd),
+    ...c(0), ...set(L.i),
+    ...block, ...loop,
+    ...get(L.i), ...get(P.rowBytes), ...geS, ...brIf(1),
+    ...get(L.half), ...tee(L.a0), ...tee(L.a1), ...tee(L.a2), ...set(L.a3),
+    ...get(L.base), ...get(L.i), ...add, ...set(L.p),
+    ...get(L.wBase), ...set(L.j),
+    ...block, ...loop,
+    ...get(L.j), ...get(L.jEnd), ...geU, ...brIf(1),
+    ...get(L.j), ...simd.load32Splat(0), ...set(L.w),
+    ...get(L.p), ...simd.load(0), ...tee(L.x), ...simd.i16x8ExtendLowI8x16U, ...set(L.lo),
+    ...get(L.x), ...simd.i16x8ExtendHighI8x16U, ...set(L.hi),
+    ...acc(L.a0, L.lo, simd.i32x4ExtendLowI16x8U), ...acc(L.a1, L.lo, simd.i32x4ExtendHighI16x8U),
+    ...acc(L.a2, L.hi, simd.i32x4ExtendLowI16x8U), ...acc(L.a3, L.hi, simd.i32x4ExtendHighI16x8U),
+    ...get(L.p), ...get(P.rowBytes), ...add, ...set(L.p),
+    ...get(L.j), ...c(4), ...add, ...set(L.j),
+    ...br(0),
+    ...end, ...end,
+    ...get(L.o), ...get(L.i), ...add,
+    ...shifted(L.a0), ...shifted(L.a1), ...simd.i16x8NarrowI32x4S,
+    ...shifted(L.a2), ...shifted(L.a3), ...simd.i16x8NarrowI32x4S,
+    ...simd.i8x16NarrowI16x8U,
+    ...simd.store(0),
+    ...get(L.i), ...c(16), ...add, ...set(L.i),
+    ...br(0),
+    ...end, ...end,
+    ...get(L.yy), ...c(1), ...add, ...set(L.yy),
+    ...br(0),
+    ...end, ...end,
+    ...end,
+  ];
+  return [...vec([[...uleb(ints.length), I32], [...uleb(vecs.length), V128]]), ...body];
+}
+
+/** A module importing `env.mem` and exporting `h` and `v`, both (i32 × 9) -> (). */
+function assemble(h: readonly number[], v: readonly number[]): Uint8Array {
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec(Array.from({ length: 9 }, () => [I32])), 0x00]])),
+    ...section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, ...uleb(1)]])),
+    ...section(3, vec([[0x00], [0x00]])),
+    ...section(7, vec([[...name('h'), 0x00, 0x00], [...name('v'), 0x00, 0x01]])),
+    ...section(10, vec([[...uleb(h.length), ...h], [...uleb(v.length), ...v]])),
+  ]);
+}
+
+/** Which build of the passes: SIMD128, or one value at a time. */
+export type WasmKernelKind = 'simd' | 'scalar';
+
+type Pass = (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => void;
+type Kernel = { readonly h: Pass; readonly v: Pass; readonly memory: WasmMemory };
+const kernels = new Map<WasmKernelKind, Kernel | null>();
+
+function instance(kind: WasmKernelKind): Kernel | null {
+  const cached = kernels.get(kind);
+  if (cached !== undefined) return cached;
+  let kernel: Kernel | null = null;
+  const wasm = (globalThis as { WebAssembly?: WasmApi & { validate?: (bytes: Uint8Array) => boolean } }).WebAssembly;
+  try {
+    const bytes = kind === 'simd' ? assemble(horizontalSimd(), verticalSimd()) : assemble(horizontalScalar(), verticalScalar());
+    // An engine without SIMD128 refuses the module: validate says so without throwing.
+    if (wasm !== undefined && wasm.validate?.(bytes) !== false) {
+      const memory = new wasm.Memory({ initial: 1 });
+      const exports = new wasm.Instance(new wasm.Module(bytes), { env: { mem: memory } }).exports;
+      kernel = { h: exports.h as Pass, v: exports.v as Pass, memory };
+    }
+  } catch {
+    kernel = null; // no WebAssembly here: the TypeScript pass runs
+  }
+  kernels.set(kind, kernel);
+  return kernel;
+}
+
+/** Whether this build of the kernel runs here (Node 20 runs both). */
+export function wasmKernelAvailable(kind: WasmKernelKind): boolean {
+  return instance(kind) !== null;
+}
+
+/** The build used when none is asked for: SIMD where it runs, else scalar, else none (TypeScript). */
+function best(): Kernel | null {
+  return instance('simd') ?? instance('scalar');
+}
+
+/** Filter windows and fixed-point weights for one axis, as resize-pil.ts's coefficients() makes them. */
+export interface AxisCoefficients {
+  readonly start: Int32Array;
+  readonly count: Int32Array;
+  readonly weights: Int32Array;
+  readonly ksize: number;
+}
+
+/** Addresses in the kernel's memory, handed out in order, each region 16-aligned with 16 spare bytes after it. */
+class Layout {
+  private at = 0;
+  take(bytes: number): number {
+    const here = this.at;
+    this.at = (here + bytes + 16 + 15) & ~15;
+    return here;
+  }
+  get size(): number {
+    return this.at;
+  }
+}
+
+/** Grows `k`'s memory to `size` bytes; false above {@link MAX_MEMORY_BYTES}. */
+function reserve(k: Kernel, size: number): boolean {
+  if (size > MAX_MEMORY_BYTES) return false;
+  const have = k.memory.buffer.byteLength;
+  if (have < size) k.memory.grow(Math.ceil((size - have) / 65536));
+  return true;
+}
+
+/** Addresses of one axis's tables in memory. */
+interface Tables {
+  readonly start: number;
+  readonly count: number;
+  readonly weights: number;
+  readonly ksize: number;
+}
+const placeTables = (layout: Layout, c: AxisCoefficients, n: number) => ({ c, n, start: layout.take(4 * n), count: layout.take(4 * n), weights: layout.take(4 * c.weights.length) });
+function writeTables(buffer: ArrayBuffer, t: ReturnType<typeof placeTables>): Tables {
+  new Int32Array(buffer, t.start, t.n).set(t.c.start.subarray(0, t.n));
+  new Int32Array(buffer, t.count, t.n).set(t.c.count.subarray(0, t.n));
+  new Int32Array(buffer, t.weights, t.c.weights.length).set(t.c.weights);
+  return { start: t.start, count: t.count, weights: t.weights, ksize: t.c.ksize };
+}
+
+/**
+ * A whole Pillow resize of `src` (HWC RGB, `w × h`) to `outW × outH` inside the kernel's memory:
+ * `hc` / `vc` are the horizontal / vertical coefficients (null: that axis keeps its size), and
+ * `verticalFirst` is Pillow 13's pass order. As resize-pil.ts's TypeScript passes: horizontally
+ * first, only the source rows the vertical pass reads are resampled. Returns a fresh array (the
+ * memory is reused by the next call), or null where the kernel cannot run (the caller falls back).
+ */
+export function resizePilWasm(
+  src: Uint8Array, w: number, h: number, outW: number, outH: number,
+  hc: AxisCoefficients | null, vc: AxisCoefficients | null, verticalFirst: boolean, kind?: WasmKernelKind,
 ): Uint8Array | null {
-  const k = instance();
+  const k = kind === undefined ? best() : instance(kind);
   if (k === null) return null;
-  const srcBytes = rows * inW * 3;
-  const outBytes = rows * outW * 3;
-  const startAt = (srcBytes + 3) & ~3;
-  const countAt = startAt + 4 * outW;
-  const weightsAt = countAt + 4 * outW;
-  const outAt = weightsAt + 4 * weights.length;
-  const need = outAt + outBytes;
-  if (need > MAX_MEMORY_BYTES) return null;
-  if (k.memory.buffer.byteLength < need) k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / 65536));
+  if (hc === null && vc === null) return src.slice(0, w * h * 3);
+  const layout = new Layout();
+  const first = verticalFirst || vc === null ? 0 : vc.start[0]!;
+  const last = verticalFirst || vc === null ? h : vc.start[outH - 1]! + vc.count[outH - 1]!;
+  const srcBytes = (last - first) * w * 3;
+  const srcAt = layout.take(srcBytes);
+  const ht = hc === null ? null : placeTables(layout, hc, outW);
+  const vt = vc === null ? null : placeTables(layout, vc, outH);
+  // The intermediate image: after the first pass of two.
+  const midBytes = hc === null || vc === null ? 0 : verticalFirst ? outH * w * 3 : (last - first) * outW * 3;
+  const midAt = layout.take(midBytes);
+  const outBytes = outW * outH * 3;
+  const outAt = layout.take(outBytes);
+  if (!reserve(k, layout.size)) return null;
   const buffer = k.memory.buffer;
-  new Uint8Array(buffer, 0, srcBytes).set(src.subarray(srcOffset, srcOffset + srcBytes));
-  new Int32Array(buffer, startAt, outW).set(start.subarray(0, outW));
-  new Int32Array(buffer, countAt, outW).set(count.subarray(0, outW));
-  new Int32Array(buffer, weightsAt, weights.length).set(weights);
-  k.h(0, inW, rows, outW, startAt, countAt, weightsAt, ksize, outAt);
+  new Uint8Array(buffer, srcAt, srcBytes).set(src.subarray(first * w * 3, last * w * 3));
+  const H = ht === null ? null : writeTables(buffer, ht);
+  const V = vt === null ? null : writeTables(buffer, vt);
+  if (H !== null && V !== null && verticalFirst) {
+    k.v(srcAt, w * 3, outH, V.start, V.count, V.weights, V.ksize, 0, midAt);
+    k.h(midAt, w, outH, outW, H.start, H.count, H.weights, H.ksize, outAt);
+  } else if (H !== null && V !== null) {
+    k.h(srcAt, w, last - first, outW, H.start, H.count, H.weights, H.ksize, midAt);
+    k.v(midAt, outW * 3, outH, V.start, V.count, V.weights, V.ksize, first, outAt);
+  } else if (H !== null) {
+    k.h(srcAt, w, h, outW, H.start, H.count, H.weights, H.ksize, outAt);
+  } else if (V !== null) {
+    k.v(srcAt, w * 3, outH, V.start, V.count, V.weights, V.ksize, first, outAt);
+  }
   return new Uint8Array(buffer, outAt, outBytes).slice();
 }
 
 /**
- * The vertical pass: `src` (`w` pixels wide; the rows from `rowShift` on, as the horizontal pass left
- * them) resampled to `outH` rows with the given windows and weights. Null when the kernel cannot
- * run here.
+ * One horizontal pass: `rows` rows of `src` (HWC RGB, width `inW`, starting at byte `srcOffset`)
+ * resampled to `outW` columns. Null when the kernel cannot run here (the caller falls back).
+ */
+export function resampleRowsWasm(
+  src: Uint8Array, srcOffset: number, inW: number, rows: number, outW: number,
+  start: Int32Array, count: Int32Array, weights: Int32Array, ksize: number, kind?: WasmKernelKind,
+): Uint8Array | null {
+  const k = kind === undefined ? best() : instance(kind);
+  if (k === null) return null;
+  const layout = new Layout();
+  const srcBytes = rows * inW * 3;
+  const srcAt = layout.take(srcBytes);
+  const t = placeTables(layout, { start, count, weights, ksize }, outW);
+  const outBytes = rows * outW * 3;
+  const outAt = layout.take(outBytes);
+  if (!reserve(k, layout.size)) return null;
+  const buffer = k.memory.buffer;
+  new Uint8Array(buffer, srcAt, srcBytes).set(src.subarray(srcOffset, srcOffset + srcBytes));
+  const T = writeTables(buffer, t);
+  k.h(srcAt, inW, rows, outW, T.start, T.count, T.weights, T.ksize, outAt);
+  return new Uint8Array(buffer, outAt, outBytes).slice();
+}
+
+/**
+ * One vertical pass: `src` (`w` pixels wide; the rows from `rowShift` on) resampled to `outH` rows.
+ * Null when the kernel cannot run here.
  */
 export function resampleColumnsWasm(
   src: Uint8Array, w: number, outH: number, start: Int32Array, count: Int32Array, weights: Int32Array, ksize: number, rowShift: number,
+  kind?: WasmKernelKind,
 ): Uint8Array | null {
-  const k = instance();
+  const k = kind === undefined ? best() : instance(kind);
   if (k === null) return null;
-  const rowBytes = w * 3;
-  const srcBytes = src.byteLength;
-  const outBytes = outH * rowBytes;
-  const startAt = (srcBytes + 3) & ~3;
-  const countAt = startAt + 4 * outH;
-  const weightsAt = countAt + 4 * outH;
-  const outAt = weightsAt + 4 * weights.length;
-  const need = outAt + outBytes;
-  if (need > MAX_MEMORY_BYTES) return null;
-  if (k.memory.buffer.byteLength < need) k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / 65536));
+  const layout = new Layout();
+  const srcAt = layout.take(src.byteLength);
+  const t = placeTables(layout, { start, count, weights, ksize }, outH);
+  const outBytes = outH * w * 3;
+  const outAt = layout.take(outBytes);
+  if (!reserve(k, layout.size)) return null;
   const buffer = k.memory.buffer;
-  new Uint8Array(buffer, 0, srcBytes).set(src);
-  new Int32Array(buffer, startAt, outH).set(start.subarray(0, outH));
-  new Int32Array(buffer, countAt, outH).set(count.subarray(0, outH));
-  new Int32Array(buffer, weightsAt, weights.length).set(weights);
-  k.v(0, rowBytes, outH, startAt, countAt, weightsAt, ksize, rowShift, outAt);
+  new Uint8Array(buffer, srcAt, src.byteLength).set(src);
+  const T = writeTables(buffer, t);
+  k.v(srcAt, w * 3, outH, T.start, T.count, T.weights, T.ksize, rowShift, outAt);
   return new Uint8Array(buffer, outAt, outBytes).slice();
 }
