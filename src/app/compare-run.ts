@@ -9,6 +9,7 @@ import type { ToleranceSpec } from '../compare/types.js';
 import { InputError, TrtParityError, UsageError } from '../errors.js';
 import type { DiscoveredImage } from '../image/discover.js';
 import { interruptionOf, STOPPED, unlessStopped } from './interruption.js';
+import { RepeatedFailureWatch } from './repeated-failure.js';
 import { checkModelInputSize, DEFAULT_MAX_TENSOR_BYTES } from '../io/limits.js';
 import { itemErrorOf } from '../report/model/common.js';
 import { type CompareReport, COMPARE_SCHEMA_VERSION, type SavedRecord, type ItemResult, type PreprocessRecord, summarize } from '../report/model/compare.js';
@@ -117,6 +118,12 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
       }
     };
     fill();
+    // A backend failing alike on every input is said once (repeated-failure.ts); rows are held while that is open.
+    const watch = new RepeatedFailureWatch();
+    const held: [number, ItemResult][] = [];
+    const release = (): void => {
+      for (const [done, it] of held.splice(0)) options.onItem?.(done, plan.entries.length, it);
+    };
     for (let i = 0; i < plan.entries.length; i++) {
       const prepared = await unlessStopped(ahead.shift()!, options.stopNow);
       if (prepared === STOPPED || options.signal?.aborted || options.stopNow?.aborted) {
@@ -127,7 +134,7 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
       fill();
       const entry = plan.entries[i]!;
       // A second Ctrl-C or SIGTERM abandons the input in flight (an inference cannot be cancelled) and reports the rest.
-      const item = await unlessStopped(runOne(entry, prepared, plan, first, second, options, io, tracker), options.stopNow);
+      const item = await unlessStopped(runOne(entry, prepared, plan, first, second, options, io, tracker, watch), options.stopNow);
       if (item === STOPPED) {
         skipped = plan.entries.length - i;
         warnings.push(`interrupted: ${skipped} input${skipped > 1 ? 's' : ''} not run (the one in flight abandoned)`);
@@ -136,12 +143,20 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
       items.push(item);
       // A requested task that does not fit the outputs fails every input alike: stop (exit 2).
       if (tracker?.fatal) throw tracker.fatal;
-      options.onItem?.(i + 1, plan.entries.length, item);
+      const everyInput = watch.verdict(plan.entries.length);
+      if (everyInput !== null) {
+        // Nothing was saved (every run failed), but a folder opened for saving is left valid and unlocked.
+        await Promise.allSettled([io.outputsRecorder?.close(), io.inputsRecorder?.close()]);
+        throw everyInput;
+      }
+      held.push([i + 1, item]);
+      if (!watch.suspect) release();
       if (options.failFast && item.status === 'fail') {
         skipped = plan.entries.length - i - 1;
         break;
       }
     }
+    release();
     // Never leave a decode running behind the report (its errors are values, not throws), unless told to stop now.
     await unlessStopped<unknown>(Promise.allSettled(ahead), options.stopNow);
     // Closed whatever happened, so an interrupted run still leaves a valid manifest of what was written.
@@ -315,7 +330,7 @@ async function prepareFeeds(entry: Entry, plan: InputPlan, io: CompareIO, notePr
   }
 }
 
-async function runOne(entry: Entry, prepared: Prepared, plan: InputPlan, first: Backend, second: Backend, options: CompareRunOptions, io: CompareIO, tracker: TaskTracker | null = null): Promise<ItemResult> {
+async function runOne(entry: Entry, prepared: Prepared, plan: InputPlan, first: Backend, second: Backend, options: CompareRunOptions, io: CompareIO, tracker: TaskTracker | null = null, watch?: RepeatedFailureWatch): Promise<ItemResult> {
   const { preprocessMs } = prepared;
   let firstMs: number | null = null;
   let secondMs: number | null = null;
@@ -332,8 +347,15 @@ async function runOne(entry: Entry, prepared: Prepared, plan: InputPlan, first: 
         });
       }
     }
-    const runFirst = (): ReturnType<Backend['run']> => first.run(renamed(feeds, plan.renames.get(first)), entry.key);
-    const runSecond = (): ReturnType<Backend['run']> => second.run(renamed(feeds, plan.renames.get(second)), entry.key);
+    const watched = (b: Backend, run: ReturnType<Backend['run']>): ReturnType<Backend['run']> => (watch === undefined ? run : run.then((r) => {
+      watch.succeeded(b);
+      return r;
+    }, (err: unknown) => {
+      if (err instanceof TrtParityError) watch.failed(b, entry.key, entry.path, err);
+      throw err;
+    }));
+    const runFirst = (): ReturnType<Backend['run']> => watched(first, first.run(renamed(feeds, plan.renames.get(first)), entry.key));
+    const runSecond = (): ReturnType<Backend['run']> => watched(second, second.run(renamed(feeds, plan.renames.get(second)), entry.key));
     // Replaying a saved run is file I/O and does not disturb the other side's timing, so it
     // overlaps; two live backends run one after the other so neither slows the other down.
     let a: RunResult;
