@@ -3,7 +3,7 @@
  * the registry, reads images with the resolved preprocessing, writes saved runs when asked.
  */
 import type { Backend } from '../backends/backend.js';
-import { type BackendOptions, openBackend } from '../backends/registry.js';
+import { type BackendOptions, openBackend, warmUp } from '../backends/registry.js';
 import { SavedRunWriter } from '../backends/saved/saved-writer.js';
 import { parseToleranceSpec } from '../compare/tolerance.js';
 import type { ToleranceSpec } from '../compare/types.js';
@@ -70,11 +70,21 @@ export interface RunHooks {
  */
 export async function compare(spec: CompareSpec, hooks: RunHooks = {}): Promise<CompareReport> {
   const tolerance = isParsed(spec.tolerance) ? spec.tolerance : parseToleranceSpec({ rtol: spec.tolerance?.rtol ?? [], atol: spec.tolerance?.atol ?? [] });
-  // Checked here, once, before any backend loads: inside preprocessing a bad --std would fail every image.
-  // With images, a saved run's or an exported model's pipeline applies when none was given.
   const images = spec.inputs ?? [];
-  // sharp (libvips) loads on this thread while the backends open on theirs, instead of after them.
-  if (images.length > 0) void loadSharp().catch(() => {});
+  // Start-up order (issue 14): the ONNX Runtime worker starts first, so that it loads
+  // onnxruntime-node on its thread while this one loads sharp (libvips) and reads the models.
+  const releaseWarmUp = await warmUp([spec.first, spec.second], spec.backend ?? {});
+  try {
+    if (images.length > 0) void loadSharp().catch(() => {});
+    return await compareWarm(spec, hooks, tolerance, images);
+  } finally {
+    await releaseWarmUp();
+  }
+}
+
+async function compareWarm(spec: CompareSpec, hooks: RunHooks, tolerance: ToleranceSpec, images: readonly string[]): Promise<CompareReport> {
+  // Checked here, once, before any backend opens: inside preprocessing a bad --std would fail every image.
+  // With images, a saved run's or an exported model's pipeline applies when none was given.
   const { spec: preprocess, note } = images.length > 0
     ? await choosePreprocess(spec.preprocess ?? {}, [spec.first, spec.second])
     : { spec: resolvePreprocessSpec(spec.preprocess ?? {}), note: null };

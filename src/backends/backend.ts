@@ -189,3 +189,17 @@ export interface Diagnoser<O = object, S = unknown> extends BackendProvider<O> {
 export function canDiagnose<O, S>(p: BackendProvider<O>): p is Diagnoser<O, S> {
   return typeof (p as Partial<Diagnoser<O, S>>).diagnose === 'function';
 }
+
+/**
+ * A backend whose start-up can begin before a path is opened: ONNX Runtime starts the worker thread
+ * that loads onnxruntime-node while the main thread still reads the models and loads sharp (issue
+ * 14). `warmUp` resolves once that has started, to the function that lets it go again: what was
+ * started and never used ends then; what an opened backend uses ends with that backend.
+ */
+export interface WarmUpper<O = object> extends BackendProvider<O> {
+  warmUp(options: O): Promise<() => Promise<void>>;
+}
+
+export function canWarmUp<O>(p: BackendProvider<O>): p is WarmUpper<O> {
+  return typeof (p as Partial<WarmUpper<O>>).warmUp === 'function';
+}

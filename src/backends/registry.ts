@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { InputError, UsageError } from '../errors.js';
 import { describeReadError } from '../read-error.js';
-import type { Backend, BackendProvider, OptionGroup, Purpose } from './backend.js';
+import { type Backend, type BackendProvider, canWarmUp, type OptionGroup, type Purpose } from './backend.js';
 import { onnxProvider, type OnnxOptions } from './onnx/provider.js';
 import { savedProvider } from './saved/provider.js';
 import { tensorRtProvider, type TensorRtOptions } from './tensorrt/provider.js';
@@ -58,6 +58,23 @@ export async function openBackend(path: string, options: BackendOptions, purpose
   const p = provider ?? (await providerFor(path));
   if (!p.runsModels && purpose !== 'compare') throw new UsageError(`${path} is a ${p.label}; ${purpose} takes ${acceptedList(BACKENDS.filter((b) => b.runsModels))}`);
   return p.open(path, options, purpose);
+}
+
+/**
+ * Starts early what the backends that claim `paths` by name can start before opening them (the
+ * ONNX Runtime worker), each backend once; resolves to the function that lets it go. Never throws:
+ * a warm-up that fails leaves the error to the open that follows.
+ */
+export async function warmUp(paths: readonly string[], options: BackendOptions): Promise<() => Promise<void>> {
+  const providers = new Set<BackendProvider<BackendOptions>>();
+  for (const path of paths) {
+    const p = BACKENDS.find((b) => b.claims(path, false) === true);
+    if (p !== undefined && canWarmUp(p)) providers.add(p);
+  }
+  const releases = await Promise.all([...providers].map((p) => (canWarmUp(p) ? p.warmUp(options).catch(() => async () => {}) : async () => {})));
+  return async () => {
+    await Promise.allSettled(releases.map((r) => r()));
+  };
 }
 
 /** The option groups that `purpose` offers, each with only the options of that command. */

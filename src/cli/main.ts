@@ -1,43 +1,81 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { ExitCode, InputError, InternalError, TrtParityError } from '../errors.js';
 import { escapeControl, shownMessage } from '../report/escape.js';
 import { exitCodeOf } from '../exit-code.js';
 import { TOOL_VERSION } from '../version.js';
-import { benchCommand } from './bench.js';
-import type { CommandResult } from './command.js';
-import { compareCommand } from './compare.js';
-import { doctorCommand } from './doctor.js';
-import { inspectCommand } from './inspect.js';
-import { mergeCommand } from './merge.js';
-import { mergeRunsCommand } from './merge-runs.js';
+import type { CommandResult, Finish } from './command.js';
 
 const OUTPUT = { outputError: (str: string, write: (s: string) => void): void => write(`trt-parity: ${str.replace(/^error: /, '')}`) };
 
+/** One command as top-level help lists it, and how to build the real one. */
+export interface CommandEntry {
+  readonly name: string;
+  /** What top-level help shows on the left: commander's subcommandTerm of the real command. */
+  readonly term: string;
+  readonly summary: string;
+  readonly load: (finish: Finish) => Promise<Command>;
+}
+
 /**
- * Entry point: parse, let the command call the app and render, then turn what happened into an
- * exit status in one place (`exitStatus`).
+ * Every command, in help's order. Why a table: a command's definition imports what its options
+ * need (the backend registry, the preprocessing and task defaults, the renderers), 82 modules in
+ * all, and `--help`, `--version` and a bare `trt-parity` need none of it (issue 14). A command is
+ * built for real only when its name is in argv; the others are stand-ins carrying this line of
+ * help. test/cli/main.test.ts checks the table against the real definitions, so it cannot drift.
  */
-export async function main(argv: readonly string[]): Promise<number> {
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'compare', term: 'compare [options] <first> <second> [inputs...]', summary: 'compare the outputs of two backends on the same inputs', load: async (f) => (await import('./compare.js')).compareCommand(f) },
+  { name: 'inspect', term: 'inspect [options] <model>', summary: 'describe a model or an engine', load: async (f) => (await import('./inspect.js')).inspectCommand(f) },
+  { name: 'bench', term: 'bench [options] <model> [more...]', summary: 'measure ONNX Runtime and TensorRT side by side on the same input', load: async (f) => (await import('./bench.js')).benchCommand(f) },
+  { name: 'doctor', term: 'doctor [options] [engine]', summary: 'what is available here for each backend, and why not', load: async (f) => (await import('./doctor.js')).doctorCommand(f) },
+  { name: 'merge', term: 'merge [options] <reports...>', summary: 'merge the reports of the shards of one compare run', load: async (f) => (await import('./merge.js')).mergeCommand(f) },
+  { name: 'merge-runs', term: 'merge-runs [options] <dirs...>', summary: 'merge the --save-outputs folders of the shards of one run', load: async () => (await import('./merge-runs.js')).mergeRunsCommand() },
+];
+
+/**
+ * The program: real commands for those `wanted` says, stand-ins for the rest. commander only
+ * runs, or shows the help of, a command whose name is one of the arguments (`compare …`,
+ * `help compare`), so `(name) => argv.includes(name)` loads every command that can act.
+ */
+export async function buildProgram(finish: Finish, wanted: (name: string) => boolean): Promise<Command> {
+  const stubTerms = new Map<Command, string>();
+  const commands = await Promise.all(COMMANDS.map(async (entry) => {
+    if (wanted(entry.name)) return entry.load(finish);
+    const stub = new Command(entry.name).summary(entry.summary).action(() => {
+      throw new InternalError(`the stand-in for '${entry.name}' ran instead of the command`);
+    });
+    stubTerms.set(stub, entry.term);
+    return stub;
+  }));
   const program = new Command()
     .name('trt-parity')
     .description('Check that a TensorRT engine gives the same answers as its ONNX model on real images, and how much faster it is.')
     .version(TOOL_VERSION)
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput(OUTPUT);
-  let result: CommandResult | null = null;
-  const finish = (r: CommandResult): void => { result = r; };
-  program.addCommand(compareCommand(finish));
-  program.addCommand(inspectCommand(finish));
-  program.addCommand(benchCommand(finish));
-  program.addCommand(doctorCommand(finish));
-  program.addCommand(mergeCommand(finish));
-  program.addCommand(mergeRunsCommand());
+    .configureOutput(OUTPUT)
+    .configureHelp({
+      subcommandTerm(this: Help, cmd: Command): string {
+        return stubTerms.get(cmd) ?? Help.prototype.subcommandTerm.call(this, cmd);
+      },
+    });
+  for (const cmd of commands) program.addCommand(cmd);
   // addCommand() does not pass settings down (only .command() does): without this, a bad option of a
   // subcommand printed commander's bare "error: …" with no prefix and no pointer to --help.
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(OUTPUT).showHelpAfterError(`(run trt-parity ${cmd.name()} --help for usage)`);
+  return program;
+}
+
+/**
+ * Entry point: parse, let the command call the app and render, then turn what happened into an
+ * exit status in one place (`exitStatus`).
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  let result: CommandResult | null = null;
+  const finish = (r: CommandResult): void => { result = r; };
   try {
+    const program = await buildProgram(finish, (name) => argv.includes(name));
     await program.parseAsync([...argv], { from: 'user' });
     return exitStatus(result);
   } catch (err) {

@@ -1,13 +1,15 @@
-/** ONNX Runtime as the registry knows it: `.onnx` files, its options, inspect and doctor. */
+/**
+ * ONNX Runtime as the registry knows it: `.onnx` files, its options, inspect and doctor.
+ *
+ * The name, the claim and the options are data here; the code behind open, inspect, hints and
+ * diagnose is imported when first called, so that loading the registry (every command does) costs
+ * no backend code (issue 14).
+ */
 import { extname } from 'node:path';
 import type { OnnxInspectReport, OnnxRuntimeSection } from '../../report/model/index.js';
 import { INSPECT_SCHEMA_VERSION } from '../../report/model/inspect.js';
 import { TOOL_VERSION } from '../../version.js';
-import { pipelineForModel } from '../../image/preprocess-spec.js';
-import type { Diagnoser, Inspector, PreprocessHinter } from '../backend.js';
-import { inspectOnnx } from './model-info.js';
-import { OnnxBackend } from './onnx-backend.js';
-import { diagnoseOrtProviders } from './providers.js';
+import type { Diagnoser, Inspector, PreprocessHinter, WarmUpper } from '../backend.js';
 
 /** ONNX Runtime's option group, as the CLI names them. */
 export interface OnnxOptions {
@@ -17,14 +19,14 @@ export interface OnnxOptions {
   readonly threads?: number;
 }
 
-export const onnxProvider: Inspector<OnnxOptions, OnnxInspectReport> & Diagnoser<OnnxOptions, { onnxruntime: OnnxRuntimeSection }> & PreprocessHinter<OnnxOptions> = {
+export const onnxProvider: Inspector<OnnxOptions, OnnxInspectReport> & Diagnoser<OnnxOptions, { onnxruntime: OnnxRuntimeSection }> & PreprocessHinter<OnnxOptions> & WarmUpper<OnnxOptions> = {
   name: 'onnxruntime',
   label: 'ONNX Runtime',
   accepts: 'a .onnx model',
   runsModels: true,
   claims: (path, isDirectory) => !isDirectory && extname(path).toLowerCase() === '.onnx',
-  open: (path, options, purpose) =>
-    OnnxBackend.open(path, {
+  open: async (path, options, purpose) =>
+    (await import('./onnx-backend.js')).OnnxBackend.open(path, {
       provider: options.onnxProvider ?? 'cpu',
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       // compare decodes the next image while this one runs: idle threads that spin would take its core.
@@ -37,15 +39,26 @@ export const onnxProvider: Inspector<OnnxOptions, OnnxInspectReport> & Diagnoser
       { flags: '--threads <n>', description: "ONNX Runtime intra-op threads (default: ORT's choice)", value: 'positive-int', commands: ['compare', 'bench'] },
     ],
   },
+  // The shared worker, held by a session that never loads a model: the sessions opened meanwhile
+  // find it started (its onnxruntime-node loaded), and it ends with the last of them.
+  async warmUp() {
+    const { SessionHost } = await import('./session-host.js');
+    const host = SessionHost.acquire();
+    const sid = host.attach({ message: () => {}, failed: () => {} });
+    return () => host.detach(sid);
+  },
   async inspect(path) {
+    const { inspectOnnx } = await import('./model-info.js');
     return { schema: 'trt-parity/inspect-onnx', schemaVersion: INSPECT_SCHEMA_VERSION, tool: { name: 'trt-parity', version: TOOL_VERSION }, ...(await inspectOnnx(path)) };
   },
   async preprocessHint(path) {
+    const [{ inspectOnnx }, { pipelineForModel }] = await Promise.all([import('./model-info.js'), import('../../image/preprocess-spec.js')]);
     const pipeline = pipelineForModel((await inspectOnnx(path)).metadata);
     return pipeline === null ? null : { pipeline, binding: false, from: `${path}'s metadata (an Ultralytics export)` };
   },
   async diagnose() {
     // The provider probes run in child processes, alongside the in-process check.
+    const { diagnoseOrtProviders } = await import('./providers.js');
     const [info, providers] = await Promise.all([onnxRuntimeInfo(), diagnoseOrtProviders()]);
     return { onnxruntime: { ...info, providers } };
   },

@@ -9,14 +9,20 @@
  * after the other, which is what compare does anyway (two live backends never run at once, so
  * neither slows the other down).
  */
+import { createRequire } from 'node:module';
 import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import type { FromWorker, ToWorker, WireInfo, WireTensor, WorkerSessionOptions } from './worker-protocol.js';
 import { transferList } from './worker-protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('session-worker.js must run as a worker thread');
+
+// require(), not import: onnxruntime-node is CommonJS, and importing it sends it and
+// onnxruntime-common through Node 20's ESM loader (CommonJS export detection), which took longer.
+// Its load is on the critical path of a one-image compare (issue 14).
+const ort = createRequire(import.meta.url)('onnxruntime-node') as typeof Ort;
 
 const post = (msg: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -25,9 +31,9 @@ const messageOf = (err: unknown) => (err instanceof Error ? err.message : String
 ort.env.logLevel = 'fatal';
 
 /** Open sessions by id; a run for an id still loading waits for it (the main thread only sends runs after 'ready'). */
-const sessions = new Map<number, ort.InferenceSession>();
+const sessions = new Map<number, Ort.InferenceSession>();
 
-function infoOf(meta: readonly ort.InferenceSession.ValueMetadata[]): WireInfo[] {
+function infoOf(meta: readonly Ort.InferenceSession.ValueMetadata[]): WireInfo[] {
   return meta.map((m) => ({
     name: m.name,
     isTensor: m.isTensor,
@@ -38,7 +44,7 @@ function infoOf(meta: readonly ort.InferenceSession.ValueMetadata[]): WireInfo[]
 
 async function open(sid: number, modelPath: string, options: WorkerSessionOptions): Promise<void> {
   const t0 = performance.now();
-  let session: ort.InferenceSession;
+  let session: Ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(modelPath, {
       executionProviders: [...options.executionProviders],
@@ -61,7 +67,7 @@ async function run(sid: number, id: number, feeds: readonly WireTensor[]): Promi
     return;
   }
   try {
-    const ortFeeds: Record<string, ort.Tensor> = {};
+    const ortFeeds: Record<string, Ort.Tensor> = {};
     for (const f of feeds) ortFeeds[f.name] = new ort.Tensor(f.dtype as 'float32', f.data as Float32Array, f.dims);
     const t0 = performance.now();
     const result = await session.run(ortFeeds);

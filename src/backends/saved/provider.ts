@@ -1,9 +1,12 @@
-/** Saved runs (`--save-outputs DIR`) as the registry knows them: a directory with a manifest, replayed by key. */
+/**
+ * Saved runs (`--save-outputs DIR`) as the registry knows them: a directory with a manifest, replayed
+ * by key. The replay itself is imported when first opened (issue 14: loading the registry costs no
+ * backend code).
+ */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackendProvider, PreprocessHinter } from '../backend.js';
 import { MANIFEST_FILE, readManifest } from './manifest.js';
-import { SavedBackend } from './saved-backend.js';
 
 export const savedProvider: BackendProvider & PreprocessHinter = {
   name: 'saved',
@@ -20,7 +23,7 @@ export const savedProvider: BackendProvider & PreprocessHinter = {
     }
   },
   directoryRefusal: `is a directory without ${MANIFEST_FILE}, so not a run written by --save-outputs`,
-  open: (path) => SavedBackend.open(path),
+  open: async (path) => (await import('./saved-backend.js')).SavedBackend.open(path),
   optionGroup: { title: 'saved-run options', options: [] },
   async preprocessHint(path) {
     const pipeline = (await readManifest(path)).preprocess?.pipeline;

@@ -1,13 +1,16 @@
-/** TensorRT as the registry knows it: engine files, its options, inspect and doctor. */
+/**
+ * TensorRT as the registry knows it: engine files, its options, inspect and doctor.
+ *
+ * The name, the claim and the options are data here; the code behind open, inspect, hints and
+ * diagnose is imported when first called, so that loading the registry (every command does) costs
+ * no backend code (issue 14).
+ */
 import { extname } from 'node:path';
 import type { EngineInspectReport, TensorRtSections } from '../../report/model/index.js';
 import { INSPECT_SCHEMA_VERSION } from '../../report/model/inspect.js';
 import { TOOL_VERSION } from '../../version.js';
 import type { Diagnoser, Inspector, PreprocessHinter } from '../backend.js';
-import { diagnoseTensorRt } from './diagnose.js';
-import { describeEngine } from './engine-info.js';
-import { readPlanFileInfo } from './plan-file.js';
-import { TensorRtBackend, type TensorRtLogLevel } from './tensorrt-backend.js';
+import type { TensorRtLogLevel } from './tensorrt-backend.js';
 
 /** File extensions of TensorRT engines. */
 const ENGINE_EXTENSIONS: readonly string[] = ['.engine', '.plan', '.trt'];
@@ -43,8 +46,8 @@ export const tensorRtProvider: Inspector<TensorRtOptions, EngineInspectReport> &
   accepts: `a TensorRT engine (${ENGINE_EXTENSIONS.join(', ')})`,
   runsModels: true,
   claims: (path, isDirectory) => !isDirectory && ENGINE_EXTENSIONS.includes(extname(path).toLowerCase()),
-  open: (path, o) =>
-    TensorRtBackend.open(path, {
+  open: async (path, o) =>
+    (await import('./tensorrt-backend.js')).TensorRtBackend.open(path, {
       device: o.device ?? 0,
       profile: o.profile ?? 0,
       plugins: o.plugins ?? [],
@@ -68,12 +71,14 @@ export const tensorRtProvider: Inspector<TensorRtOptions, EngineInspectReport> &
     ],
   },
   async inspect(path, o) {
+    const { describeEngine } = await import('./engine-info.js');
     const report = await describeEngine(path, { device: o.device ?? 0, plugins: o.plugins ?? [], allowHostCode: o.allowEngineHostCode ?? false, logLevel: o.trtLogLevel ?? 'warning', ...(o.trtLib ? { trtLib: o.trtLib } : {}) });
     return { schema: 'trt-parity/inspect-engine', schemaVersion: INSPECT_SCHEMA_VERSION, tool: { name: 'trt-parity', version: TOOL_VERSION }, ...report };
   },
   async preprocessHint(path) {
     // An Ultralytics .engine carries its export metadata in front of the plan: its images are letterboxed.
+    const { readPlanFileInfo } = await import('./plan-file.js');
     return (await readPlanFileInfo(path)).ultralytics === null ? null : { pipeline: 'ultralytics', binding: false, from: `${path}'s metadata (an Ultralytics export)` };
   },
-  diagnose: (o) => diagnoseTensorRt({ device: o.device ?? 0, ...(o.trtLib ? { trtLib: o.trtLib } : {}), ...(o.engine ? { engine: o.engine } : {}) }),
+  diagnose: async (o) => (await import('./diagnose.js')).diagnoseTensorRt({ device: o.device ?? 0, ...(o.trtLib ? { trtLib: o.trtLib } : {}), ...(o.engine ? { engine: o.engine } : {}) }),
 };
