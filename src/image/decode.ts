@@ -11,11 +11,14 @@
  * the result differ from "decode, drop alpha, then resize" (what PIL's `convert('RGB').resize()` does).
  * From raw RGB the resize sees exactly the decoded pixels. docs/resize.md compares the result with PIL.
  */
+import { createRequire } from 'node:module';
 import type { Metadata, OutputInfo, Sharp, SharpOptions } from 'sharp';
 
 import { expected, InputError, UsageError } from '../errors.js';
 import { DEFAULT_MAX_TENSOR_BYTES } from '../io/limits.js';
 import { readRegularFile } from '../io/read-file.js';
+import { readImageHeader } from './image-header.js';
+import { checkJpegScan } from './jpeg-scan.js';
 import { cropRgb, DEFAULT_LETTERBOX_PAD, padRgb, planResize } from './resize-plan.js';
 import type { ResizeMode, Size } from './resize-plan.js';
 
@@ -26,11 +29,19 @@ export { DEFAULT_MAX_PIXELS };
 type SharpFactory = (input?: Uint8Array, options?: SharpOptions) => Sharp;
 let sharpModule: Promise<SharpFactory> | null = null;
 /**
- * sharp, imported on first use: loading libvips takes 150-180 ms, which `--help`, `--version`,
- * `inspect` and `doctor` (and a compare of two .npy inputs) should not pay.
+ * sharp, loaded on first use: loading libvips takes 150-180 ms, which `--help`, `--version`,
+ * `inspect` and `doctor` (and a compare of two .npy inputs) should not pay. Through require(), not
+ * import(): sharp ships the same code as CommonJS and as ES modules, and its ES build (about 20
+ * modules through Node 20's ESM loader) took 2-3 times as long to load as the CommonJS one.
  */
 export function loadSharp(): Promise<SharpFactory> {
-  sharpModule ??= import('sharp').then((m) => m.default as unknown as SharpFactory);
+  sharpModule ??= Promise.resolve().then(() => {
+    const sharp = createRequire(import.meta.url)('sharp') as SharpFactory & { cache(enabled: boolean): unknown };
+    // libvips' operation cache keeps recent operations for reuse; every image here is decoded once,
+    // so the cache only costs memory and bookkeeping.
+    sharp.cache(false);
+    return sharp;
+  });
   return sharpModule;
 }
 
@@ -103,22 +114,19 @@ export async function decodeImageBuffer(bytes: Uint8Array, name: string, options
   if (resize !== null) validateResize(resize);
 
   const sharp = await loadSharp();
-  // The header first, with no limit, so that an over-limit image is reported with its real size.
-  let meta: Metadata;
-  try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
-  } catch (err) {
-    throw new InputError(name, `not an image, or a format this build of sharp cannot read (${messageOf(err)})`, { cause: err });
-  }
-  const format = meta.format === 'heif' ? (meta.compression === 'av1' ? 'avif' : `heif/${meta.compression ?? '?'}`) : String(meta.format);
+  // The header first, so that an over-limit image is refused, with its real size, before anything is
+  // decoded. JPEG and PNG headers are read here (image-header.ts: the same answer as sharp's metadata(),
+  // which is a whole libvips pipeline); anything else, or anything unusual, asks sharp.
+  const header = readImageHeader(bytes) ?? (await headerFromSharp(sharp, bytes, name));
+  const { format, width, height } = header;
   if (!SUPPORTED_FORMATS.has(format)) {
     throw new InputError(name, `${format} images are not supported; use JPEG, PNG, WebP, TIFF, GIF or AVIF`);
   }
-  const storedPixels = (meta.width ?? 0) * (meta.height ?? 0);
+  const storedPixels = width * height;
   if (storedPixels > maxPixels) {
     throw new InputError(
       name,
-      `image is ${meta.width}x${meta.height} = ${storedPixels} pixels, over the limit of ${maxPixels} (a guard against decompression bombs)`,
+      `image is ${width}x${height} = ${storedPixels} pixels, over the limit of ${maxPixels} (a guard against decompression bombs)`,
       { hints: ['raise --max-pixels if you trust this file'] },
     );
   }
@@ -129,11 +137,11 @@ export async function decodeImageBuffer(bytes: Uint8Array, name: string, options
       autoOrient: options.autoOrient ?? true,
       ignoreIcc: options.ignoreIcc ?? false,
       failOn,
-      // Random access: libvips decodes the whole scan before handing out rows. In sequential mode the
-      // "premature end of data segment" warning of a JPEG whose header promises more rows than it holds
-      // was sometimes raised after the rows had been delivered, so with images decoding concurrently a
-      // truncated file passed about one run in four (the hostile corpus's folder/liar.jpg case).
-      sequentialRead: false,
+      // Sequential: rows are decoded as they are written out, with no whole-image copy first (random
+      // access costs about 1.2 ms more per 1080p JPEG). The guard against a JPEG whose scan holds fewer
+      // rows than its header promises does not depend on it (see missingData below): random access
+      // did not make it reliable, both modes let such a file through when the failure's text was lost.
+      sequentialRead: true,
       // Infinity is not a valid sharp limit; false means none. Re-checked here because sharp reads the
       // size again while decoding (multi-page files, say).
       limitInputPixels: maxPixels === Infinity ? false : maxPixels,
@@ -149,12 +157,14 @@ export async function decodeImageBuffer(bytes: Uint8Array, name: string, options
     try {
       decoded = await decode('warning');
     } catch (first) {
-      if (/premature end|truncat/i.test(messageOf(first))) throw first;
+      const missing = await missingData(first, () => decode('warning'), bytes, header);
+      if (missing !== null) throw new InputError(name, `truncated or corrupt image (${missing})`, { cause: first });
       decoded = await decode('error');
     }
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const message = messageOf(err);
-    const why = /premature end|truncat/i.test(message) ? 'truncated or corrupt image' : 'cannot decode image';
+    const why = MISSING_DATA.test(message) ? 'truncated or corrupt image' : 'cannot decode image';
     throw new InputError(name, `${why} (${message})`, { cause: err });
   }
   const { info } = decoded;
@@ -163,7 +173,16 @@ export async function decodeImageBuffer(bytes: Uint8Array, name: string, options
   }
   const pixels = new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength);
   const source = { data: pixels, width: info.width, height: info.height };
-  const stored = { format, space: String(meta.space ?? 'srgb'), bitsPerSample: bitsOf(meta.depth), hasIcc: meta.hasProfile === true };
+  // libvips checks for a warning only before decoding the next strip of 8 rows, so a JPEG whose
+  // missing data starts in its last strip (grey, 4:4:4 or 4:2:2, header 8 rows taller than the scan)
+  // decodes under 'warning' without failing, in sequential and random-access mode alike. libjpeg
+  // zero-fills the blocks it has no data for, which decode to exactly (128, 128, 128); the last MCU is
+  // one of them, and autoOrient puts it in a corner. Only then is the scan walked (rarely: a photo's
+  // corner is seldom that exact grey), so the common case pays four pixel reads.
+  if (format === 'jpeg' && greyCorner(source) && checkJpegScan(bytes) === 'short') {
+    throw new InputError(name, `truncated or corrupt image (its scan ends before the ${width}x${height} pixels its header promises)`);
+  }
+  const stored = { format, space: header.space, bitsPerSample: bitsOf(header.depth), hasIcc: header.hasProfile };
   if (resize === null) {
     return { ...source, sourceWidth: info.width, sourceHeight: info.height, ...stored };
   }
@@ -206,6 +225,77 @@ function validateResize(r: ResizeOptions): void {
   if (r.padValue !== undefined && !(Number.isInteger(r.padValue) && r.padValue >= 0 && r.padValue <= 255)) {
     throw new UsageError(expected('an integer 0..255', 'letterbox pad value', r.padValue));
   }
+}
+
+/** What decoding needs from an image's header, in sharp's terms (format as SUPPORTED_FORMATS names it). */
+interface StoredHeader {
+  readonly format: string;
+  readonly width: number;
+  readonly height: number;
+  readonly space: string;
+  readonly depth: string | undefined;
+  readonly hasProfile: boolean;
+}
+
+/** sharp's metadata(): every format, at the price of a libvips pipeline of its own. */
+async function headerFromSharp(sharp: SharpFactory, bytes: Uint8Array, name: string): Promise<StoredHeader> {
+  let meta: Metadata;
+  try {
+    // No pixel limit here, so that an over-limit image is reported with its real size.
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (err) {
+    throw new InputError(name, `not an image, or a format this build of sharp cannot read (${messageOf(err)})`, { cause: err });
+  }
+  const format = meta.format === 'heif' ? (meta.compression === 'av1' ? 'avif' : `heif/${meta.compression ?? '?'}`) : String(meta.format);
+  return { format, width: meta.width ?? 0, height: meta.height ?? 0, space: String(meta.space ?? 'srgb'), depth: meta.depth, hasProfile: meta.hasProfile === true };
+}
+
+/** The words libjpeg (and libvips' other loaders) use when data is missing. */
+const MISSING_DATA = /premature end|truncat/i;
+/** sharp's text when the failure's own message was cleared by another pipeline before it was read. */
+const LOST_MESSAGE = /^Warning treated as error due to failOn setting/;
+
+/**
+ * After a decode under failOn 'warning' failed: why, if data is missing (the image would decode with
+ * invented rows), or null when the warning was a harmless one and the image may decode under 'error'.
+ *
+ * The failure's text cannot be trusted alone: libvips has one error buffer per process and sharp
+ * clears it after every pipeline, so with several images decoding at once the text is often lost
+ * ("Warning treated as error due to failOn setting") or another image's. Classified by its text, a
+ * JPEG whose header promised more rows than its scan held passed in a third to a half of concurrent
+ * decodes, in sequential and random-access mode alike. For the JPEGs jpeg-scan.ts can walk
+ * (sequential Huffman, one scan: what cameras and encoders write) the bytes decide. Otherwise the
+ * text decides; when it is lost the decode is repeated (up to twice) to read it, and a text still
+ * lost counts as missing data: refusing a damaged file is better than passing one.
+ */
+async function missingData(first: unknown, again: () => Promise<unknown>, bytes: Uint8Array, header: StoredHeader): Promise<string | null> {
+  if (header.format === 'jpeg') {
+    const verdict = checkJpegScan(bytes);
+    if (verdict === 'short') return `its scan ends before the ${header.width}x${header.height} pixels its header promises`;
+    if (verdict === 'complete') return null;
+  }
+  let message = messageOf(first);
+  for (let tries = 0; LOST_MESSAGE.test(message) && tries < 2; tries++) {
+    try {
+      await again();
+      return null; // no warning this time: nothing was missing
+    } catch (err) {
+      message = messageOf(err);
+    }
+  }
+  const own = message.split('\n')[0]!;
+  if (MISSING_DATA.test(own)) return own;
+  if (LOST_MESSAGE.test(own)) return 'the decoder warned about its data and the warning could not be read';
+  return null;
+}
+
+/** Whether a corner pixel of decoded RGB is exactly (128, 128, 128): what libjpeg's zero-filled blocks decode to. */
+function greyCorner({ data, width, height }: { data: Uint8Array; width: number; height: number }): boolean {
+  for (const [x, y] of [[0, 0], [width - 1, 0], [0, height - 1], [width - 1, height - 1]] as const) {
+    const at = (y * width + x) * 3;
+    if (data[at] === 128 && data[at + 1] === 128 && data[at + 2] === 128) return true;
+  }
+  return false;
 }
 
 /** libvips band formats → bits per sample. */
