@@ -14,8 +14,13 @@
  *   by 1 on about an eighth of the values; cv2 5.0 uses the SIMD one everywhere, measured on random
  *   images of every width 1..300.)
  * - an exact 2× reduction on both axes is INTER_AREA instead: `(a + b + c + d + 2) >> 2`.
+ *
+ * The work runs in WebAssembly SIMD128 (wasm-kernel-cv.ts, the same integers); the TypeScript passes
+ * here are the reference it is tested against and the fallback where it cannot run.
  */
 import type { RgbPixels } from './preprocess.js';
+import { halveCvWasm, resizeLinearCvWasm } from './wasm-kernel-cv.js';
+import type { CvAxis } from './wasm-kernel-cv.js';
 
 const COEF_SCALE = 2048;
 
@@ -29,7 +34,7 @@ function rint(x: number): number {
 }
 
 /** Source index and weights along one axis, OpenCV's geometry. `clampIndex`: the horizontal rule. */
-function axis(inSize: number, outSize: number, clampIndex: boolean): { index: Int32Array; w0: Int32Array; w1: Int32Array } {
+function axis(inSize: number, outSize: number, clampIndex: boolean): CvAxis {
   const scale = 1 / (outSize / inSize);
   const index = new Int32Array(outSize);
   const w0 = new Int32Array(outSize);
@@ -75,7 +80,18 @@ function horizontalRow(src: Uint8Array, rowBase: number, w: number, outW: number
 export function resizeLinearCv(src: RgbPixels, width: number, height: number): Uint8Array {
   const { width: w, height: h, data } = src;
   if (w === width && h === height) return data.slice();
-  if (w === 2 * width && h === 2 * height) return halve(src);
+  if (w === 2 * width && h === 2 * height) return halveCvWasm(data, w, h) ?? halveTs(src);
+  return resizeLinearCvWasm(data, w, h, width, height, axis(w, width, true), axis(h, height, false)) ?? resizeLinearCvTs(src, width, height);
+}
+
+/**
+ * The TypeScript reference of {@link resizeLinearCv} (the WebAssembly kernel is tested against it,
+ * and it runs where that kernel cannot), including the 2× INTER_AREA case.
+ */
+export function resizeLinearCvTs(src: RgbPixels, width: number, height: number): Uint8Array {
+  const { width: w, height: h, data } = src;
+  if (w === width && h === height) return data.slice();
+  if (w === 2 * width && h === 2 * height) return halveTs(src);
   const xs = axis(w, width, true);
   const ys = axis(h, height, false);
   const rowLen = width * 3;
@@ -120,7 +136,7 @@ export function resizeLinearCv(src: RgbPixels, width: number, height: number): U
 }
 
 /** OpenCV's INTER_AREA fast path for an exact 2× reduction: the rounded mean of each 2×2 block. */
-function halve(src: RgbPixels): Uint8Array {
+function halveTs(src: RgbPixels): Uint8Array {
   const { width: w, data } = src;
   const ow = w >> 1;
   const oh = src.height >> 1;
