@@ -39,6 +39,7 @@ export const op = {
   add: [0x6a], mul: [0x6c], shl: [0x74], shrS: [0x75], geS: [0x4e], geU: [0x4f], ltS: [0x48], gtS: [0x4a], select: [0x1b],
   sub: [0x6b], eq: [0x46], ne: [0x47], store: (offset: number) => [0x36, 2, ...uleb(offset)], call: (f: number) => [0x10, ...uleb(f)],
   if: [0x04, 0x40], else: [0x05],
+  f32load: (offset: number) => [0x2a, 2, ...uleb(offset)], f32store: (offset: number) => [0x38, 2, ...uleb(offset)],
 } as const;
 
 // The parts of the WebAssembly API used here (this project's TypeScript libs do not declare it).
