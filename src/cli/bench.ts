@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { escapeControl } from '../report/escape.js';
 import { UsageError } from '../errors.js';
 import { renderBenchText } from '../report/bench-text.js';
 import { toJson } from '../report/json.js';
@@ -59,7 +60,7 @@ export function benchCommand(finish: Finish): Command {
         preprocess: preprocessSpecOf(opts),
         backend: backendOptionsOf(opts as unknown as Record<string, unknown>, 'bench'),
       }, {
-        onPhase: (t) => { if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${t}…`); },
+        onPhase: (t) => { if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${escapeControl(t)}…`); },
       });
       if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
       const written = await writeOutputs(opts, renderBenchText(report, { color: useColor(text) }), { json: () => toJson(report) });

@@ -5,6 +5,8 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { InputError } from '../errors.js';
+import { escapeControl } from '../report/escape.js';
+import { jsonText } from '../report/json.js';
 import type { CompareReport, ItemResult } from '../report/model/compare.js';
 
 export interface JsonlWriter {
@@ -14,14 +16,9 @@ export interface JsonlWriter {
   close(): void;
 }
 
-/** JSON has no NaN or Infinity: written as strings, as --json does. */
+/** One line: the rules of --json (non-finite numbers as strings, controls escaped), without indentation. */
 function line(value: unknown): string {
-  return `${JSON.stringify(value, (_k, v: unknown) => {
-    if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
-    if (typeof v === 'bigint') return v.toString();
-    if (v instanceof Map) return Object.fromEntries(v);
-    return v;
-  })}\n`;
+  return `${jsonText(value)}\n`;
 }
 
 /** Opens `target` (a file, truncated, or '-' for stdout). @throws InputError when the file cannot be created. */
@@ -44,7 +41,7 @@ export function openJsonl(target: string): JsonlWriter {
     } catch (err) {
       // A closed pipe (| head) or a full disk: stop writing lines, the run goes on.
       failed = true;
-      process.stderr.write(`trt-parity: ${target === '-' ? 'stdout' : target}: cannot write report: ${(err as Error).message}\n`);
+      process.stderr.write(`trt-parity: ${escapeControl(`${target === '-' ? 'stdout' : target}: cannot write report: ${(err as Error).message}`)}\n`);
     }
   };
   const close = (): void => {

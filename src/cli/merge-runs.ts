@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { mergeRuns } from '../app/merge-runs.js';
+import { escapeControl } from '../report/escape.js';
 
 export function mergeRunsCommand(): Command {
   return new Command('merge-runs')
@@ -9,7 +10,7 @@ export function mergeRunsCommand(): Command {
     .requiredOption('--out <dir>', 'the merged saved run (a new or empty folder, or one written earlier by merge-runs of the same run)')
     .action(async (dirs: string[], opts: { readonly out: string }) => {
       const s = await mergeRuns(dirs, opts.out);
-      process.stdout.write(`merged ${dirs.length} saved run${dirs.length === 1 ? '' : 's'} into ${s.dir}: ${s.entries} entr${s.entries === 1 ? 'y' : 'ies'}\n`);
-      for (const note of s.notes) process.stdout.write(`  ${note}\n`);
+      process.stdout.write(`merged ${dirs.length} saved run${dirs.length === 1 ? '' : 's'} into ${escapeControl(s.dir)}: ${s.entries} entr${s.entries === 1 ? 'y' : 'ies'}\n`);
+      for (const note of s.notes) process.stdout.write(`  ${escapeControl(note)}\n`);
     });
 }

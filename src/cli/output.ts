@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { InputError, UsageError } from '../errors.js';
+import { escapeControl } from '../report/escape.js';
 
 export interface OutputOptions {
   readonly json?: string;
@@ -46,7 +47,7 @@ export async function writeOutputs(opts: OutputOptions, text: string, renderings
     try {
       await writeFile(target, await render());
     } catch (e) {
-      process.stderr.write(`trt-parity: ${new InputError(target, `cannot write report: ${(e as Error).message}`).message}\n`);
+      process.stderr.write(`trt-parity: ${escapeControl(new InputError(target, `cannot write report: ${(e as Error).message}`).message)}\n`);
       ok = false;
     }
   }

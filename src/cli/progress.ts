@@ -3,6 +3,8 @@
  * a plain line every `everyMs` (count, rate, ETA), so a long run shows it is alive without flooding
  * the log.
  */
+import { escapeControl } from '../report/escape.js';
+
 export interface Progress {
   update(done: number, total: number, label: string): void;
   done(): void;
@@ -30,7 +32,8 @@ export function progressBar(stream: NodeJS.WriteStream, enabled: boolean, option
       const width = 24;
       const filled = total === 0 ? width : Math.round((done / total) * width);
       const cols = stream.columns ?? 80;
-      const text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${label}`;
+      // The label is a file name: a newline or an escape sequence in it must not break or recolour the bar.
+      const text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${escapeControl(label)}`;
       stream.write(`\r\x1b[2K${text.slice(0, Math.max(10, cols - 1))}`);
       shown = true;
     },

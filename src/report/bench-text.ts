@@ -1,9 +1,12 @@
+import { escapeDeep } from './escape.js';
 import type { BenchReport, LatencyStats } from './model/bench.js';
 import { formatShape } from '../tensor/shape.js';
 import { colors, fmtMs, table } from './format.js';
 
 /** The `bench` table: one block per backend, then the headline when both ran. */
-export function renderBenchText(report: BenchReport, options: { color: boolean }): string {
+export function renderBenchText(raw: BenchReport, options: { color: boolean }): string {
+  // File and tensor names and the backends' warnings come from outside: escaped once, here.
+  const report = escapeDeep(raw);
   const c = colors(options.color);
   const out: string[] = [c.bold('trt-parity bench')];
   const inp = report.input;

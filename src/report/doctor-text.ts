@@ -1,8 +1,11 @@
+import { escapeDeep } from './escape.js';
 import type { DoctorReport, OrtProvidersSection } from './model/doctor.js';
 import { colors, table } from './format.js';
 
 /** `trt-parity doctor`: one line per component, then every problem with its fix. */
-export function renderDoctorText(r: DoctorReport, options: { color: boolean }): string {
+export function renderDoctorText(report: DoctorReport, options: { color: boolean }): string {
+  // Paths, library versions and their error messages come from outside: escaped once, here.
+  const r = escapeDeep(report);
   const c = colors(options.color);
   const ok = (s: string): string => c.green(s);
   const bad = (s: string): string => c.red(s);

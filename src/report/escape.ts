@@ -7,6 +7,8 @@
  * non-ASCII letters included, is kept. Pure.
  */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+/** The same set, for a test (a /g regex keeps state between test() calls). */
+const CONTROL_TEST = /[\u0000-\u001f\u007f-\u009f]/;
 
 export function escapeControl(s: string): string {
   return s.replace(CONTROL, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
@@ -32,4 +34,28 @@ export function shownMessage(message: string, full: boolean, file?: string | nul
   const cut = first.length > MAX_SHOWN_MESSAGE || lines.length > 1;
   if (first.length > MAX_SHOWN_MESSAGE) first = `${first.slice(0, MAX_SHOWN_MESSAGE)}…`;
   return escapeControl(cut ? `${first} (-v shows the full message)` : first);
+}
+
+/**
+ * `value` with escapeControl applied to every string in it (object values and keys, array and Map
+ * elements), for a renderer to call once on the report it is given: every name, path, version or
+ * message of outside origin is then escaped, including a field added later. Our own strings
+ * (enum values, labels) hold no control characters, so comparisons on them still work. Numbers,
+ * typed arrays and class instances pass through; a string with nothing to escape is the same string.
+ * Not for text that is cut to its first line afterwards (shownMessage needs the real newlines).
+ */
+export function escapeDeep<T>(value: T): T {
+  return deep(value) as T;
+}
+
+function deep(v: unknown): unknown {
+  if (typeof v === 'string') return CONTROL_TEST.test(v) ? escapeControl(v) : v;
+  if (Array.isArray(v)) return v.map(deep);
+  if (v instanceof Map) return new Map([...v].map(([k, x]) => [deep(k), deep(x)] as const));
+  if (v !== null && typeof v === 'object') {
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return v;
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [deep(k), deep(x)] as const));
+  }
+  return v;
 }

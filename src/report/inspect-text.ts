@@ -1,9 +1,12 @@
+import { escapeDeep } from './escape.js';
 import type { EngineReport, InspectReport, OnnxModelInfo } from './model/inspect.js';
 import { formatShape } from '../tensor/shape.js';
 import { colors, table } from './format.js';
 
 /** `inspect model.engine`: I/O, profiles, memory, the plan's TensorRT version and whether it suits this GPU. */
-export function renderEngineText(r: EngineReport, options: { color: boolean }): string {
+export function renderEngineText(report: EngineReport, options: { color: boolean }): string {
+  // Tensor names, paths, TensorRT's messages and an export's metadata come from outside: escaped once, here.
+  const r = escapeDeep(report);
   const c = colors(options.color);
   const out: string[] = [c.bold(`TensorRT engine ${r.path}`) + c.dim(`  (${r.fileBytes} bytes)`)];
   out.push(`  built by TensorRT ${r.planFormat === 'ptrt' ? '7 ("ptrt" plan)' : (r.planVersion ?? 'unknown')} (plan header)${r.tensorrtVersion ? `; this machine has ${r.tensorrtVersion}` : ''}`);
@@ -47,7 +50,9 @@ export function renderEngineText(r: EngineReport, options: { color: boolean }): 
 }
 
 /** `inspect model.onnx`: I/O with named dynamic dims, opsets and producer. */
-export function renderOnnxText(m: OnnxModelInfo, options: { color: boolean }): string {
+export function renderOnnxText(model: OnnxModelInfo, options: { color: boolean }): string {
+  // Names, dynamic dims, producer and metadata strings are whatever the model file holds: escaped once, here.
+  const m = escapeDeep(model);
   const c = colors(options.color);
   const out: string[] = [c.bold(`ONNX model ${m.path}`) + c.dim(`  (${m.fileBytes} bytes)`)];
   out.push(`  producer ${m.producerName || '?'} ${m.producerVersion}`.trimEnd() + `, IR version ${m.irVersion}, graph '${m.graphName}', ${m.nodeCount} nodes, ${m.initializerCount} initializers`);

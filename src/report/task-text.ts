@@ -3,6 +3,7 @@
  * table, and the verdict line when a task verdict was asked for. Pure.
  */
 import type { CompareReport } from './model/compare.js';
+import { escapeControl, escapeDeep } from './escape.js';
 import { colors, fmtNum, table, type Colors } from './format.js';
 import type { ClassifySummary, DetectItem, DetectSummary, GateResult, SegmentItem, SegmentSummary, TaskReport } from '../tasks/types.js';
 
@@ -11,11 +12,12 @@ const fixed = (x: number | null): string => (x === null ? '-' : x.toFixed(4));
 
 /** Lines of the task section; empty without task mode. `verbose` lists every input for detect/segment. */
 export function renderTaskSection(report: CompareReport, c: Colors, verbose = false): string[] {
-  const t = report.task;
+  // Keys and class names come from outside (file names, a model's metadata): escaped before use.
+  const t = escapeDeep(report.task);
   if (!t) return [];
   const out: string[] = ['', c.bold(`task: ${t.kind ?? 'none'}`) + c.dim(`  (${t.reason})`)];
   if (t.summary === null) return out;
-  const items = report.items.flatMap((i) => (i.task ? [{ key: i.key, task: i.task }] : []));
+  const items = report.items.flatMap((i) => (i.task ? [{ key: escapeControl(i.key), task: escapeDeep(i.task) }] : []));
   if (t.summary.kind === 'classify') out.push(...classifyLines(t.summary, c));
   else if (t.summary.kind === 'detect') out.push(...detectLines(t, t.summary, items.flatMap((i) => (i.task.kind === 'detect' ? [{ key: i.key, task: i.task }] : [])), c, verbose));
   else out.push(...segmentLines(t.summary, items.flatMap((i) => (i.task.kind === 'segment' ? [{ key: i.key, task: i.task }] : [])), c, verbose));

@@ -1,7 +1,7 @@
 import type { OutputComparison } from '../compare/types.js';
 import { ExitCode } from '../errors.js';
 import type { CompareReport, ItemResult } from './model/compare.js';
-import { escapeControl as esc, shownMessage } from './escape.js';
+import { escapeControl as esc, escapeDeep, shownMessage } from './escape.js';
 import { colors, fmtCosine, fmtMs, fmtNum, fmtPercent, fmtSuggestedTol, fmtTol, fmtValue, table, type Colors } from './format.js';
 import { formatShape } from '../tensor/shape.js';
 import { renderTaskSection, taskVerdictLine } from './task-text.js';
@@ -16,7 +16,10 @@ export interface TextOptions {
 export const RULE_TEXT = '|first - second| <= atol + rtol * |second|  (numpy.testing.assert_allclose(first, second))';
 
 /** The human report: header, one row per input × output, failure details, per-output summary, verdict line. */
-export function renderCompareText(report: CompareReport, options: TextOptions): string {
+export function renderCompareText(raw: CompareReport, options: TextOptions): string {
+  // Every name, path, note and message of outside origin escaped once, here (a field added later too);
+  // an error's message is taken raw from `raw`, as shownMessage needs its real line breaks.
+  const report = escapeDeep(raw);
   const c = colors(options.color);
   const out: string[] = [];
   const tol = report.settings.tolerance;
@@ -33,13 +36,14 @@ export function renderCompareText(report: CompareReport, options: TextOptions): 
 
   const rows: string[][] = [['input', 'output', 'verdict', 'mismatched', 'max|diff|', 'max rel', 'p99|diff|', 'cosine', 'top-1', 'top-5']];
   const details: { at: number; lines: string[] }[] = [];
-  for (const item of report.items) {
+  for (const [k, item] of report.items.entries()) {
     if (item.status === 'error') {
+      const rawItem = raw.items[k]!;
       rows.push([esc(item.key), '-', c.red('ERROR'), '', '', '', '', '', '', '']);
       const logs = item.error?.logs ?? [];
       // The backend's own log lines explain most failures; -v shows them, and says they exist otherwise.
       const logLines = options.verbose ? logs.map((l) => c.dim(`log: ${esc(l)}`)) : logs.length > 0 ? [c.dim(`(${logs.length} backend log line${logs.length === 1 ? '' : 's'}; -v shows them)`)] : [];
-      details.push({ at: rows.length - 1, lines: [c.red(shownMessage(item.error?.message ?? 'failed', options.verbose, item.path)), ...(item.error?.hints ?? []).map((h) => c.dim(`hint: ${esc(h)}`)), ...logLines] });
+      details.push({ at: rows.length - 1, lines: [c.red(shownMessage(rawItem.error?.message ?? 'failed', options.verbose, rawItem.path)), ...(item.error?.hints ?? []).map((h) => c.dim(`hint: ${esc(h)}`)), ...logLines] });
       continue;
     }
     item.outputs.forEach((o, i) => {

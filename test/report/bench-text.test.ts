@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { BackendBench, BenchReport } from '../../src/report/model/bench.js';
 import type { LatencyStats } from '../../src/bench/stats.js';
 import { renderBenchText } from '../../src/report/bench-text.js';
+import { assertNoControl, HOSTILE, HOSTILE_SHOWN, poisonStrings } from './hostile-strings.js';
 
 /** Latency figures in ms; each row of the table is checked against these by hand. */
 const stats = (median: number): LatencyStats => ({
@@ -68,5 +69,21 @@ describe('renderBenchText', () => {
     assert.ok(text.includes('  input     image cat.jpg: x float16[1,3,2,2]'));
     assert.ok(text.includes('\x1b[1mtrt-parity bench\x1b[22m'));
     assert.ok(text.includes('\x1b[33m  * latency is unstable'));
+  });
+});
+
+describe('renderBenchText: strings from outside are escaped', () => {
+  test('a tensor and an image named with ESC, CR, NUL and a newline are shown escaped', () => {
+    const r = benchReport([ort], null);
+    const named: BenchReport = { ...r, input: { kind: 'image', image: `dir/${HOSTILE}.jpg`, seed: null, tensors: [{ name: HOSTILE, dtype: 'float32', shape: [1, 3, 8, 8] }] } };
+    const text = renderBenchText(named, { color: false });
+    assertNoControl(text);
+    assert.ok(text.includes(`image dir/${HOSTILE_SHOWN}.jpg: ${HOSTILE_SHOWN} float32[1,3,8,8]`), text);
+  });
+
+  test('every string of a two-backend report poisoned: no raw control character, no forged line', () => {
+    const r = poisonStrings(benchReport([ort, trt], { speedupEndToEnd: 4, speedupCompute: 6, tensorrtTransferShare: 0.3, tensorrtOverheadShare: 0.2 }));
+    assertNoControl(renderBenchText(r, { color: false }));
+    assertNoControl(renderBenchText(r, { color: true }).replace(/\x1b\[[0-9;]*m/g, ''));
   });
 });

@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DoctorReport } from '../../src/report/model/doctor.js';
 import { renderDoctorText } from '../../src/report/doctor-text.js';
+import { assertNoControl, HOSTILE_SHOWN, poisonStrings } from './hostile-strings.js';
 
 const HEADER = { schema: 'trt-parity/doctor', schemaVersion: 1, tool: { name: 'trt-parity', version: '0.0.0' } } as const;
 const node: DoctorReport['node'] = { version: 'v20.20.2', platform: 'linux', arch: 'x64', napiVersion: '9', glibc: '2.36' };
@@ -91,5 +92,29 @@ describe('renderDoctorText', () => {
     const v = l.indexOf('model.engine (built by TensorRT 10.16.0) cannot run here: the plan was built by TensorRT 10.16.0.72, and no TensorRT 10 library was found');
     assert.ok(v > at, 'the engine verdict follows the search');
     assert.equal(l[v + 1], "  fix: pip install 'tensorrt-cu13==10.16.*'");
+  });
+});
+
+describe('renderDoctorText: strings from outside are escaped', () => {
+  test('every string of a full report holding ESC, CR, NUL and a newline: no raw control character, no forged line', () => {
+    const r: DoctorReport = {
+      ...HEADER, node, onnxruntime, sharp,
+      addon: { path: '/pkg/a.node', loaded: false, expectedAbiVersion: 3, build: null, ...built, problem: { reason: 'addon-not-built', message: 'not built', hints: ['build it'], detail: ['cmake not found'] } },
+      cuda: { driverVersion: null, runtimeVersion: '13.0', error: 'cudaErrorInsufficientDriver (35)' },
+      gpus: [{ index: 0, name: 'NVIDIA H100', computeCapability: '9.0', totalMemoryBytes: 2 ** 30, pciBusId: '0000:18:00.0' }],
+      tensorrt: {
+        builtIn: true, headerVersion: '11.1.0', libraryName: 'libnvinfer.so.11', libraryVersion: null, libraryError: 'dlopen failed',
+        library: { ...noLibrary, note: 'a note' }, candidates: [],
+        search: [{ step: 'VIRTUAL_ENV', outcome: 'found', looked: ['/v'], detail: 'found libnvinfer.so.11', candidates: [] }],
+      },
+      engine: { path: '/m/model.engine', isPlan: true, planVersion: '10.16.0.72', library: null, canRun: false, verdict: 'cannot run here', fix: 'install it' },
+      tensorrtUsable: { device: 0, usable: false, reason: 'no-cuda-driver' },
+      problems: [{ reason: 'x', message: 'a problem', hints: ['a fix'], detail: ['a detail'] }],
+    };
+    const text = renderDoctorText(poisonStrings(r), { color: false });
+    assertNoControl(text);
+    assert.ok(text.includes(`/m/model.engine${HOSTILE_SHOWN}`) || text.includes(`cannot run here${HOSTILE_SHOWN}`));
+    assert.ok(text.includes(`NVIDIA H100${HOSTILE_SHOWN}`));
+    assertNoControl(renderDoctorText(poisonStrings(r), { color: true }).replace(/\x1b\[[0-9;]*m/g, ''));
   });
 });

@@ -27,3 +27,16 @@ test('a file name with a newline is kept whole before the reason', async () => {
   const { shownMessage } = await import('../../src/report/escape.js');
   assert.equal(shownMessage('/d/new\nline.jpg: not an image\nmore', false, '/d/new\nline.jpg'), '/d/new\\nline.jpg: not an image (-v shows the full message)');
 });
+
+test('escapeDeep: every string of a report (values, keys, arrays, Maps) escaped; numbers, typed arrays and untouched strings kept', async () => {
+  const { escapeDeep } = await import('../../src/report/escape.js');
+  const data = new Float32Array([1, 2]);
+  const clean = { name: 'plain' };
+  const input = { path: 'a\x1bb', n: 3, ok: true, none: null, list: ['x\ny', 'z'], map: new Map([['k\r', 'v\0']]), nested: { 'key\x9b': ['\x7f'] }, data, clean };
+  const out = escapeDeep(input);
+  assert.deepEqual(out, {
+    path: 'a\\u001bb', n: 3, ok: true, none: null, list: ['x\\ny', 'z'], map: new Map([['k\\r', 'v\\u0000']]), nested: { 'key\\u009b': ['\\u007f'] }, data, clean: { name: 'plain' },
+  });
+  assert.equal(out.data, data, 'a typed array passes through as it is');
+  assert.equal(input.path, 'a\x1bb', 'the input is not changed');
+});

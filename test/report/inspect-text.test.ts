@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { OnnxModelInfo } from '../../src/backends/onnx/model-info.js';
 import type { EngineReport } from '../../src/backends/tensorrt/engine-info.js';
 import { renderEngineText, renderOnnxText } from '../../src/report/inspect-text.js';
+import { assertNoControl, HOSTILE, HOSTILE_SHOWN, poisonStrings } from './hostile-strings.js';
 
 describe('renderOnnxText', () => {
   test('I/O table, opsets, named and unnamed dynamic dims, metadata', () => {
@@ -77,5 +78,40 @@ describe('renderEngineText', () => {
     const red = renderEngineText(r, { color: true });
     assert.ok(red.includes('\x1b[31mfp8 (unsupported)\x1b[39m'));
     assert.ok(red.includes('\x1b[32msuits this GPU\x1b[39m'));
+  });
+});
+
+describe('inspect text: strings from a hostile model or engine are escaped', () => {
+  const onnx: OnnxModelInfo = {
+    path: `m${HOSTILE}.onnx`, fileBytes: 294, irVersion: 8, producerName: HOSTILE, producerVersion: '2.3', domain: '', modelVersion: 0, docString: HOSTILE,
+    graphName: HOSTILE, opsets: [{ domain: HOSTILE, version: 17 }],
+    inputs: [{ name: HOSTILE, dtype: 'float32', shape: [HOSTILE, 3, 8, null], rankKnown: true, kind: 'tensor' }],
+    outputs: [{ name: 'y', dtype: 'int64', shape: ['N'], rankKnown: true, kind: 'tensor' }],
+    nodeCount: 2, initializerCount: 1, metadata: new Map([[HOSTILE, HOSTILE]]),
+  };
+
+  test('ONNX: a tensor name, dynamic dim, file name and metadata holding ESC, CR, NUL and a newline', () => {
+    const text = renderOnnxText(onnx, { color: false });
+    assertNoControl(text);
+    const l = text.split('\n');
+    assert.equal(l[0], `ONNX model m${HOSTILE_SHOWN}.onnx  (294 bytes)`);
+    assert.ok(l.some((x) => x.startsWith(`  input   ${HOSTILE_SHOWN}  float32  [${HOSTILE_SHOWN},3,8,?]`)), text);
+    assert.ok(l.includes(`  metadata ${HOSTILE_SHOWN}: ${HOSTILE_SHOWN}`));
+    assertNoControl(renderOnnxText(poisonStrings(onnx), { color: false }));
+  });
+
+  test('engine: every string of a loaded report poisoned (tensor names, formats, logs, device, path)', () => {
+    const r: EngineReport = {
+      ...base, loaded: true, tensorrtVersion: '10.16.0', problem: { reason: 'x', message: 'm', hints: ['h'], detail: [] }, logs: ['[W] something'],
+      ultralytics: { task: 'detect', imgsz: [640, 640], stride: 32, batch: 1, classNames: ['a'], version: '8.3.58', exportArgs: { half: 'yes' }, raw: {} },
+      device: { index: 0, name: 'NVIDIA H100', computeCapability: '9.0', totalMemoryBytes: 1, pciBusId: 'x' },
+      numProfiles: 1, deviceMemoryBytes: 4096, hardwareCompatibility: 'none',
+      tensors: [{ name: 'input', mode: 'input', dtype: 'float32', supported: true, shape: ['batch', 3, 8, 8], location: 'device', format: 'CHW4', formatDesc: 'four', isShapeTensor: false,
+        profiles: [{ min: [1, 3, 8, 8], opt: [1, 3, 8, 8], max: [1, 3, 8, 8] }] }],
+    };
+    const text = renderEngineText(poisonStrings(r), { color: false });
+    assertNoControl(text);
+    assert.ok(text.includes(`input${HOSTILE_SHOWN}`));
+    assertNoControl(renderEngineText(poisonStrings(r), { color: true }).replace(/\x1b\[[0-9;]*m/g, ''));
   });
 });

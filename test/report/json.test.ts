@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { toJson } from '../../src/report/json.js';
+import { jsonText, toJson } from '../../src/report/json.js';
 import { compared, errored, f32, map, report } from './sample-report.js';
 
 describe('toJson', () => {
@@ -44,4 +44,13 @@ describe('toJson: a failed item with backend log lines', () => {
     const back = JSON.parse(toJson(report([errored('d.jpg', 3, 'engine failed', [], ['[TRT] [E] first'])])));
     assert.deepEqual(back.items[0].error, { reason: 'run-failed', exitCode: 3, message: 'engine failed', hints: [], logs: ['[TRT] [E] first'] });
   });
+});
+
+test('DEL and C1 controls are escaped too (JSON.stringify leaves them raw); the value reads back the same', () => {
+  const name = 'a\x1b[2J\x7f\x9b[31m\n.jpg';
+  const text = toJson({ key: name });
+  assert.doesNotMatch(text.replace(/\n/g, ''), /[\u0000-\u001f\u007f-\u009f]/);
+  assert.ok(text.includes('a\\u001b[2J\\u007f\\u009b[31m\\n.jpg'));
+  assert.equal((JSON.parse(text) as { key: string }).key, name);
+  assert.equal(jsonText({ key: name }), '{"key":"a\\u001b[2J\\u007f\\u009b[31m\\n.jpg"}');
 });

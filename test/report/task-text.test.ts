@@ -10,6 +10,7 @@ import { renderCompareText } from '../../src/report/text.js';
 import { toJUnit } from '../../src/report/junit.js';
 import type { CompareReport } from '../../src/report/model/compare.js';
 import { compared, f32, map, report } from './sample-report.js';
+import { assertNoControl, poisonStrings } from './hostile-strings.js';
 
 // Labels first [0,1,2,2], second [0,1,1,2]: 3/4 pixels agree, IoU 1, 1/2, 1/2, mIoU 2/3.
 const first = f32([5, 0, 0, 0, 1, 5, 0, 1, 0, 1, 5, 5], [1, 3, 2, 2]);
@@ -68,5 +69,12 @@ describe('JUnit', () => {
   });
   test('no task mode: no task case', () => {
     assert.doesNotMatch(toJUnit(report([compared('a.png', map({ seg: first }), map({ seg: first }))])), /task\./);
+  });
+});
+
+describe('task section: keys and task strings from outside are escaped', () => {
+  test('every string of a segment run poisoned (keys, reasons, names): no raw control character, no forged line', () => {
+    const r = poisonStrings(segmentRun('task', 0.9));
+    for (const verbose of [false, true]) assertNoControl(renderCompareText(r, { color: false, verbose }));
   });
 });

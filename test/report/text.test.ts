@@ -4,6 +4,7 @@ import { compareOutputs } from '../../src/compare/compare-outputs.js';
 import { parseToleranceSpec } from '../../src/compare/tolerance.js';
 import { describeFailure, renderCompareText, RULE_TEXT, verdictLine } from '../../src/report/text.js';
 import { compared, errored, f32, map, passFail, report } from './sample-report.js';
+import { assertNoControl, HOSTILE, HOSTILE_SHOWN, poisonStrings } from './hostile-strings.js';
 
 const ANSI = /\x1b\[/;
 const lines = (s: string): string[] => s.split('\n');
@@ -161,5 +162,21 @@ describe('renderCompareText: backend log lines of a failed item', () => {
     const l = lines(renderCompareText(withLogs(), { color: false, verbose: true })).map((x) => x.trim());
     const at = l.indexOf('hint: hint one');
     assert.deepEqual(l.slice(at + 1, at + 3), ['log: [TRT] [E] first', 'log: [TRT] [E] second']);
+  });
+});
+
+describe('renderCompareText: strings from outside are escaped', () => {
+  test('file, output and error names holding ESC, CR, NUL and a newline; every string of the report poisoned', () => {
+    const r = report([
+      compared(`a${HOSTILE}.jpg`, map({ [HOSTILE]: f32([1, 2, 3]) }), map({ [HOSTILE]: f32([1, 2, 3.5]) })),
+      errored(`b${HOSTILE}.jpg`, 2, `b${HOSTILE}.jpg: not an image`, [HOSTILE], [HOSTILE]),
+    ], { warnings: [HOSTILE], first: `m${HOSTILE}.onnx` });
+    for (const verbose of [false, true]) {
+      const text = renderCompareText(r, { color: false, verbose });
+      assertNoControl(text);
+      assert.ok(text.includes(`a${HOSTILE_SHOWN}.jpg`));
+      assert.ok(text.includes(`m${HOSTILE_SHOWN}.onnx`));
+      assertNoControl(renderCompareText(poisonStrings(r), { color: false, verbose }));
+    }
   });
 });
