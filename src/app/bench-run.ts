@@ -5,7 +5,7 @@
  */
 import { type Backend, canStage, type RunResult, runsOnProvider } from '../backends/backend.js';
 import { type MeasureOptions, measure } from '../bench/measure.js';
-import { checkTensorSize, DEFAULT_MAX_TENSOR_BYTES, elementBytes } from '../io/limits.js';
+import { checkModelInputSize, checkTensorSize, DEFAULT_MAX_TENSOR_BYTES, elementBytes } from '../io/limits.js';
 import { mulberry32, randomTensor } from '../bench/random-input.js';
 import { latencyStats, UNSTABLE_CV_PERCENT } from '../bench/stats.js';
 import { GPU_PROVIDERS } from '../backends/onnx/providers.js';
@@ -51,7 +51,7 @@ export async function runBench(options: BenchRunOptions, io: BenchIO): Promise<B
       if (backend.inputs === null) throw new UsageError(`${path} declares no inputs; bench needs a model or an engine`);
       // Built once from the first model, so both backends get the very same tensors.
       if (feeds === null) {
-        const built = await buildFeeds(backend.inputs, options, io);
+        const built = await buildFeeds(path, backend.inputs, options, io);
         feeds = built.feeds;
         inputKind = built.kind;
       }
@@ -77,10 +77,14 @@ export async function runBench(options: BenchRunOptions, io: BenchIO): Promise<B
   };
 }
 
-async function buildFeeds(inputs: readonly TensorInfo[], options: BenchRunOptions, io: BenchIO): Promise<{ feeds: TensorMap; kind: 'image' | 'random' }> {
+async function buildFeeds(model: string, inputs: readonly TensorInfo[], options: BenchRunOptions, io: BenchIO): Promise<{ feeds: TensorMap; kind: 'image' | 'random' }> {
+  const maxBytes = options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES;
   if (options.image !== null) {
     if (inputs.length !== 1) throw new UsageError(`the model has ${inputs.length} inputs; an image can feed only a one-input model (omit the image to use random data)`);
+    // A fixed input too large is the model's problem, said before decoding; a dynamic one takes the image's size, checked after.
+    checkModelInputSize(model, inputs[0]!, maxBytes);
     const { tensor } = await io.loadImage(options.image, inputs[0]!);
+    checkTensorSize('decoded image tensor', tensor.shape, elementBytes(tensor.dtype), tensor.dtype, maxBytes, options.image);
     return { feeds: new Map([[inputs[0]!.name, tensor]]), kind: 'image' };
   }
   for (const name of options.shapes.keys()) {
@@ -94,7 +98,8 @@ async function buildFeeds(inputs: readonly TensorInfo[], options: BenchRunOption
       throw new UsageError(`input '${info.name}' has dynamic dims ${JSON.stringify(info.shape)}: give an image, or its shape with --shape ${info.name}=1x3x224x224`);
     }
     // Before allocating: --shape x=1x3x100000x100000 is an input error naming the tensor, not "Invalid typed array length".
-    checkTensorSize(options.shapes.has(info.name) ? `--shape ${info.name}` : `model input '${info.name}'`, shape, elementBytes(info.dtype), info.dtype, options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES);
+    if (options.shapes.has(info.name)) checkTensorSize(`--shape ${info.name}`, shape, elementBytes(info.dtype), info.dtype, maxBytes);
+    else checkModelInputSize(model, info, maxBytes);
     feeds.set(info.name, randomTensor(info.name, info.dtype, shape, next));
   }
   return { feeds, kind: 'random' };

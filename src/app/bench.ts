@@ -22,6 +22,8 @@ export interface BenchSpec {
   /** How the image becomes a tensor (as compare). */
   readonly preprocess?: PreprocessSpecInput;
   readonly backend?: BackendOptions;
+  /** Refuse an input tensor (model input, --shape, decoded image) larger than this; default DEFAULT_MAX_TENSOR_BYTES (src/io/limits.ts). */
+  readonly maxTensorBytes?: number;
 }
 
 export interface BenchHooks {
@@ -47,6 +49,7 @@ export async function bench(spec: BenchSpec, hooks: BenchHooks = {}): Promise<Be
     // The report records how the device backend ran; without this it claimed the defaults whatever was asked.
     device: { transfers: backend.transfers ?? true, cudaGraph: backend.cudaGraph ?? false },
     ...(hooks.onPhase ? { onPhase: hooks.onPhase } : {}),
+    ...(spec.maxTensorBytes === undefined ? {} : { maxTensorBytes: spec.maxTensorBytes }),
   }, {
     // The providers are known already: no second stat() per model.
     openBackend: (p) => openBackend(p, backend, 'bench', providers[models.indexOf(p)]),

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { escapeControl } from '../report/escape.js';
 import { UsageError } from '../errors.js';
+import { DEFAULT_MAX_TENSOR_BYTES, formatBytes, parseByteSize } from '../io/limits.js';
 import { renderBenchText } from '../report/bench-text.js';
 import { toJson } from '../report/json.js';
 import { addBackendOptions, backendOptionsOf } from './backend-options.js';
@@ -29,6 +30,7 @@ interface BenchCliOptions extends PreprocessCliOptions, OutputOptions {
   readonly seed: number;
   readonly shape?: string[];
   readonly exportTimes: boolean;
+  readonly maxTensorBytes?: number;
 }
 
 export function benchCommand(finish: Finish): Command {
@@ -44,7 +46,8 @@ export function benchCommand(finish: Finish): Command {
     .option('--shape <name=dims>', 'shape of a dynamic input for random data, e.g. x=1x3x224x224 (repeatable)', collect);
   addPreprocessOptions(cmd);
   addOutputOptions(cmd, { junit: false })
-    .option('--export-times', 'include every sample in the JSON', false);
+    .option('--export-times', 'include every sample in the JSON', false)
+    .option('--max-tensor-bytes <size>', `refuse an input tensor (model input, --shape, decoded image) larger than this, e.g. 512M, 4G (default ${formatBytes(DEFAULT_MAX_TENSOR_BYTES)}: this machine's memory / 4, at most 2 GiB)`, (v: string) => parseByteSize(v));
   addBackendOptions(cmd, 'bench');
   return cmd
     .addHelpText('after', HELP_AFTER)
@@ -57,6 +60,7 @@ export function benchCommand(finish: Finish): Command {
         models, image, seed: opts.seed, shapes: parseShapes(opts.shape ?? []),
         measure: { warmupMs: opts.warmup, iterations: opts.iterations, durationMs: opts.duration * 1000 },
         exportTimes: opts.exportTimes,
+        ...(opts.maxTensorBytes === undefined ? {} : { maxTensorBytes: opts.maxTensorBytes }),
         preprocess: preprocessSpecOf(opts),
         backend: backendOptionsOf(opts as unknown as Record<string, unknown>, 'bench'),
       }, {

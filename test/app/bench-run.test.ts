@@ -5,6 +5,7 @@ import { latencyStats } from '../../src/bench/stats.js';
 import { renderBenchText } from '../../src/report/bench-text.js';
 import type { Backend } from '../../src/backends/backend.js';
 import type { TensorMap } from '../../src/tensor/types.js';
+import { InputError } from '../../src/errors.js';
 
 interface DeviceTimes { h2dMs: number; computeMs: number; d2hMs: number; enqueueMs: number }
 
@@ -152,5 +153,45 @@ describe('runBench: ONNX Runtime on a GPU provider against TensorRT', () => {
     assert.match(ort.sessionIncludes ?? '', /compute on the host/);
     assert.equal(report.headline!.speedupDeviceSpan, undefined);
     assert.match(renderBenchText(report, { color: false }), /3\.00x on GPU compute alone/);
+  });
+});
+
+describe('runBench: --max-tensor-bytes, before anything is allocated', () => {
+  const dynamic = (inputs: Backend['inputs']): Backend => ({ ...fakeBackend('host-runtime', 'd.onnx', []), inputs });
+  const noImage = { loadImage: async () => { throw new Error('not reached'); } };
+  const spec = { models: ['d.onnx'], image: null, seed: 1, measure: quick, exportTimes: false };
+
+  test('a --shape over the limit is an input error (exit 2) naming the tensor and its size', async () => {
+    const b = dynamic([{ name: 'img', dtype: 'float32', shape: [1, 3, 'h', 'w'] }]);
+    // 1·3·100000·100000·4 bytes = 1.2e11 = 111.76 GiB, shown as "112 GiB"; the default limit is at most 2 GiB.
+    await assert.rejects(runBench({ ...spec, shapes: new Map([['img', [1, 3, 100000, 100000]]]) }, { openBackend: async () => b, ...noImage }), (err: unknown) => {
+      assert.ok(err instanceof InputError);
+      assert.equal(err.exitCode, 2);
+      assert.match(err.message, /^--shape img: \[1,3,100000,100000\] of float32 is 112 GiB, over the limit of /);
+      return true;
+    });
+    // 1·3·64·64·4 = 49,152 bytes: over a 48 KiB (49,152) limit by nothing, so it passes; one row more does not.
+    await runBench({ ...spec, shapes: new Map([['img', [1, 3, 64, 64]]]), maxTensorBytes: 49_152 }, { openBackend: async () => b, ...noImage });
+    await assert.rejects(runBench({ ...spec, shapes: new Map([['img', [1, 3, 65, 64]]]), maxTensorBytes: 49_152 }, { openBackend: async () => b, ...noImage }),
+      /--shape img: \[1,3,65,64\] of float32 is 48\.8 KiB, over the limit of 48 KiB/);
+  });
+
+  test('a fixed model input over the limit names the model file and the input', async () => {
+    const b = dynamic([{ name: 'x', dtype: 'float16', shape: [1, 3, 20000, 20000] }]);
+    // 1·3·20000·20000·2 bytes = 2.4e9 = 2.24 GiB.
+    await assert.rejects(runBench({ ...spec, shapes: new Map(), maxTensorBytes: 2 ** 31 }, { openBackend: async () => b, ...noImage }),
+      /: d\.onnx: model input 'x': \[1,3,20000,20000\] of float16 is 2\.24 GiB, over the limit of 2 GiB$/);
+    let decoded = false;
+    await assert.rejects(runBench({ ...spec, image: 'cat.jpg', shapes: new Map(), maxTensorBytes: 2 ** 31 }, {
+      openBackend: async () => b, loadImage: async () => { decoded = true; throw new Error('not reached'); },
+    }), /: d\.onnx: model input 'x'/);
+    assert.equal(decoded, false, 'refused before the image is decoded');
+  });
+
+  test('an image decoded for a dynamic input, over the limit, names the image', async () => {
+    const b = dynamic([{ name: 'img', dtype: 'float32', shape: [1, 3, 'h', 'w'] }]);
+    const big = { dtype: 'float32' as const, shape: [1, 3, 100, 100], data: new Float32Array(30_000) };
+    await assert.rejects(runBench({ ...spec, image: 'big.png', shapes: new Map(), maxTensorBytes: 100_000 }, { openBackend: async () => b, loadImage: async () => ({ tensor: big }) }),
+      /: big\.png: decoded image tensor: \[1,3,100,100\] of float32 is 117 KiB, over the limit of 97\.7 KiB$/);
   });
 });
