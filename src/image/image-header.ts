@@ -47,15 +47,17 @@ export interface JpegSegment {
 
 /**
  * The marker segments from SOI up to and including the first SOS, as libjpeg's `read_markers` walks
- * them; null when the structure is anything but plain (bytes between segments, a length running
- * past the end, a marker libjpeg would refuse or warn about, no SOS).
+ * them; null when the structure is anything but plain (a length running past the end, a marker
+ * libjpeg would refuse or warn about, no SOS). Bytes between segments are libjpeg's "extraneous
+ * bytes" warning: null, unless `skipExtraneous`, where they are skipped as libjpeg's `next_marker` does.
  */
-export function jpegSegmentsToScan(bytes: Uint8Array): JpegSegment[] | null {
+export function jpegSegmentsToScan(bytes: Uint8Array, skipExtraneous = false): JpegSegment[] | null {
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
   const segments: JpegSegment[] = [];
   let i = 2;
   for (;;) {
-    if (i >= bytes.length || bytes[i] !== 0xff) return null; // libjpeg would warn: extraneous bytes
+    if (skipExtraneous) while (i < bytes.length && bytes[i] !== 0xff) i++;
+    if (i >= bytes.length || bytes[i] !== 0xff) return null;
     while (i < bytes.length && bytes[i] === 0xff) i++; // fill bytes
     if (i + 2 >= bytes.length) return null;
     const marker = bytes[i]!;

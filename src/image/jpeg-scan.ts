@@ -50,7 +50,8 @@ export function checkJpegScan(bytes: Uint8Array): ScanVerdict {
 }
 
 function walk(bytes: Uint8Array): ScanVerdict {
-  const segments = jpegSegmentsToScan(bytes);
+  // Bytes between header segments are a harmless warning (libjpeg skips them): walk past them.
+  const segments = jpegSegmentsToScan(bytes, true);
   if (segments === null) return 'unknown';
   const tables = new Map<number, HuffTable>(); // key: class * 4 + id
   let frame = null;
