@@ -194,13 +194,16 @@ export function checkTensorRtAvailability(options: LoadAddonOptions & { readonly
   return { available: true, addon: load.addon, addonPath: load.path, runtime: info };
 }
 
-/** checkTensorRtAvailability, throwing the classified TensorRtError (exit 3) when TensorRT cannot run. */
-export function requireTensorRt(options: LoadAddonOptions & { readonly device?: number } = {}): Extract<Availability, { available: true }> {
+/**
+ * checkTensorRtAvailability, throwing the classified TensorRtError (exit 3) when TensorRT cannot run.
+ * `engine`, the file that needed it, leads the message: a run with two engines says which one.
+ */
+export function requireTensorRt(options: LoadAddonOptions & { readonly device?: number; readonly engine?: string } = {}): Extract<Availability, { available: true }> {
   const av = checkTensorRtAvailability(options);
   if (!av.available) {
     const { reason, message, hints, detail } = av;
     // The one line a user sees when a comparison cannot get its TensorRT side (exit 3, no fallback).
-    throw new TensorRtError({ reason, message: `TensorRT backend not available: ${message}`, hints, detail });
+    throw new TensorRtError({ reason, message: `${options.engine === undefined ? '' : `${options.engine}: `}TensorRT backend not available: ${message}`, hints, detail });
   }
   return av;
 }

@@ -277,7 +277,7 @@ export class TensorRtBackend implements Backend {
     const planFile = await readPlanFileInfo(enginePath);
     const planVersion = planFile.version;
     // The plan's version picks the TensorRT library (and prebuilt addon) of its major (library-discovery.ts).
-    const { addon, runtime } = requireTensorRt({ device, planVersion, ...(options.trtLib ? { trtLib: options.trtLib } : {}) });
+    const { addon, runtime } = requireTensorRt({ device, planVersion, engine: enginePath, ...(options.trtLib ? { trtLib: options.trtLib } : {}) });
     refuseTensorRt7(enginePath, planFile);
     const bytes = await readEngineFile(enginePath);
     const plan = planFile.planOffset === 0 ? bytes : bytes.subarray(planFile.planOffset);

@@ -59,6 +59,17 @@ describe('the real loader on this machine', () => {
       return true;
     });
   });
+
+  test('the message starts with the engine file that needed TensorRT, then what is wrong; the fix is a hint', () => {
+    const root = tempRoot();
+    assert.throws(() => requireTensorRt({ root, env: {}, engine: 'models/yolo.engine' }), (err: unknown) => {
+      assert.ok(err instanceof TensorRtError);
+      assert.match(err.message, /^models\/yolo\.engine: TensorRT backend not available: .*the native build has not run$/);
+      assert.ok(!err.message.includes('\n'));
+      assert.match(err.hints[0]!, /npm run build:native/);
+      return true;
+    });
+  });
 });
 
 describe('addon-not-built', () => {
