@@ -125,6 +125,23 @@ function clip8(v: number): number {
 }
 
 /**
+ * {@link coefficients}, remembered for the last few size pairs: a folder of same-sized photos to one
+ * model input needs the same tables every time, and making them is ~0.1–0.2 ms (a tenth of a
+ * 640x480 resize). The tables are never written after they are made, so sharing them is safe.
+ */
+const memo = new Map<string, Coefficients>();
+function sharedCoefficients(inSize: number, outSize: number): Coefficients {
+  const key = `${inSize}>${outSize}`;
+  let c = memo.get(key);
+  if (c === undefined) {
+    if (memo.size >= 8) memo.clear();
+    c = coefficients(inSize, outSize);
+    memo.set(key, c);
+  }
+  return c;
+}
+
+/**
  * Which implementation runs: `auto` is the WebAssembly kernel's SIMD build where it runs, else its
  * scalar build, else TypeScript. The others force one (tests keep every fallback exercised); a
  * forced WebAssembly build that cannot run here falls back to TypeScript.
@@ -138,8 +155,8 @@ export type PilResizeKernel = 'auto' | 'simd' | 'scalar' | 'ts';
 export function resizeBilinearPil(src: RgbPixels, width: number, height: number, kernel: PilResizeKernel = 'auto'): Uint8Array {
   const { width: w, height: h } = src;
   if (w === width && h === height) return src.data.slice();
-  const ch = w !== width ? coefficients(w, width) : null;
-  const cv = h !== height ? coefficients(h, height) : null;
+  const ch = w !== width ? sharedCoefficients(w, width) : null;
+  const cv = h !== height ? sharedCoefficients(h, height) : null;
   const verticalFirst = ch !== null && cv !== null && height < h && h - height > 2 * (w - width);
   if (kernel !== 'ts') {
     const out = resizePilWasm(src.data, w, h, width, height, ch, cv, verticalFirst, kernel === 'auto' ? undefined : kernel);
