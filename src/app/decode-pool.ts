@@ -10,15 +10,21 @@
  *   order, so at most that many decoded tensors exist at once.
  * - Adaptive to the cores: it starts with {@link poolSize} workers, the cores that ONNX Runtime's
  *   intra-op threads leave (at least one: on a 2-core machine with ORT on both, decode still has to
- *   happen somewhere). It grows, up to one worker per core, only while decode is the bottleneck:
- *   when request after request finds every worker still holding two images, inference is waiting
- *   for decode (a tiny model), so its threads are idle and a core is free for another worker. When
- *   inference is the slow side (a real model) the workers drain their queues between requests and
- *   the pool never grows, so decode does not take cores from inference.
+ *   happen somewhere). It grows, up to one worker per core, only when another JavaScript thread can
+ *   help ({@link shouldGrow}): request after request finds every worker still holding two images
+ *   (inference is waiting for decode), every worker's thread was busy since the last look (its
+ *   event-loop utilisation), *and* the machine had a core idle meanwhile. Most of a decode is
+ *   sharp's, on libvips' and libuv's threads: with the default pipeline on this 2-core machine one
+ *   worker's thread is busy about half the time and the cores are full, so a second worker only
+ *   cost its start (importing sharp, ~0.25 s CPU) and its own compiler and GC. JavaScript-heavy
+ *   pipelines on a machine with cores to spare grow. When inference is the slow side (a real model)
+ *   the workers drain their queues between requests and the pool never grows, so decode does not
+ *   take cores from inference.
  * - Start-up: a worker imports sharp (150-180 ms), so a run of a few images decodes in-process
  *   (sharp still runs on libuv's threads) and only longer runs start workers.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { InputError, TrtParityError, type ExitCodeValue } from '../errors.js';
 import type { PreprocessSpec } from '../image/preprocess-spec.js';
@@ -80,9 +86,12 @@ export function inProcessLoader(spec: PreprocessSpec): ImageLoader {
 /**
  * A pool of `workers` decode workers. Each is given up to two images at a time, so that while its
  * thread runs the JavaScript resize of one, sharp (on libuv's threads) decodes the next.
+ * `idleClock` is the machine's idle time (tests pass their own).
  */
-export function decodePool(spec: PreprocessSpec, workers: number, maxWorkers: number = Math.max(workers, Math.min(4, availableParallelism()))): ImageLoader & { readonly workers: number; whenReady(): Promise<void> } {
-  const pool = new DecodePool(spec, workers, Math.max(workers, maxWorkers));
+export function decodePool(
+  spec: PreprocessSpec, workers: number, maxWorkers: number = Math.max(workers, Math.min(4, availableParallelism())), idleClock: IdleClock = machineIdleMs,
+): ImageLoader & { readonly workers: number; whenReady(): Promise<void> } {
+  const pool = new DecodePool(spec, workers, Math.max(workers, maxWorkers), idleClock);
   return {
     load: (path, input) => pool.load(path, input),
     ahead: 2 * Math.max(workers, maxWorkers) + 1,
@@ -95,10 +104,41 @@ export function decodePool(spec: PreprocessSpec, workers: number, maxWorkers: nu
 /** Consecutive requests that must find every worker backed up before the pool adds one. */
 const GROW_AFTER = 4;
 
+/**
+ * Event-loop utilisation every worker must have shown since the last look for the pool to add one:
+ * above it the worker's own thread (the JavaScript resize and normalisation) is what holds decode
+ * back. With the default pipeline on 1080p/480p JPEGs a whole run gives 0.36-0.58.
+ */
+export const GROW_BUSY = 0.8;
+
+/** Idle cores (machine-wide, on average since the last look) that another worker could use. */
+export const GROW_IDLE_CORES = 0.5;
+
+/** The shortest stretch that a look judges: a burst of requests says nothing about utilisation. */
+const GROW_WINDOW_MS = 200;
+
+/**
+ * Whether a pool whose requests keep finding every worker backed up adds a worker: below its
+ * maximum, when every ready worker's thread was busy (`utilizations`, since the last look; else the
+ * backlog is sharp's, on libvips' threads, and another JavaScript thread would not shorten it) and
+ * the machine had a core idle for it (`idleCores`; else the new thread would only take CPU from the
+ * others, ONNX Runtime's included).
+ */
+export function shouldGrow(workers: number, max: number, utilizations: readonly number[], idleCores: number): boolean {
+  return workers < max && utilizations.length > 0 && utilizations.every((u) => u >= GROW_BUSY) && idleCores >= GROW_IDLE_CORES;
+}
+
+/** The machine's idle time, summed over its cores, in ms since boot; what the pool's looks difference. */
+export type IdleClock = () => number;
+
+const machineIdleMs: IdleClock = () => cpus().reduce((sum, c) => sum + c.times.idle, 0);
+
 interface Slot {
   readonly worker: Worker;
   /** Set when the worker has loaded sharp; until then images are decoded in-process instead of waiting. */
   ready: boolean;
+  /** The worker's event-loop utilisation when the pool last looked (or when it became ready). */
+  elu: EventLoopUtilization | undefined;
   readonly pending: Map<number, { resolve: (l: Loaded) => void; reject: (e: Error) => void }>;
 }
 
@@ -111,11 +151,15 @@ class DecodePool {
   #closed = false;
   #backedUp = 0;
   #onReady: (() => void)[] = [];
+  readonly #idleClock: IdleClock;
+  /** When the pool last looked at its workers' utilisation, and the machine's idle time then. */
+  #lastLook: { at: number; idleMs: number } | undefined;
 
-  constructor(spec: PreprocessSpec, size: number, max: number) {
+  constructor(spec: PreprocessSpec, size: number, max: number, idleClock: IdleClock) {
     this.#spec = spec;
     this.#size = size;
     this.#max = max;
+    this.#idleClock = idleClock;
   }
 
   get workers(): number {
@@ -155,7 +199,8 @@ class DecodePool {
   /**
    * The least busy worker. A new one while the pool is below its starting size and every worker has
    * work, or, up to the maximum, when {@link GROW_AFTER} requests in a row found every worker with
-   * two or more images still to do (decode is the bottleneck).
+   * two or more images still to do (decode is the bottleneck) and {@link shouldGrow} says another
+   * thread would help.
    */
   #pick(): Slot {
     let best: Slot | undefined;
@@ -166,18 +211,41 @@ class DecodePool {
     this.#backedUp = pastFirstWindow && best.pending.size >= 2 ? this.#backedUp + 1 : 0;
     if (this.#backedUp >= GROW_AFTER && this.#slots.length < this.#max) {
       this.#backedUp = 0;
-      return this.#start();
+      if (this.#look()) return this.#start();
     }
     return best;
   }
 
+  /**
+   * Whether another worker would help, from what happened since the last look (so a worker's
+   * start-up, importing sharp, and an earlier calm stretch do not count); the next look measures from
+   * here. A look too soon after the last one (a burst of requests) says nothing and is skipped.
+   */
+  #look(): boolean {
+    const at = performance.now();
+    const last = this.#lastLook;
+    if (last === undefined || at - last.at < GROW_WINDOW_MS) return false;
+    const idleMs = this.#idleClock();
+    this.#lastLook = { at, idleMs };
+    const utilizations: number[] = [];
+    for (const s of this.#slots) {
+      if (s.elu === undefined) continue;
+      const now = s.worker.performance.eventLoopUtilization();
+      utilizations.push(s.worker.performance.eventLoopUtilization(now, s.elu).utilization);
+      s.elu = now;
+    }
+    return shouldGrow(this.#slots.length, this.#max, utilizations, (idleMs - last.idleMs) / (at - last.at));
+  }
+
   #start(): Slot {
     const worker = new Worker(new URL('./decode-worker.js', import.meta.url));
-    const slot: Slot = { worker, ready: false, pending: new Map() };
+    const slot: Slot = { worker, ready: false, elu: undefined, pending: new Map() };
     worker.unref();
     worker.on('message', (reply: DecodeReply) => {
       if ('ready' in reply) {
         slot.ready = true;
+        slot.elu = worker.performance.eventLoopUtilization();
+        this.#lastLook ??= { at: performance.now(), idleMs: this.#idleClock() };
         for (const f of this.#onReady.splice(0)) f();
         return;
       }

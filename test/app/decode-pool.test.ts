@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { decodePool, inProcessLoader, poolSize } from '../../src/app/decode-pool.js';
+import { decodePool, GROW_BUSY, GROW_IDLE_CORES, inProcessLoader, poolSize, shouldGrow } from '../../src/app/decode-pool.js';
 import { InputError } from '../../src/errors.js';
 import { PIPELINES, resolvePreprocessSpec } from '../../src/image/preprocess-spec.js';
 import type { TensorInfo } from '../../src/tensor/types.js';
@@ -97,7 +97,7 @@ test('a closed pool refuses new work', async () => {
   await assert.rejects(pool.load(GOOD[0]!, INPUT));
 });
 
-test('the pool grows only while decode is the bottleneck', async () => {
+test('the pool grows only while decode is the bottleneck and the workers\' threads are busy', async () => {
   const spec = resolvePreprocessSpec({});
   // Requests one at a time, each awaited (inference slower than decode): the worker is idle at every
   // request, so the pool stays at its starting size.
@@ -109,16 +109,48 @@ test('the pool grows only while decode is the bottleneck', async () => {
   } finally {
     await calm.close();
   }
-  // Twelve requests at once (decode slower than its consumer): request after request finds the
-  // worker with two or more images queued, so a second worker starts, and no more than the maximum.
-  const busy = decodePool(spec, 1, 2);
+  // Twelve requests at once: request after request finds the worker with two or more images queued,
+  // but its thread had nothing to do since it became ready (the backlog is queued work, not a busy
+  // thread), so no worker is added for it.
+  const queued = decodePool(spec, 1, 2);
   try {
-    await busy.whenReady();
-    const all = await Promise.all(Array.from({ length: 12 }, (_, i) => busy.load(GOOD[i % GOOD.length]!, INPUT)));
+    await queued.whenReady();
+    const all = await Promise.all(Array.from({ length: 12 }, (_, i) => queued.load(GOOD[i % GOOD.length]!, INPUT)));
     assert.equal(all.length, 12);
-    assert.equal(busy.workers, 2);
-    assert.equal(busy.ahead, 5);
+    assert.equal(queued.workers, 1);
+    assert.equal(queued.ahead, 5);
   } finally {
-    await busy.close();
+    await queued.close();
   }
+  // A window of five kept full with JavaScript-heavy work (the cv2-exact resize up to 1024x1024 and
+  // the normalisation of 3M values per image, against a small JPEG's decode): the worker's thread is
+  // busy, the backlog persists, so a second worker starts, and no more than the maximum.
+  // The machine's idle time is this test's: one core always idle, or none (the machine full).
+  const BIG: TensorInfo = { name: 'input', dtype: 'float32', shape: [1, 3, 1024, 1024] };
+  for (const [idleCores, want] of [[1, 2], [0, 1]] as const) {
+    const t0 = performance.now();
+    const heavy = decodePool(resolvePreprocessSpec({ pipeline: 'opencv' }), 1, 2, () => idleCores * (performance.now() - t0));
+    try {
+      await heavy.whenReady();
+      const window: Promise<unknown>[] = [];
+      for (let i = 0; i < 24; i++) {
+        window.push(heavy.load(GOOD[i % GOOD.length]!, BIG));
+        if (window.length === heavy.ahead) await window.shift();
+      }
+      await Promise.all(window);
+      assert.equal(heavy.workers, want, `${idleCores} idle core(s)`);
+    } finally {
+      await heavy.close();
+    }
+  }
+});
+
+test('shouldGrow: below the maximum, only when every worker\'s thread was busy and a core was idle', () => {
+  assert.equal(shouldGrow(1, 2, [0.95], 1), true);
+  assert.equal(shouldGrow(2, 2, [0.95, 0.95], 1), false, 'at the maximum');
+  assert.equal(shouldGrow(1, 2, [0.5], 1), false, 'the thread idles half the time: sharp\'s threads are the bottleneck');
+  assert.equal(shouldGrow(2, 4, [0.95, 0.6], 2), false, 'one worker still has room');
+  assert.equal(shouldGrow(1, 2, [], 1), false, 'no worker ready yet');
+  assert.equal(shouldGrow(1, 2, [0.95], 0.1), false, 'no core idle: a new thread would take CPU from the others');
+  assert.equal(shouldGrow(1, 2, [GROW_BUSY], GROW_IDLE_CORES), true);
 });
