@@ -70,9 +70,9 @@ test('repeated calls of different sizes reuse the kernel memory without leaking 
 });
 
 test('an image too large for the kernel memory is left to the TypeScript passes (null)', () => {
-  // 12000 x 8000 x 3 = 288 MB of source rows, every row read (index d -> d): above MAX_MEMORY_BYTES,
-  // refused before anything is copied.
-  const axis = { index: Int32Array.from({ length: 8000 }, (_, d) => d), w0: new Int32Array(8000).fill(2048), w1: new Int32Array(8000) };
-  assert.equal(resizeLinearCvWasm(new Uint8Array(0), 12000, 8000, 8000, 8000, axis, axis), null);
-  assert.equal(halveCvWasm(new Uint8Array(0), 12000, 8000), null);
+  // A 10000 x 10000 output is 300 MB: above MAX_MEMORY_BYTES, refused before anything is copied.
+  const axis = { index: Int32Array.from({ length: 10000 }, (_, d) => d), w0: new Int32Array(10000).fill(2048), w1: new Int32Array(10000) };
+  assert.equal(resizeLinearCvWasm(new Uint8Array(0), 10000, 10000, 10000, 10000, axis, axis), null);
+  // The 2x path: a 24000 x 24000 source halves to 12000 x 12000 x 3 = 432 MB of output.
+  assert.equal(halveCvWasm(new Uint8Array(0), 24000, 24000), null);
 });
