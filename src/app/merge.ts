@@ -3,9 +3,9 @@
  * HTML from --html, which embeds its report and figures), one merged report out. Reads files; the
  * merging itself is pure (merge-reports.ts).
  */
-import { readFile } from 'node:fs/promises';
 import { InputError } from '../errors.js';
-import { describeReadError } from '../read-error.js';
+import { MAX_REPORT_BYTES } from '../io/limits.js';
+import { readRegularFile } from '../io/read-file.js';
 import type { HtmlData } from '../report/html/collect.js';
 import { extractEmbedded } from '../report/html/render.js';
 import type { CompareReport } from '../report/model/compare.js';
@@ -17,15 +17,14 @@ export async function merge(files: readonly string[]): Promise<MergedReport> {
   return mergeReports(parts);
 }
 
-/** Reads one compare report in any of the three formats. @throws InputError naming the file and what is wrong. */
-export async function readReportFile(file: string): Promise<ReportPart> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new InputError(file, describeReadError(e), { cause: e });
-  }
-  return parseReport(text, file);
+/**
+ * Reads one compare report in any of the three formats. Bounded and typed like every file read: a
+ * FIFO, a device (/dev/zero), a directory or a file over MAX_REPORT_BYTES is one line naming it.
+ * @throws InputError naming the file and what is wrong.
+ */
+export async function readReportFile(file: string, maxBytes = MAX_REPORT_BYTES): Promise<ReportPart> {
+  const bytes = await readRegularFile(file, { maxBytes, what: 'report file' });
+  return parseReport(bytes.toString('utf8'), file);
 }
 
 /** Parses report text (JSON, JSON Lines or an HTML report). Pure. */

@@ -23,8 +23,15 @@ export const DEFAULT_MAX_TENSOR_BYTES = Math.min(2 * GIB, Math.floor(totalmem() 
  */
 export const MAX_MODEL_FILE_BYTES = Math.min(bufferConstants.MAX_LENGTH, Math.floor(totalmem() / 2));
 
-/** A manifest of 100,000 entries is about 50 MB; anything far beyond is not ours. */
-export const MAX_MANIFEST_BYTES = 512 * 1024 * 1024;
+/** A manifest of 100,000 entries is about 50 MB; anything far beyond is not ours. At most one string (it is parsed as text). */
+export const MAX_MANIFEST_BYTES = Math.min(512 * 1024 * 1024, bufferConstants.MAX_STRING_LENGTH);
+
+/**
+ * A report file for `merge` (JSON, JSON Lines, HTML) is read as one string: at most what V8 can hold
+ * in one (about 512 MiB; a 10,000-image JSON report is tens of MB). Beyond that, "Cannot create a
+ * string longer than ..." would be an internal error.
+ */
+export const MAX_REPORT_BYTES = bufferConstants.MAX_STRING_LENGTH;
 
 /** "1.5 GiB", "12 MiB", "300 bytes". */
 export function formatBytes(n: number): string {

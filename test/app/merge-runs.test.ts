@@ -57,3 +57,25 @@ test('merge-runs refuses runs of different models and a key saved twice', async 
   assert.equal(twice.code, 2, shown(twice));
   assert.match(twice.stderr, /is also saved in .*s1; each input must be in one shard only/);
 });
+
+test('a manifest that is a FIFO or a link to /dev/zero, or a FIFO given as a run: one line naming it, exit 2, at once', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdir, symlink } = await import('node:fs/promises');
+  const fifoRun = join(dir, 'fifo-run');
+  const zeroRun = join(dir, 'zero-run');
+  await mkdir(fifoRun);
+  await mkdir(zeroRun);
+  execFileSync('mkfifo', [join(fifoRun, 'manifest.json')]);
+  await symlink('/dev/zero', join(zeroRun, 'manifest.json'));
+  execFileSync('mkfifo', [join(dir, 'a.fifo')]);
+  const cases: [string, string][] = [
+    [fifoRun, `${join(fifoRun, 'manifest.json')}: not a regular file (a FIFO)`],
+    [zeroRun, `${join(zeroRun, 'manifest.json')}: is a symbolic link; refused here (it could point outside the folder)`],
+    [join(dir, 'a.fifo'), `${join(dir, 'a.fifo')}: not a trt-parity saved run (no manifest.json)`],
+  ];
+  for (const [run, line] of cases) {
+    const r = await cli(['merge-runs', run, '--out', join(dir, 'never')]);
+    assert.equal(r.code, 2, shown(r));
+    assert.equal(r.stderr.split('\n')[0], `trt-parity: ${line}`, shown(r));
+  }
+});

@@ -111,3 +111,29 @@ test('merge refuses a missing shard, a shard given twice, and files that are not
   const none = await cli(['merge', join(dir, 'nope.json')]);
   assert.equal(none.code, 2, shown(none));
 });
+
+test('report files are read bounded and typed: a FIFO, /dev/zero, a directory and an oversized file are one line naming them, exit 2, at once', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { readReportFile } = await import('../../src/app/merge.js');
+  const fifo = join(dir, 'report.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const cases: [string, RegExp][] = [
+    [fifo, /: not a regular file \(a FIFO\)$/],
+    ['/dev/zero', /: not a regular file \(a character device\)$/],
+    [dir, /: is a directory, expected a file$/],
+  ];
+  for (const [file, why] of cases) {
+    const started = Date.now();
+    const r = await cli(['merge', file, join(dir, 's1.json')]);
+    assert.equal(r.code, 2, shown(r));
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, shown(r));
+    assert.ok(lines[0]!.startsWith(`trt-parity: ${file}: `), shown(r));
+    assert.match(lines[0]!, why);
+    assert.ok(Date.now() - started < 20_000, 'no hang on a FIFO without a writer');
+  }
+  // Over the limit: refused from fstat's size, before a byte is read.
+  await assert.rejects(readReportFile(join(dir, 's1.json'), 100), /s1\.json: report file is [\d.]+ KiB, over the limit of 100 bytes/);
+  await writeFile(join(dir, 'tiny.json'), '{}');
+  await assert.rejects(readReportFile(join(dir, 'tiny.json'), 100), /tiny\.json: not a trt-parity compare report/);
+});
