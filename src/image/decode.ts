@@ -264,17 +264,19 @@ const LOST_MESSAGE = /^Warning treated as error due to failOn setting/;
  * ("Warning treated as error due to failOn setting") or another image's. Classified by its text, a
  * JPEG whose header promised more rows than its scan held passed in a third to a half of concurrent
  * decodes, in sequential and random-access mode alike. For the JPEGs jpeg-scan.ts can walk
- * (sequential Huffman, one scan: what cameras and encoders write) the bytes decide. Otherwise the
- * text decides; when it is lost the decode is repeated (up to twice) to read it, and a text still
- * lost counts as missing data: refusing a damaged file is better than passing one.
+ * (sequential Huffman, one scan: what cameras and encoders write) the bytes decide. For other JPEGs
+ * (progressive, arithmetic) the text decides; when it is lost the decode is repeated (up to twice) to
+ * read it, and a text still lost counts as missing data: refusing a damaged file is better than
+ * passing one. Other formats keep the text rule, a lost text meaning harmless: their loaders report
+ * missing data as an error, which fails under 'error' too (libpng's warnings, such as "known
+ * incorrect sRGB profile", are common and harmless).
  */
 async function missingData(first: unknown, again: () => Promise<unknown>, bytes: Uint8Array, header: StoredHeader): Promise<string | null> {
-  if (header.format === 'jpeg') {
-    const verdict = checkJpegScan(bytes);
-    if (verdict === 'short') return `its scan ends before the ${header.width}x${header.height} pixels its header promises`;
-    if (verdict === 'complete') return null;
-  }
   let message = messageOf(first);
+  if (header.format !== 'jpeg') return MISSING_DATA.test(message) ? message.split('\n')[0]! : null;
+  const verdict = checkJpegScan(bytes);
+  if (verdict === 'short') return `its scan ends before the ${header.width}x${header.height} pixels its header promises`;
+  if (verdict === 'complete') return null;
   for (let tries = 0; LOST_MESSAGE.test(message) && tries < 2; tries++) {
     try {
       await again();
