@@ -71,6 +71,7 @@ export const simd = {
   load64Zero: mem(0x5d), const: (bytes: readonly number[]) => [...fd(0x0c), ...bytes], shuffle: (lanes: readonly number[]) => [...fd(0x0d), ...lanes],
   swizzle: fd(0x0e), i16x8Add: fd(0x8e), i16x8ShrU: fd(0x8d), i32x4DotI16x8S: fd(0xba),
   i32x4Shl: fd(0xab),
+  v128Or: fd(0x50), f32x4Sub: fd(0xe5), f32x4Mul: fd(0xe6), f32x4Div: fd(0xe7), f32x4ConvertI32x4S: fd(0xfa),
 } as const;
 
 /** The WebAssembly global, where this runtime has one (this project's TypeScript libs do not declare it). */
