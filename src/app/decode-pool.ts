@@ -21,7 +21,9 @@
  *   the workers drain their queues between requests and the pool never grows, so decode does not
  *   take cores from inference.
  * - Start-up: a worker imports sharp (150-180 ms), so a run of a few images decodes in-process
- *   (sharp still runs on libuv's threads) and only longer runs start workers.
+ *   (sharp still runs on libuv's threads) and only longer runs start workers. The first starts when
+ *   the pool is made (runCompare makes it while the backends open); images asked for before it is
+ *   ready are decoded in-process instead of waiting.
  */
 import { availableParallelism, cpus } from 'node:os';
 import type { EventLoopUtilization } from 'node:perf_hooks';
@@ -92,6 +94,9 @@ export function decodePool(
   spec: PreprocessSpec, workers: number, maxWorkers: number = Math.max(workers, Math.min(4, availableParallelism())), idleClock: IdleClock = machineIdleMs,
 ): ImageLoader & { readonly workers: number; whenReady(): Promise<void> } {
   const pool = new DecodePool(spec, workers, Math.max(workers, maxWorkers), idleClock);
+  // The first worker starts now, not at the first request: it imports sharp (~0.25 s) while
+  // runCompare still waits for the backends to open, and is ready for the first image.
+  void pool.whenReady();
   return {
     load: (path, input) => pool.load(path, input),
     ahead: 2 * Math.max(workers, maxWorkers) + 1,
