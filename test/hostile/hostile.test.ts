@@ -34,6 +34,8 @@ test('the checks themselves catch a crash, a hang, a stack trace, an accepted ba
   assert.match(checkCase(bad, 2, null, false, 'Error: x\n    at f (file:///a/b.js:1:2)\n/tmp/f.jpg').join(), /stack trace/);
   assert.match(checkCase(bad, 0, null, false, '/tmp/f.jpg PASS').join(), /accepted/);
   assert.match(checkCase(bad, 2, null, false, 'trt-parity: something failed\n').join(), /names/);
+  assert.match(checkCase(bad, 3, null, false, 'trt-parity: TensorRT backend not available: no GPU\n').join(), /names/, 'exit 3 names the file too');
+  assert.deepEqual(checkCase(bad, 3, null, false, 'trt-parity: /tmp/f.jpg: TensorRT backend not available: no GPU\n'), []);
 });
 
 test('a sample of the corpus: no crash, hang, stack trace or internal error; bad input exits 2 or 3 naming the file; folders report their good images', { timeout: 240_000 }, async () => {
