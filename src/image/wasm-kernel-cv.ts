@@ -57,12 +57,14 @@ function hrow(): number[] {
   const pixel = (k: number) => [
     ...get(P.out),
     ...get(P.src), ...get(P.xofs), ...load(4 * k), ...add, ...simd.load64Zero(0),
-    ...simd.const(spread), ...simd.swizzle,
+    ...get(5), ...simd.swizzle,
     ...get(P.alpha), ...simd.load(16 * k),
     ...simd.i32x4DotI16x8S, ...c(4), ...simd.i32x4ShrS,
     ...simd.store(12 * k),
   ];
-  return fn([], [
+  // The mask is kept in a local (5): V8 would otherwise rebuild the constant for every pixel.
+  return fn([[1, V128]], [
+    ...simd.const(spread), ...set(5),
     ...block, ...loop,
     ...get(P.xofs), ...get(P.xEnd), ...geU, ...brIf(1),
     ...pixel(0), ...pixel(1), ...pixel(2), ...pixel(3),
@@ -77,12 +79,13 @@ function hrow(): number[] {
 /** vrow(a, b, b0, b1, out, outEnd): two horizontally resampled rows (S >> 4) into output bytes, 16 per step. */
 function vrow(): number[] {
   const P = { a: 0, b: 1, b0: 2, b1: 3, out: 4, outEnd: 5 };
-  const L = { vb0: 6, vb1: 7 };
+  const L = { vb0: 6, vb1: 7, two: 8 };
   const term = (row: number, k: number, weight: number) => [
     ...get(row), ...simd.load(16 * k), ...get(weight), ...simd.i32x4Mul, ...c(16), ...simd.i32x4ShrS,
   ];
-  const lanes = (k: number) => [...term(P.a, k, L.vb0), ...term(P.b, k, L.vb1), ...simd.i32x4Add, ...const32(2), ...simd.i32x4Add, ...c(2), ...simd.i32x4ShrS];
-  return fn([[2, V128]], [
+  const lanes = (k: number) => [...term(P.a, k, L.vb0), ...term(P.b, k, L.vb1), ...simd.i32x4Add, ...get(L.two), ...simd.i32x4Add, ...c(2), ...simd.i32x4ShrS];
+  return fn([[3, V128]], [
+    ...const32(2), ...set(L.two),
     ...get(P.b0), ...simd.i32x4Splat, ...set(L.vb0),
     ...get(P.b1), ...simd.i32x4Splat, ...set(L.vb1),
     ...block, ...loop,
@@ -108,15 +111,16 @@ function vrow(): number[] {
  */
 function halve(): number[] {
   const P = { src: 0, rowBytes: 1, ow: 2, oh: 3, out: 4 };
-  const L = { top: 5, bot: 6, xEnd: 7, yEnd: 8, o: 9 };
+  const L = { top: 5, bot: 6, xEnd: 7, yEnd: 8, o: 9, two: 10, keep: 11 };
   const keep = [0, 1, 2, 6, 7, 8, 12, 13, 14, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80];
   // uint16 lanes for bytes j .. j + 7 of the step: (top[j] + top[j+3] + bottom[j] + bottom[j+3] + 2) >> 2
   const eight = (j: number) => [
     ...get(L.top), ...simd.load8x8U(j), ...get(L.top), ...simd.load8x8U(j + 3), ...simd.i16x8Add,
     ...get(L.bot), ...simd.load8x8U(j), ...simd.i16x8Add, ...get(L.bot), ...simd.load8x8U(j + 3), ...simd.i16x8Add,
-    ...const16(2), ...simd.i16x8Add, ...c(2), ...simd.i16x8ShrU,
+    ...get(L.two), ...simd.i16x8Add, ...c(2), ...simd.i16x8ShrU,
   ];
-  return fn([[5, I32]], [
+  return fn([[5, I32], [2, V128]], [
+    ...const16(2), ...set(L.two), ...simd.const(keep), ...set(L.keep),
     // yEnd = src + 2 * oh * rowBytes; each output row reads rows 2y and 2y + 1.
     ...get(P.src), ...get(P.oh), ...c(2), ...mul, ...get(P.rowBytes), ...mul, ...add, ...set(L.yEnd),
     ...block, ...loop,
@@ -127,7 +131,7 @@ function halve(): number[] {
     ...block, ...loop,
     ...get(L.top), ...get(L.xEnd), ...geU, ...brIf(1),
     ...get(L.o),
-    ...eight(0), ...eight(8), ...simd.i8x16NarrowI16x8U, ...simd.const(keep), ...simd.swizzle,
+    ...eight(0), ...eight(8), ...simd.i8x16NarrowI16x8U, ...get(L.keep), ...simd.swizzle,
     ...simd.store(0),
     ...get(L.top), ...c(18), ...add, ...set(L.top),
     ...get(L.bot), ...c(18), ...add, ...set(L.bot),
