@@ -71,46 +71,65 @@ export interface RunHooks {
 export async function compare(spec: CompareSpec, hooks: RunHooks = {}): Promise<CompareReport> {
   const tolerance = isParsed(spec.tolerance) ? spec.tolerance : parseToleranceSpec({ rtol: spec.tolerance?.rtol ?? [], atol: spec.tolerance?.atol ?? [] });
   const images = spec.inputs ?? [];
-  // Start-up order (issue 14): the ONNX Runtime worker starts first, so that it loads
-  // onnxruntime-node on its thread while this one loads sharp (libvips) and reads the models.
-  const releaseWarmUp = await warmUp([spec.first, spec.second], spec.backend ?? {});
+  // Checked here, once, before any backend opens: inside preprocessing a bad --std would fail every image.
+  const given = resolvePreprocessSpec(spec.preprocess ?? {});
+  // Start-up order (issue 14): the ONNX Runtime worker is started (the CLI started it already, before
+  // this module loaded), both backends start opening, and only then does this thread load sharp, a
+  // synchronous require() of about 65 ms, while the worker creates the sessions.
+  await warmUp([spec.first, spec.second], spec.backend ?? {});
+  const opening = openEarly(spec);
   try {
+    // With images, a saved run's or an exported model's pipeline applies when none was given.
+    const { spec: preprocess, note } = images.length > 0
+      ? await choosePreprocess(spec.preprocess ?? {}, [spec.first, spec.second])
+      : { spec: given, note: null };
     if (images.length > 0) void loadSharp().catch(() => {});
-    return await compareWarm(spec, hooks, tolerance, images);
+    // In-process until the run is known to be long enough for decode workers to pay for their start.
+    let loader: ImageLoader = inProcessLoader(preprocess);
+    const io = createCompareIO(spec, (path, input) => loader.load(path, input), preprocess, opening.take);
+    io.planLoads = (inputs) => {
+      if (inputs >= POOL_MIN_IMAGES) loader = decodePool(preprocess, poolSize(spec.backend?.threads ?? 0));
+      return loader.ahead;
+    };
+    try {
+      return await runCompare({
+        first: spec.first, second: spec.second, images, rawInputs: spec.rawInputs ?? new Map(), tolerance,
+        ...(note === null ? {} : { notes: [note] }),
+        allowNonFinite: spec.allowNonFinite ?? false, failFast: spec.failFast ?? false,
+        ...(spec.task ? { task: spec.task } : {}),
+        ...(hooks.onItem ? { onItem: hooks.onItem } : {}),
+        ...(hooks.signal ? { signal: hooks.signal } : {}),
+        ...(hooks.stopNow ? { stopNow: hooks.stopNow } : {}),
+        ...(spec.maxTensorBytes === undefined ? {} : { maxTensorBytes: spec.maxTensorBytes }),
+        ...(hooks.onCompared ? { onCompared: hooks.onCompared } : {}),
+        ...(spec.shard ? { shard: spec.shard } : {}),
+      }, io);
+    } finally {
+      await loader.close();
+    }
   } finally {
-    await releaseWarmUp();
+    await opening.abandon();
   }
 }
 
-async function compareWarm(spec: CompareSpec, hooks: RunHooks, tolerance: ToleranceSpec, images: readonly string[]): Promise<CompareReport> {
-  // Checked here, once, before any backend opens: inside preprocessing a bad --std would fail every image.
-  // With images, a saved run's or an exported model's pipeline applies when none was given.
-  const { spec: preprocess, note } = images.length > 0
-    ? await choosePreprocess(spec.preprocess ?? {}, [spec.first, spec.second])
-    : { spec: resolvePreprocessSpec(spec.preprocess ?? {}), note: null };
-  // In-process until the run is known to be long enough for decode workers to pay for their start.
-  let loader: ImageLoader = inProcessLoader(preprocess);
-  const io = createCompareIO(spec, (path, input) => loader.load(path, input), preprocess);
-  io.planLoads = (inputs) => {
-    if (inputs >= POOL_MIN_IMAGES) loader = decodePool(preprocess, poolSize(spec.backend?.threads ?? 0));
-    return loader.ahead;
+/**
+ * Both backends, opening from now on, handed to runCompare when it asks for them (first, then
+ * second). What it never took (an error came first) is disposed by `abandon`.
+ */
+function openEarly(spec: CompareSpec): { take: (path: string) => Promise<Backend>; abandon: () => Promise<void> } {
+  const open = (path: string) => openBackend(path, spec.backend ?? {}, 'compare');
+  const early = [spec.first, spec.second].map((path) => {
+    const backend = open(path);
+    // Awaited when taken or abandoned; until then a failure must not count as unhandled.
+    backend.catch(() => {});
+    return { path, backend };
+  });
+  return {
+    take: (path) => (early[0]?.path === path ? early.shift()!.backend : open(path)),
+    abandon: async () => {
+      await Promise.allSettled(early.splice(0).map(async (e) => (await e.backend).dispose()));
+    },
   };
-  try {
-    return await runCompare({
-      first: spec.first, second: spec.second, images, rawInputs: spec.rawInputs ?? new Map(), tolerance,
-      ...(note === null ? {} : { notes: [note] }),
-      allowNonFinite: spec.allowNonFinite ?? false, failFast: spec.failFast ?? false,
-      ...(spec.task ? { task: spec.task } : {}),
-      ...(hooks.onItem ? { onItem: hooks.onItem } : {}),
-      ...(hooks.signal ? { signal: hooks.signal } : {}),
-      ...(hooks.stopNow ? { stopNow: hooks.stopNow } : {}),
-      ...(spec.maxTensorBytes === undefined ? {} : { maxTensorBytes: spec.maxTensorBytes }),
-      ...(hooks.onCompared ? { onCompared: hooks.onCompared } : {}),
-      ...(spec.shard ? { shard: spec.shard } : {}),
-    }, io);
-  } finally {
-    await loader.close();
-  }
 }
 
 /** The preprocessing as the flags that set it, for a saved run's manifest. */
@@ -129,11 +148,11 @@ function isParsed(t: CompareSpec['tolerance']): t is ToleranceSpec {
 }
 
 /** The real I/O of `compare`: backends from the registry, sharp for images, .npy files, saved-run writers. */
-function createCompareIO(spec: CompareSpec, loadImage: CompareIO['loadImage'], chosen: PreprocessSpec): CompareIO {
+function createCompareIO(spec: CompareSpec, loadImage: CompareIO['loadImage'], chosen: PreprocessSpec, open: CompareIO['openBackend']): CompareIO {
   let outputsRecorder: Recorder | null = null;
   let inputsRecorder: Recorder | null = null;
   return {
-    openBackend: (path) => openBackend(path, spec.backend ?? {}, 'compare'),
+    openBackend: open,
     discoverImages: (args) => discoverImages(args),
     // The decoded tensor of a model with dynamic H/W has the image's size: bounded like every other tensor.
     loadImage: async (path, input) => {

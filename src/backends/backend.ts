@@ -192,12 +192,12 @@ export function canDiagnose<O, S>(p: BackendProvider<O>): p is Diagnoser<O, S> {
 
 /**
  * A backend whose start-up can begin before a path is opened: ONNX Runtime starts the worker thread
- * that loads onnxruntime-node while the main thread still reads the models and loads sharp (issue
- * 14). `warmUp` resolves once that has started, to the function that lets it go again: what was
- * started and never used ends then; what an opened backend uses ends with that backend.
+ * that loads onnxruntime-node while the main thread still loads modules, reads the models and
+ * loads sharp (issue 14). `warmUp` resolves once that has started; what it started ends with the
+ * backends that use it, or on its own when none does.
  */
 export interface WarmUpper<O = object> extends BackendProvider<O> {
-  warmUp(options: O): Promise<() => Promise<void>>;
+  warmUp(options: O): Promise<void>;
 }
 
 export function canWarmUp<O>(p: BackendProvider<O>): p is WarmUpper<O> {

@@ -62,19 +62,17 @@ export async function openBackend(path: string, options: BackendOptions, purpose
 
 /**
  * Starts early what the backends that claim `paths` by name can start before opening them (the
- * ONNX Runtime worker), each backend once; resolves to the function that lets it go. Never throws:
- * a warm-up that fails leaves the error to the open that follows.
+ * ONNX Runtime worker), each backend once. Nothing to release: what a warm-up starts ends with the
+ * backends that use it, or on its own. Never rejects: a warm-up that fails leaves the error to the
+ * open that follows.
  */
-export async function warmUp(paths: readonly string[], options: BackendOptions): Promise<() => Promise<void>> {
+export async function warmUp(paths: readonly string[], options: BackendOptions): Promise<void> {
   const providers = new Set<BackendProvider<BackendOptions>>();
   for (const path of paths) {
     const p = BACKENDS.find((b) => b.claims(path, false) === true);
-    if (p !== undefined && canWarmUp(p)) providers.add(p);
+    if (p !== undefined) providers.add(p);
   }
-  const releases = await Promise.all([...providers].map((p) => (canWarmUp(p) ? p.warmUp(options).catch(() => async () => {}) : async () => {})));
-  return async () => {
-    await Promise.allSettled(releases.map((r) => r()));
-  };
+  await Promise.all([...providers].map((p) => (canWarmUp(p) ? p.warmUp(options).catch(() => {}) : undefined)));
 }
 
 /** The option groups that `purpose` offers, each with only the options of that command. */

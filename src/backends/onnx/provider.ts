@@ -39,13 +39,9 @@ export const onnxProvider: Inspector<OnnxOptions, OnnxInspectReport> & Diagnoser
       { flags: '--threads <n>', description: "ONNX Runtime intra-op threads (default: ORT's choice)", value: 'positive-int', commands: ['compare', 'bench'] },
     ],
   },
-  // The shared worker, held by a session that never loads a model: the sessions opened meanwhile
-  // find it started (its onnxruntime-node loaded), and it ends with the last of them.
+  // The shared worker, started before the first session needs it (session-host.ts).
   async warmUp() {
-    const { SessionHost } = await import('./session-host.js');
-    const host = SessionHost.acquire();
-    const sid = host.attach({ message: () => {}, failed: () => {} });
-    return () => host.detach(sid);
+    (await import('./session-host.js')).SessionHost.warm();
   },
   async inspect(path) {
     const { inspectOnnx } = await import('./model-info.js');

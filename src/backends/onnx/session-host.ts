@@ -10,7 +10,7 @@
  * being released: an idle backend never holds the event loop open.
  */
 import { Worker } from 'node:worker_threads';
-import type { FromWorker, ToWorker } from './worker-protocol.js';
+import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 
 /** What one session hears from the worker: its own messages, and the worker's death. */
 export interface SessionListener {
@@ -18,23 +18,47 @@ export interface SessionListener {
   failed(err: Error): void;
 }
 
+/** How long a worker started by {@link SessionHost.warm} waits for its first session before it ends. */
+export const WARM_IDLE_MS = 10_000;
+
 export class SessionHost {
   static #current: SessionHost | null = null;
 
   /** The live host, or a new one when there is none (or the last one failed). */
   static acquire(): SessionHost {
-    if (SessionHost.#current === null || SessionHost.#current.#dead !== null) SessionHost.#current = new SessionHost();
+    return SessionHost.#liveOr({ warmRuntime: false });
+  }
+
+  /** The live host, or a new one started with `init`. */
+  static #liveOr(init: WorkerInit): SessionHost {
+    if (SessionHost.#current === null || SessionHost.#current.#dead !== null) SessionHost.#current = new SessionHost(init);
     return SessionHost.#current;
+  }
+
+  /**
+   * Starts the worker now, before any session needs it (issue 14): it boots, loads
+   * onnxruntime-node and starts the runtime (identity-model.ts) on its thread while the caller's
+   * thread loads the rest of the run. The sessions opened next find it started; with none after
+   * {@link WARM_IDLE_MS}, it ends. Neither the worker nor that wait keeps the process alive.
+   */
+  static warm(): void {
+    const host = SessionHost.#liveOr({ warmRuntime: true });
+    if (host.#sessions.size > 0 || host.#warmWait !== null) return;
+    host.#warmWait = setTimeout(() => {
+      host.#warmWait = null;
+      if (host.#sessions.size === 0) void host.#end();
+    }, WARM_IDLE_MS).unref();
   }
 
   readonly #worker: Worker;
   readonly #sessions = new Map<number, SessionListener>();
   #busy = 0;
   #dead: Error | null = null;
+  #warmWait: NodeJS.Timeout | null = null;
   static #nextSid = 1;
 
-  private constructor() {
-    this.#worker = new Worker(new URL('./session-worker.js', import.meta.url));
+  private constructor(init: WorkerInit) {
+    this.#worker = new Worker(new URL('./session-worker.js', import.meta.url), { workerData: init });
     this.#worker.unref();
     this.#worker.on('message', (msg: FromWorker) => this.#sessions.get(msg.sid)?.message(msg));
     this.#worker.on('error', (err) => this.#die(err));
@@ -43,6 +67,8 @@ export class SessionHost {
 
   /** Registers a session; messages for the returned id go to `listener`. */
   attach(listener: SessionListener): number {
+    if (this.#warmWait !== null) clearTimeout(this.#warmWait);
+    this.#warmWait = null;
     const sid = SessionHost.#nextSid++;
     this.#sessions.set(sid, listener);
     if (this.#dead) queueMicrotask(() => listener.failed(this.#dead!));
@@ -53,6 +79,10 @@ export class SessionHost {
   async detach(sid: number): Promise<void> {
     this.#sessions.delete(sid);
     if (this.#sessions.size > 0) return;
+    await this.#end();
+  }
+
+  async #end(): Promise<void> {
     if (SessionHost.#current === this) SessionHost.#current = null;
     this.#dead ??= new Error('worker ended');
     await this.#worker.terminate();

@@ -10,10 +10,11 @@
  * neither slows the other down).
  */
 import { createRequire } from 'node:module';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import type * as Ort from 'onnxruntime-node';
-import type { FromWorker, ToWorker, WireInfo, WireTensor, WorkerSessionOptions } from './worker-protocol.js';
+import { identityModel } from './identity-model.js';
+import type { FromWorker, ToWorker, WireInfo, WireTensor, WorkerInit, WorkerSessionOptions } from './worker-protocol.js';
 import { transferList } from './worker-protocol.js';
 
 const port = parentPort;
@@ -82,6 +83,16 @@ async function run(sid: number, id: number, feeds: readonly WireTensor[]): Promi
   } catch (err) {
     post({ type: 'run-error', sid, id, message: messageOf(err) });
   }
+}
+
+// A session of a one-node model, created and released at once: ONNX Runtime's own start is paid
+// now, while the main thread still prepares the run, not by the first real session. Only in a
+// worker started by SessionHost.warm() (compare), so that bench's model load time keeps it. A
+// failure here is the real open's to report.
+if ((workerData as WorkerInit | undefined)?.warmRuntime) {
+  setImmediate(() => {
+    ort.InferenceSession.create(identityModel()).then((s) => s.release()).catch(() => {});
+  });
 }
 
 port.on('message', (msg: ToWorker) => {

@@ -15,6 +15,12 @@ export interface WorkerSessionOptions {
   readonly allowSpinning?: boolean;
 }
 
+/** The worker's workerData. */
+export interface WorkerInit {
+  /** Start ONNX Runtime itself (a throw-away session) before the first real session arrives. */
+  readonly warmRuntime: boolean;
+}
+
 /** A tensor in flight; `dtype` is ORT's type name. */
 export interface WireTensor {
   readonly name: string;

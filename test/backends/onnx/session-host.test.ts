@@ -5,10 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { OnnxBackend } from '../../../src/backends/onnx/onnx-backend.js';
+import { SessionHost, WARM_IDLE_MS } from '../../../src/backends/onnx/session-host.js';
 import { BackendError } from '../../../src/errors.js';
 import type { Tensor } from '../../../src/tensor/types.js';
-import { fixture } from '../../helpers/paths.js';
+import { fixture, repoRoot } from '../../helpers/paths.js';
 
 const model = (name: string) => fixture('models', name);
 const A = [0.5, 1.7000000476837158, -3.25];
@@ -73,4 +76,32 @@ test('a model that fails to load does not take down the session it shares the wo
   } finally {
     await a.dispose();
   }
+});
+
+test('a warmed-up worker is the one the next sessions use, and it ends with the last of them', async () => {
+  SessionHost.warm();
+  const warmed = SessionHost.acquire().threadId;
+  const [a, b] = await Promise.all([OnnxBackend.open(model('affine.onnx')), OnnxBackend.open(model('affine.onnx'))]);
+  assert.equal(a.workerThreadId, warmed);
+  assert.equal(b.workerThreadId, warmed);
+  const x = affineInput(2, 2, 1);
+  assertAffine(x, (await a.run(new Map([['x', x]]), 'a')).outputs.get('y'));
+  await a.dispose();
+  await b.dispose();
+  const c = await OnnxBackend.open(model('affine.onnx'));
+  try {
+    assert.notEqual(c.workerThreadId, warmed, 'the warmed worker ended with its last session');
+  } finally {
+    await c.dispose();
+  }
+});
+
+test('a warmed-up worker no session used keeps nothing alive: the process exits without waiting for it', () => {
+  const host = pathToFileURL(`${repoRoot}/dist/src/backends/onnx/session-host.js`).href;
+  const t0 = performance.now();
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', `(await import(${JSON.stringify(host)})).SessionHost.warm();`], { encoding: 'utf8', timeout: 4 * WARM_IDLE_MS });
+  const ms = performance.now() - t0;
+  assert.equal(child.status, 0, child.stderr);
+  // Waiting for the idle timer would take WARM_IDLE_MS (10 s); an exit that does not wait takes well under a second.
+  assert.ok(ms < WARM_IDLE_MS / 2, `took ${ms.toFixed(0)} ms`);
 });
