@@ -17,6 +17,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { writeNpy } from '../../src/tensor/npy.js';
+import { writeFailingModel } from '../doubles/failing-model.js';
 import { fixture } from '../helpers/paths.js';
 
 export type Expect = 'bad' | 'any' | 'folder';
@@ -176,6 +177,12 @@ export async function buildCorpus(dir: string): Promise<Corpus> {
   modelCase('model/image-as-model', good, 'bad');
   modelCase('model/npy-as-model', fixture('npy', 'float32.npy'), 'bad');
   modelCase('model/missing', join(models, 'missing.onnx'), 'bad');
+  // A model ONNX Runtime loads but cannot run on any input: said once, naming it (exit 3), not one ERROR row per image.
+  const fails = writeFailingModel(join(models, 'fails-at-run-time.onnx'));
+  const five = join(models, 'five-images');
+  mkdirSync(five);
+  for (let i = 0; i < 5; i++) copyFileSync(good, join(five, `r${i}.jpg`));
+  cases.push({ id: 'model/fails-at-run-time', kind: 'model', args: ['compare', fails, fails, five], expect: 'bad', names: fails });
   // Two models that are not the same model.
   modelCase('model/mismatched-pair', CLASSIFIER, 'bad', fixture('models', 'two-outputs.onnx'));
 
@@ -366,6 +373,10 @@ export async function buildCorpus(dir: string): Promise<Corpus> {
     cases.push({ id: `special/${label}/inspect`, kind: 'special', args: ['inspect', withExt('onnx')], expect: 'bad', names: withExt('onnx') });
     cases.push({ id: `special/${label}/bench-image`, kind: 'special', args: ['bench', AFFINE, withExt('png'), '--iterations', '2', '--warmup', '0', '--duration', '0.01'], expect: 'bad', names: withExt('png') });
     cases.push({ id: `special/${label}/saved-first`, kind: 'special', args: ['compare', p, AFFINE, tiny], expect: 'bad', names: p });
+    // merge reads report files, merge-runs saved-run folders: the same bounded, typed reads.
+    cases.push({ id: `special/${label}/merge`, kind: 'special', args: ['merge', p], expect: 'bad', names: p });
+    cases.push({ id: `special/${label}/merge-ext`, kind: 'special', args: ['merge', withExt('jsonl')], expect: 'bad', names: withExt('jsonl') });
+    cases.push({ id: `special/${label}/merge-runs`, kind: 'special', args: ['merge-runs', p, '--out', join(special, `merged-${label}`)], expect: 'bad', names: p });
   }
   cases.push({ id: 'special/save-outputs-proc', kind: 'special', args: ['compare', AFFINE, AFFINE, tiny, '--save-outputs', '/proc/self/x'], expect: 'bad', names: '/proc/self/x' });
   cases.push({ id: 'special/save-outputs-dev-null', kind: 'special', args: ['compare', AFFINE, AFFINE, tiny, '--save-outputs', '/dev/null'], expect: 'bad', names: '/dev/null' });
@@ -405,6 +416,9 @@ export async function buildCorpus(dir: string): Promise<Corpus> {
   option('compare-one-arg', ['compare', AFFINE], 'second');
   option('compare-no-images', ['compare', AFFINE, AFFINE], 'x');
   option('json-and-junit-stdout', ['compare', AFFINE, AFFINE, tiny, '--json', '-', '--junit', '-'], '--json');
+  for (const v of ['0', 'abc', '99T']) option(`bench--max-tensor-bytes=${v}`, ['bench', AFFINE, '--max-tensor-bytes', v], '--max-tensor-bytes');
+  option('bench--max-tensor-bytes=tiny', ['bench', AFFINE, '--shape', 'x=1x3x64x64', '--max-tensor-bytes', '1K', '--iterations', '2', '--warmup', '0', '--duration', '0.01'], 'x');
+  option('bench-model-fixed-too-big', ['bench', CLASSIFIER, '--max-tensor-bytes', '1000', '--iterations', '2', '--warmup', '0', '--duration', '0.01'], CLASSIFIER);
   option('model-fixed-too-big', ['compare', CLASSIFIER, CLASSIFIER, tiny, '--max-tensor-bytes', '1000'], CLASSIFIER);
   option('no-images-in-folder', ['compare', AFFINE, AFFINE, npys], npys);
   option('glob-no-match', ['compare', AFFINE, AFFINE, join(dir, '*.nothing')], '*.nothing');

@@ -4,7 +4,7 @@
  * the file; folder runs report their good images.
  *
  *   npm run test:hostile                       # every case
- *   node dist/test/hostile/run-hostile.js --sample 40 --jobs 2 --timeout 30 [--kind npy] [--keep]
+ *   node dist/test/hostile/run-hostile.js --sample 40 --jobs 2 --timeout 30 [--kind npy] [--match merge] [--keep]
  *
  * Exit status 0 when every case holds, 1 otherwise (each failure printed with its command line).
  */
@@ -32,6 +32,8 @@ export interface RunOptions {
   /** Take every k-th case of each kind so that about this many run (all when absent). */
   readonly sample?: number;
   readonly kind?: string;
+  /** Only cases whose id contains this. */
+  readonly match?: string;
   readonly onResult?: (r: CaseResult, done: number, total: number) => void;
 }
 
@@ -127,6 +129,7 @@ export async function runHostile(dir: string, options: RunOptions = {}): Promise
   try {
     let cases = [...corpus.cases];
     if (options.kind) cases = cases.filter((c) => c.kind === options.kind);
+    if (options.match) cases = cases.filter((c) => c.id.includes(options.match!));
     const total = corpus.cases.length;
     if (options.sample !== undefined) cases = sampleCases(cases, options.sample);
     const jobs = options.jobs ?? Math.max(1, Math.min(4, cpus().length));
@@ -159,9 +162,11 @@ if (invokedDirectly) {
   const started = Date.now();
   const sample = arg('--sample');
   const kind = arg('--kind');
+  const match = arg('--match');
   const { results, total } = await runHostile(dir, {
     ...(sample ? { sample: Number(sample) } : {}),
     ...(kind ? { kind } : {}),
+    ...(match ? { match } : {}),
     jobs: Number(arg('--jobs') ?? Math.max(1, Math.min(4, cpus().length))),
     timeoutMs: Number(arg('--timeout') ?? 30) * 1000,
     onResult: (r, done, n) => {
