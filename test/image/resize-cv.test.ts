@@ -1,14 +1,14 @@
 /**
- * resizeLinearCv against OpenCV 5.0.0's `cv2.resize(img, (W, H), interpolation=cv2.INTER_LINEAR)` on
- * seeded random images (fixtures/golden/resize/, made by scripts/oracle/make_preprocess_goldens.py),
- * and by hand.
+ * resizeLinearCv (WebAssembly) and resizeLinearCvTs (its TypeScript reference) against OpenCV
+ * 5.0.0's `cv2.resize(img, (W, H), interpolation=cv2.INTER_LINEAR)` on seeded random images
+ * (fixtures/golden/resize/, made by scripts/oracle/make_preprocess_goldens.py), and by hand.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { resizeLinearCv } from '../../src/image/resize-cv.js';
+import { resizeLinearCv, resizeLinearCvTs } from '../../src/image/resize-cv.js';
 import { readNpy } from '../../src/tensor/npy.js';
 import { fixture } from '../helpers/paths.js';
 
@@ -22,13 +22,17 @@ function row(values: number[]): { data: Uint8Array; width: number; height: numbe
 const firstChannel = (data: Uint8Array) => [...data].filter((_, i) => i % 3 === 0);
 
 describe('resizeLinearCv equals OpenCV byte for byte', () => {
+  // resizeLinearCv runs the WebAssembly kernel; resizeLinearCvTs is the TypeScript reference (and
+  // fallback) that the kernel is tested against in wasm-kernel-cv.test.ts: both are pinned here.
   for (const c of cases) {
-    test(`${c.name} -> ${c.size[0]}x${c.size[1]}`, () => {
-      const src = npy(`${c.name}.src.npy`);
-      const [h, w] = src.shape as [number, number, number];
-      const out = resizeLinearCv({ data: src.data as Uint8Array, width: w, height: h }, c.size[1], c.size[0]);
-      assert.ok(Buffer.from(out).equals(Buffer.from(npy(`${c.name}.cv.npy`).data as Uint8Array)));
-    });
+    for (const [label, resize] of [['WebAssembly', resizeLinearCv], ['TypeScript', resizeLinearCvTs]] as const) {
+      test(`${c.name} -> ${c.size[0]}x${c.size[1]} (${label})`, () => {
+        const src = npy(`${c.name}.src.npy`);
+        const [h, w] = src.shape as [number, number, number];
+        const out = resize({ data: src.data as Uint8Array, width: w, height: h }, c.size[1], c.size[0]);
+        assert.ok(Buffer.from(out).equals(Buffer.from(npy(`${c.name}.cv.npy`).data as Uint8Array)));
+      });
+    }
   }
 
   test('downscale 4 -> 2 by hand: two taps at half-pixel centres, no antialiasing', () => {
