@@ -4,7 +4,6 @@
  */
 import type { Backend } from '../backends/backend.js';
 import { type BackendOptions, openBackend, warmUp } from '../backends/registry.js';
-import { SavedRunWriter } from '../backends/saved/saved-writer.js';
 import { parseToleranceSpec } from '../compare/tolerance.js';
 import type { ToleranceSpec } from '../compare/types.js';
 import { UsageError } from '../errors.js';
@@ -178,6 +177,9 @@ function createCompareIO(spec: CompareSpec, loadImage: CompareIO['loadImage'], c
         // One manifest per directory: the second writer would make the first one's entries unreachable.
         throw new UsageError(`--save-outputs and --save-inputs both name ${spec.saveOutputs}; give each its own directory`);
       }
+      if (!spec.saveOutputs && !spec.saveInputs) return;
+      // Imported only when saving (issue 14: a plain compare does not load the writer).
+      const { SavedRunWriter } = await import('../backends/saved/saved-writer.js');
       // Recorded so that re-saving with other options says which one changed ("12 entries replaced: --mean differs").
       const preprocess = (spec.inputs ?? []).length > 0 ? savedPreprocessOf(chosen) : undefined;
       const withPre = preprocess ? { preprocess } : {};

@@ -19,7 +19,6 @@ import { formatShape } from '../../tensor/shape.js';
 import type { Dim, Tensor, TensorInfo, TensorMap } from '../../tensor/types.js';
 import { BaseBackend, type MeasuredRun } from '../base-backend.js';
 import { inspectOnnx, type OnnxModelInfo } from './model-info.js';
-import { providerUnavailableHints } from './providers.js';
 import { SessionHost } from './session-host.js';
 import type { FromWorker, ToWorker, WireInfo, WireTensor, WorkerSessionOptions } from './worker-protocol.js';
 import { transferList } from './worker-protocol.js';
@@ -147,7 +146,7 @@ export class OnnxBackend extends BaseBackend {
     });
     if (first.type === 'load-error') {
       await host.detach(sid);
-      throw loadError(path, provider, first.message);
+      throw await loadError(path, provider, first.message);
     }
     if (first.type !== 'ready') {
       await host.detach(sid);
@@ -253,11 +252,12 @@ function fromWire(o: WireTensor, source: string): Tensor {
   return { dtype: o.dtype, shape: [...o.dims], data: o.data };
 }
 
-function loadError(path: string, provider: string, message: string): BackendError {
+async function loadError(path: string, provider: string, message: string): Promise<BackendError> {
   const providerProblem = provider !== 'cpu' && /ExecutionProvider|backend not found|shared library|adapter|provider/i.test(message);
   if (providerProblem) {
-    // Missing files or files that do not load, and how to get them: providers.ts (doctor shows the same).
-    const known = providerUnavailableHints(provider);
+    // Missing files or files that do not load, and how to get them: providers.ts (doctor shows the
+    // same), imported only here, on this error's path (issue 14: start-up loads no more than it uses).
+    const known = (await import('./providers.js')).providerUnavailableHints(provider);
     const hints = [
       ...(known.length > 0 ? known : [`Known provider names: ${KNOWN_PROVIDERS.join(', ')}.`]),
       'Run ONNX Runtime on the CPU instead (--onnx-provider cpu): every installation has it.',
