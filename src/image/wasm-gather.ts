@@ -12,8 +12,12 @@
 import { I32, instantiateWithMemory, name, op, reserveMemory, section, uleb, vec } from './wasm-asm.js';
 import type { WasmMemory } from './wasm-asm.js';
 
-/** The kernel's memory is kept between calls (one per thread) and never shrinks; above this, use JavaScript. */
-export const MAX_MEMORY_BYTES = 256 * 2 ** 20;
+/**
+ * The kernel's memory is kept between calls (one per thread, every decode worker has one) and never
+ * shrinks, so it is capped lower than the resize kernels': 64 MiB holds a 2048×2048 tensor (15 bytes
+ * a pixel); larger images (a dynamic-size model fed a photo) use the JavaScript loop.
+ */
+export const MAX_MEMORY_BYTES = 64 * 2 ** 20;
 
 /**
  * gather(src, end, d0, d1, d2, out, o1, o2, oStep, table): for each pixel (3 bytes from `src` to `end`),

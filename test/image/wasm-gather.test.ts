@@ -57,6 +57,10 @@ test('the result is a fresh array: a second call does not change the first one\'
 
 test('a table that is not 3 x 256 values, or an image too large for the kernel memory, is left to JavaScript (null)', () => {
   assert.equal(gatherFloat32Wasm(new Uint8Array(3), new Float32Array(10), 1, 0, 1, 2, 1, 1), null);
-  // 30M pixels: 90 MB of bytes plus 360 MB of floats, above MAX_MEMORY_BYTES; refused before anything is copied.
-  assert.equal(gatherFloat32Wasm(new Uint8Array(0), new Float32Array(768), 30_000_000, 0, 1, 2, 1, 30_000_000), null);
+  // 12 MP (a phone photo, at a dynamic-size model): 36 MB of bytes plus 144 MB of floats, above
+  // MAX_MEMORY_BYTES; refused before anything is copied, so no worker keeps 180 MB of kernel memory.
+  assert.equal(gatherFloat32Wasm(new Uint8Array(0), new Float32Array(768), 12_000_000, 0, 1, 2, 1, 12_000_000), null);
+  // The largest that fits: 2048 x 2048.
+  const plane = 2048 * 2048;
+  assert.ok(gatherFloat32Wasm(new Uint8Array(plane * 3), normalizationTable(DEFAULT_PREPROCESS_OPTIONS), plane, 0, 1, 2, 1, plane) !== null);
 });
