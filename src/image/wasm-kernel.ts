@@ -7,7 +7,8 @@
  *
  * Two builds of the same passes:
  * - `simd`: SIMD128. Horizontally one i32x4 accumulator per output pixel holds R, G, B and a lane
- *   that is thrown away (4 bytes loaded from a 3-byte pixel, widened, × the tap's weight splat);
+ *   that is thrown away (4 bytes loaded from a 3-byte pixel, widened, × the tap's weight splat),
+ *   two rows at a time (one weight load and one window's arithmetic for two pixels);
  *   vertically 16 output bytes at once (16 bytes of each window row widened to four i32x4). The
  *   saturating narrows i32 → i16 → u8 are exactly the clip to 0..255.
  * - `scalar`: one tap and channel at a time, for engines without SIMD128 (`WebAssembly.validate`
@@ -137,7 +138,8 @@ function verticalScalar(): number[] {
 }
 
 /**
- * The SIMD horizontal pass, same parameters as {@link horizontalScalar}. Per output pixel one i32x4
+ * The SIMD horizontal pass on one row at a time (called by {@link horizontalSimd2} for an odd last
+ * row), same parameters as {@link horizontalScalar}. Per output pixel one i32x4
  * sum: lanes R, G, B and the next pixel's R (ignored). 8 bytes are loaded at each tap (zero-extended
  * to i16 by the load itself, then to i32), so up to 5 bytes past the last pixel are read. The store
  * writes 4 bytes; the 4th is overwritten by the next pixel, or lands in the spare bytes.
@@ -199,6 +201,80 @@ function horizontalSimd(): number[] {
 }
 
 /**
+ * The SIMD horizontal pass two rows at a time (the same windows and weights for both: one weight
+ * load and one set of window arithmetic serve two pixels), then a last odd row alone. Parameters as
+ * {@link horizontalScalar}. Row y's last 4-byte store spills onto row y + 1's first byte, which
+ * was already written: that byte is kept after row y + 1's first pixel and put back after the pair.
+ */
+function horizontalSimd2(): number[] {
+  const P = { src: 0, inW: 1, rows: 2, outW: 3, start: 4, count: 5, weights: 6, ksize: 7, out: 8 };
+  const ints = ['y', 'xx', 'j', 'end', 'p', 'q', 'rowBase', 'o', 'kBase', 'stride', 'outStride', 'keep'] as const;
+  const vecs = ['acc', 'acc2', 'w', 'half'] as const;
+  const L = Object.fromEntries([...ints, ...vecs].map((n, i) => [n, 9 + i])) as Record<(typeof ints)[number] | (typeof vecs)[number], number>;
+  const { get, set, tee, load, load8u, store8, block, loop, end, br, brIf, add, mul, shl, geS, geU } = op;
+  const c = op.const;
+  const narrowStore = (acc: number) => [
+    ...get(acc), ...c(22), ...simd.i32x4ShrS, ...tee(acc), ...get(acc), ...simd.i16x8NarrowI32x4S,
+    ...tee(acc), ...get(acc), ...simd.i8x16NarrowI16x8U, ...simd.store32Lane(0, 0),
+  ];
+  const widened = (ptr: number) => [...get(ptr), ...simd.load8x8U(0), ...simd.i32x4ExtendLowI16x8U, ...get(L.w), ...simd.i32x4Mul];
+  const pixel2 = [
+    ...get(L.half), ...tee(L.acc), ...set(L.acc2),
+    ...get(P.weights), ...get(L.kBase), ...c(2), ...shl, ...add, ...tee(L.j),
+    ...get(P.count), ...get(L.xx), ...c(2), ...shl, ...add, ...load(0), ...c(2), ...shl, ...add, ...set(L.end),
+    ...get(L.rowBase), ...get(P.start), ...get(L.xx), ...c(2), ...shl, ...add, ...load(0), ...c(3), ...mul, ...add, ...tee(L.p),
+    ...get(L.stride), ...add, ...set(L.q),
+    ...block, ...loop,
+    ...get(L.j), ...get(L.end), ...geU, ...brIf(1),
+    ...get(L.j), ...simd.load32Splat(0), ...set(L.w),
+    ...get(L.acc), ...widened(L.p), ...simd.i32x4Add, ...set(L.acc),
+    ...get(L.acc2), ...widened(L.q), ...simd.i32x4Add, ...set(L.acc2),
+    ...get(L.j), ...c(4), ...add, ...set(L.j),
+    ...get(L.p), ...c(3), ...add, ...set(L.p),
+    ...get(L.q), ...c(3), ...add, ...set(L.q),
+    ...br(0),
+    ...end, ...end,
+    ...get(L.o), ...narrowStore(L.acc),
+    ...get(L.o), ...get(L.outStride), ...add, ...narrowStore(L.acc2),
+    ...get(L.o), ...c(3), ...add, ...set(L.o),
+    ...get(L.xx), ...c(1), ...add, ...set(L.xx),
+    ...get(L.kBase), ...get(P.ksize), ...add, ...set(L.kBase),
+  ];
+  const body = [
+    ...c(1 << 21), ...simd.i32x4Splat, ...set(L.half),
+    ...get(P.inW), ...c(3), ...mul, ...set(L.stride),
+    ...get(P.outW), ...c(3), ...mul, ...set(L.outStride),
+    ...c(0), ...set(L.y),
+    ...block, ...loop,
+    ...get(L.y), ...c(1), ...add, ...get(P.rows), ...geS, ...brIf(1),
+    ...get(P.src), ...get(L.y), ...get(L.stride), ...mul, ...add, ...set(L.rowBase),
+    ...get(P.out), ...get(L.y), ...get(L.outStride), ...mul, ...add, ...set(L.o),
+    ...c(0), ...set(L.xx), ...c(0), ...set(L.kBase),
+    ...pixel2,
+    ...get(P.out), ...get(L.y), ...c(1), ...add, ...get(L.outStride), ...mul, ...add, ...load8u(0), ...set(L.keep),
+    ...block, ...loop,
+    ...get(L.xx), ...get(P.outW), ...geS, ...brIf(1),
+    ...pixel2,
+    ...br(0),
+    ...end, ...end,
+    ...get(P.out), ...get(L.y), ...c(1), ...add, ...get(L.outStride), ...mul, ...add, ...get(L.keep), ...store8(0),
+    ...get(L.y), ...c(2), ...add, ...set(L.y),
+    ...br(0),
+    ...end, ...end,
+    // The odd last row, if any: the one-row pass on it.
+    ...block,
+    ...get(L.y), ...get(P.rows), ...geS, ...brIf(0),
+    ...get(P.src), ...get(L.y), ...get(L.stride), ...mul, ...add,
+    ...get(P.inW), ...c(1), ...get(P.outW), ...get(P.start), ...get(P.count), ...get(P.weights), ...get(P.ksize),
+    ...get(P.out), ...get(L.y), ...get(L.outStride), ...mul, ...add,
+    0x10, 0x00, // call h1 (function 0)
+    ...end,
+    ...end,
+  ];
+  return [...vec([[...uleb(ints.length), I32], [...uleb(vecs.length), V128]]), ...body];
+}
+
+/**
  * The SIMD vertical pass, same parameters as {@link verticalScalar}: 16 bytes of an output row at a
  * time (a row of w pixels is ⌈3w / 16⌉ blocks; the last block reads and writes past the row's end).
  */
@@ -254,21 +330,24 @@ function verticalSimd(): number[] {
   return [...vec([[...uleb(ints.length), I32], [...uleb(vecs.length), V128]]), ...body];
 }
 
-/** A module importing `env.mem` and exporting `h` and `v`, both (i32 × 9) -> (). */
-function assemble(h: readonly number[], v: readonly number[]): Uint8Array {
+/**
+ * A module importing `env.mem` and exporting `h` and `v`, both (i32 × 9) -> (). With `h2` (the SIMD
+ * build's two-row pass), `h2` is exported as `h` and calls the one-row `h` (function 0) for an odd last row.
+ */
+function assemble(h: readonly number[], v: readonly number[], h2?: readonly number[]): Uint8Array {
+  const funcs = h2 === undefined ? [h, v] : [h, v, h2];
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([[0x60, ...vec(Array.from({ length: 9 }, () => [I32])), 0x00]])),
     ...section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, ...uleb(1)]])),
-    ...section(3, vec([[0x00], [0x00]])),
-    ...section(7, vec([[...name('h'), 0x00, 0x00], [...name('v'), 0x00, 0x01]])),
-    ...section(10, vec([[...uleb(h.length), ...h], [...uleb(v.length), ...v]])),
+    ...section(3, vec(funcs.map(() => [0x00]))),
+    ...section(7, vec([[...name('h'), 0x00, h2 === undefined ? 0x00 : 0x02], [...name('v'), 0x00, 0x01]])),
+    ...section(10, vec(funcs.map((f) => [...uleb(f.length), ...f]))),
   ]);
 }
 
 /** Source bytes copied into the kernel's memory at a time before the horizontal pass reads them (well inside L2). */
 const BAND_BYTES = 96 * 1024;
-
 /** Which build of the passes: SIMD128, or one value at a time. */
 export type WasmKernelKind = 'simd' | 'scalar';
 
@@ -280,7 +359,7 @@ function instance(kind: WasmKernelKind): Kernel | null {
   const cached = kernels.get(kind);
   if (cached !== undefined) return cached;
   // An engine without SIMD128 refuses the SIMD module; instantiateWithMemory then returns null.
-  const made = instantiateWithMemory(kind === 'simd' ? assemble(horizontalSimd(), verticalSimd()) : assemble(horizontalScalar(), verticalScalar()));
+  const made = instantiateWithMemory(kind === 'simd' ? assemble(horizontalSimd(), verticalSimd(), horizontalSimd2()) : assemble(horizontalScalar(), verticalScalar()));
   const kernel = made === null ? null : { h: made.exports.h as Pass, v: made.exports.v as Pass, memory: made.memory };
   kernels.set(kind, kernel);
   return kernel;
