@@ -1,8 +1,9 @@
 /**
  * Image files → upright 8-bit RGB pixels at the model's size. The only module that imports sharp.
  *
- * Pipeline, in this order: read the file; read the header (format, size) and refuse images over the
- * pixel limit before decoding anything; decode the first frame/page fully, apply the EXIF orientation,
+ * Pipeline, in this order: read the file; read the header (format, size: from the bytes for JPEG and
+ * PNG, image-header.ts, else sharp's metadata()) and refuse images over the pixel limit before
+ * decoding anything; decode the first frame/page fully (one libvips pipeline), apply the EXIF orientation,
  * drop alpha, convert greyscale/palette/CMYK/16-bit to 8-bit sRGB RGB; then, if a size is asked for,
  * resize those raw RGB pixels with bilinear (`kernel: 'linear'`) and crop or pad (see resize-plan.ts).
  *
