@@ -171,7 +171,8 @@ function gather<T extends Float32Array | Uint16Array | Uint8Array>(
 
 /**
  * {@link gather} for float32 alone, the common case: one function seeing three typed-array kinds is
- * polymorphic in V8 and ran 2x slower (11.6 -> 5.7 ms for a 640x640 tensor, allocation included).
+ * polymorphic in V8 and, once a process had also made uint8 or float16 tensors, ran 2x slower
+ * (11.6 -> 5.7 ms for a 640x640 tensor, allocation included). It is the WebAssembly gather's fallback.
  */
 function gatherFloat32(
   src: Uint8Array, out: Float32Array, table: Float32Array, plane: number,
