@@ -4,11 +4,12 @@
  * TypeScript reference, which stays the reference in tests and the fallback where WebAssembly or
  * SIMD128 is missing, or the image would need more than {@link MAX_MEMORY_BYTES} of kernel memory:
  *
- * - horizontal pass, one output pixel per step: the 8 bytes at the left tap (its 3 channels, then the
- *   right tap's 3, since the taps are adjacent pixels) are spread into int16 lanes by a swizzle, and
- *   one `i32x4.dot_i16x8_s` against `[a0, a1, a0, a1, a0, a1, 0, 0]` gives the three int32 sums
- *   `S[sx] * a0 + S[sx+1] * a1` (at most 255 × 2048: exact). Where OpenCV clamps a tap at the image
- *   edge its second weight is 0, so the byte read past the last pixel is multiplied by 0.
+ * - horizontal pass, one dot product per output pixel (four pixels per step): the 8 bytes at the
+ *   left tap (its 3 channels, then the right tap's 3, since the taps are adjacent pixels) are spread
+ *   into int16 lanes by a swizzle, and one `i32x4.dot_i16x8_s` against `[a0, a1, a0, a1, a0, a1, 0, 0]`
+ *   gives the three int32 sums `S[sx] * a0 + S[sx+1] * a1` (at most 255 × 2048: exact), kept as
+ *   `S >> 4`. Where OpenCV clamps a tap at the image edge its second weight is 0, so the byte read
+ *   past the last pixel is multiplied by 0.
  * - vertical combination, 16 bytes per step: `((S0 >> 4) * b0 >> 16) + ((S1 >> 4) * b1 >> 16)`,
  *   `(t + 2) >> 2`, in int32 lanes (`(S >> 4) * b` < 2^15 × 2^11 cannot overflow, and with both
  *   factors non-negative int16 it is exactly OpenCV's `_mm_mulhi_epi16`), then the two saturating
