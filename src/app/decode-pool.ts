@@ -8,22 +8,20 @@
  * - Input order and bounded memory: the pool only answers what it is asked; runCompare asks for at
  *   most {@link ImageLoader.ahead} images beyond the one being compared and consumes them in input
  *   order, so at most that many decoded tensors exist at once.
- * - Adaptive to the cores: it starts with {@link poolSize} workers, the cores that ONNX Runtime's
- *   intra-op threads leave (at least one: on a 2-core machine with ORT on both, decode still has to
- *   happen somewhere). It grows, up to one worker per core, only when another JavaScript thread can
- *   help ({@link shouldGrow}): request after request finds every worker still holding two images
- *   (inference is waiting for decode), every worker's thread was busy since the last look (its
- *   event-loop utilisation), *and* the machine had a core idle meanwhile. Most of a decode is
- *   sharp's, on libvips' and libuv's threads: with the default pipeline on this 2-core machine one
- *   worker's thread is busy about half the time and the cores are full, so a second worker only
- *   cost its start (importing sharp, ~0.25 s CPU) and its own compiler and GC. JavaScript-heavy
- *   pipelines on a machine with cores to spare grow. When inference is the slow side (a real model)
- *   the workers drain their queues between requests and the pool never grows, so decode does not
- *   take cores from inference.
- * - Start-up: a worker imports sharp (150-180 ms), so a run of a few images decodes in-process
- *   (sharp still runs on libuv's threads) and only longer runs start workers. The first starts when
- *   the pool is made (runCompare makes it while the backends open); images asked for before it is
- *   ready are decoded in-process instead of waiting.
+ * - In-process first: sharp decodes on libuv's and libvips' threads whichever thread asks, so only
+ *   the JavaScript part (the exact resize, the normalisation) runs on the main thread; next to a
+ *   real model (tens of ms per image) that part is a few percent of the main thread, and a worker
+ *   would only add its start (importing sharp, ~0.16 s CPU) and its own compiler and GC. The pool
+ *   starts a worker, and then more up to {@link poolSize} (the cores ONNX Runtime's intra-op threads
+ *   leave), only when another thread can help ({@link shouldGrow}): request after request finds the
+ *   decoders backed up (inference is waiting for decode), every decoding thread (the main one, or
+ *   each worker) was busy since the last look (its event-loop utilisation), *and* the machine had a
+ *   core idle meanwhile. With the default pipeline and a tiny model on this 2-core machine the
+ *   backlog is sharp's and the cores are full, so the run stays in-process (an extra worker measured
+ *   no faster, and two workers cost 0.25 s more CPU); a JavaScript-heavy pipeline next to a fast
+ *   model on a machine with cores to spare grows. When inference is the slow side the decoders
+ *   drain between requests and the pool never grows, so decode does not take cores from inference.
+ * - Start-up: images asked for while a worker starts are decoded in-process instead of waiting.
  */
 import { availableParallelism, cpus } from 'node:os';
 import type { EventLoopUtilization } from 'node:perf_hooks';
@@ -71,8 +69,9 @@ export interface ImageLoader {
 export const POOL_MIN_IMAGES = 8;
 
 /**
- * Worker threads for decoding next to inference with `inferenceThreads` intra-op threads
- * (0 = ORT's default, one per core): the cores left over, at least 1, at most 4 (past that the
+ * The most decode workers next to inference with `inferenceThreads` intra-op threads (0 = ORT's
+ * default, one per core): the cores left over, at least 1 (on a 2-core machine with ORT on both,
+ * a JavaScript-heavy pipeline still needs a thread besides the main one), at most 4 (past that the
  * pool outruns any inference and only holds memory).
  */
 export function poolSize(inferenceThreads: number, cores: number = availableParallelism()): number {
@@ -85,34 +84,40 @@ export function inProcessLoader(spec: PreprocessSpec): ImageLoader {
   return { load: (path, input) => loadImageForModel(path, input, spec), ahead: 2, close: async () => {} };
 }
 
+export interface PoolOptions {
+  /** Workers started at once (tests); default none: the pool starts in-process and grows when that is the bottleneck. */
+  readonly start?: number;
+  /** The machine's idle time (tests pass their own). */
+  readonly idleClock?: IdleClock;
+}
+
 /**
- * A pool of `workers` decode workers. Each is given up to two images at a time, so that while its
- * thread runs the JavaScript resize of one, sharp (on libuv's threads) decodes the next.
- * `idleClock` is the machine's idle time (tests pass their own).
+ * A decode pool of at most `maxWorkers` workers ({@link poolSize}). It decodes in-process until
+ * that is the bottleneck ({@link shouldGrow}); a worker is given up to two images at a time, so that
+ * while its thread runs the JavaScript resize of one, sharp (on libuv's threads) decodes the next.
  */
-export function decodePool(
-  spec: PreprocessSpec, workers: number, maxWorkers: number = Math.max(workers, Math.min(4, availableParallelism())), idleClock: IdleClock = machineIdleMs,
-): ImageLoader & { readonly workers: number; whenReady(): Promise<void> } {
-  const pool = new DecodePool(spec, workers, Math.max(workers, maxWorkers), idleClock);
-  // The first worker starts now, not at the first request: it imports sharp (~0.25 s) while
-  // runCompare still waits for the backends to open, and is ready for the first image.
-  void pool.whenReady();
+export function decodePool(spec: PreprocessSpec, maxWorkers: number, options: PoolOptions = {}): ImageLoader & { readonly workers: number; whenReady(): Promise<void> } {
+  const start = options.start ?? 0;
+  const max = Math.max(1, start, maxWorkers);
+  const pool = new DecodePool(spec, max, options.idleClock ?? machineIdleMs);
+  for (let i = 0; i < start; i++) pool.startWorker();
   return {
     load: (path, input) => pool.load(path, input),
-    ahead: 2 * Math.max(workers, maxWorkers) + 1,
+    ahead: 2 * max + 1,
     close: () => pool.close(),
     get workers() { return pool.workers; },
     whenReady: () => pool.whenReady(),
   };
 }
 
-/** Consecutive requests that must find every worker backed up before the pool adds one. */
+/** Consecutive requests that must find the decoders (the main thread, or every worker) backed up before the pool adds a worker. */
 const GROW_AFTER = 4;
 
 /**
- * Event-loop utilisation every worker must have shown since the last look for the pool to add one:
- * above it the worker's own thread (the JavaScript resize and normalisation) is what holds decode
- * back. With the default pipeline on 1080p/480p JPEGs a whole run gives 0.36-0.58.
+ * Event-loop utilisation every decoding thread must have shown since the last look for the pool to
+ * add a worker: above it the thread's own work (the JavaScript resize and normalisation, and on the
+ * main thread inference's messages and the comparison) is what holds decode back. With the default
+ * pipeline on 1080p/480p JPEGs a whole run gives a worker 0.36-0.58.
  */
 export const GROW_BUSY = 0.8;
 
@@ -123,11 +128,12 @@ export const GROW_IDLE_CORES = 0.5;
 const GROW_WINDOW_MS = 200;
 
 /**
- * Whether a pool whose requests keep finding every worker backed up adds a worker: below its
- * maximum, when every ready worker's thread was busy (`utilizations`, since the last look; else the
- * backlog is sharp's, on libvips' threads, and another JavaScript thread would not shorten it) and
- * the machine had a core idle for it (`idleCores`; else the new thread would only take CPU from the
- * others, ONNX Runtime's included).
+ * Whether a pool whose requests keep finding its decoders backed up (inference waits for decode)
+ * adds a worker: below its maximum, when every decoding thread was busy (`utilizations` since the
+ * last look: the main thread's while it decodes in-process, else each ready worker's; a thread that
+ * idles means the backlog is sharp's, on libvips' threads, and another JavaScript thread would not
+ * shorten it) and the machine had a core idle for the new one (`idleCores`; else it would only take
+ * CPU from the others, ONNX Runtime's included).
  */
 export function shouldGrow(workers: number, max: number, utilizations: readonly number[], idleCores: number): boolean {
   return workers < max && utilizations.length > 0 && utilizations.every((u) => u >= GROW_BUSY) && idleCores >= GROW_IDLE_CORES;
@@ -149,22 +155,25 @@ interface Slot {
 
 class DecodePool {
   readonly #spec: PreprocessSpec;
-  readonly #size: number;
   readonly #max: number;
   readonly #slots: Slot[] = [];
+  /** Requests so far (in-process and to workers); the first window's say nothing about a backlog. */
+  #requests = 0;
   #nextId = 1;
+  /** In-process loads not finished yet. */
+  #local = 0;
   #closed = false;
   #backedUp = 0;
   #onReady: (() => void)[] = [];
   readonly #idleClock: IdleClock;
-  /** When the pool last looked at its workers' utilisation, and the machine's idle time then. */
-  #lastLook: { at: number; idleMs: number } | undefined;
+  /** When the pool last looked at its decoders' utilisation: the machine's idle time and the main thread's utilisation then. */
+  #lastLook: { at: number; idleMs: number; mainElu: EventLoopUtilization };
 
-  constructor(spec: PreprocessSpec, size: number, max: number, idleClock: IdleClock) {
+  constructor(spec: PreprocessSpec, max: number, idleClock: IdleClock) {
     this.#spec = spec;
-    this.#size = size;
     this.#max = max;
     this.#idleClock = idleClock;
+    this.#lastLook = { at: performance.now(), idleMs: idleClock(), mainElu: performance.eventLoopUtilization() };
   }
 
   get workers(): number {
@@ -173,18 +182,20 @@ class DecodePool {
 
   /** Starts the first worker if none is, and resolves once one has loaded sharp (tests use it to be sure work goes to workers). */
   whenReady(): Promise<void> {
-    if (this.#slots.length === 0) this.#start();
+    if (this.#slots.length === 0) this.startWorker();
     if (this.#slots.some((s) => s.ready)) return Promise.resolve();
     return new Promise((resolve) => this.#onReady.push(resolve));
   }
 
   load(path: string, input: TensorInfo): Promise<Loaded> {
     if (this.#closed) return Promise.reject(new Error('the decode pool is closed'));
-    // While the first workers start (they import sharp, ~0.2 s), the first images are decoded here,
-    // as without a pool, rather than queued behind the start-up.
+    this.#requests++;
+    // In-process until a worker is ready: while none is needed (sharp decodes on libuv's threads and
+    // only the JavaScript part runs here), and while the first one starts (it imports sharp).
     if (!this.#slots.some((s) => s.ready)) {
-      if (this.#slots.length === 0) this.#start();
-      return loadImageForModel(path, input, this.#spec);
+      if (this.#slots.length === 0 && this.#backlog(this.#local)) this.startWorker();
+      this.#local++;
+      return loadImageForModel(path, input, this.#spec).finally(() => { this.#local--; });
     }
     const slot = this.#pick();
     const id = this.#nextId++;
@@ -201,24 +212,26 @@ class DecodePool {
     await Promise.all(this.#slots.map((s) => s.worker.terminate()));
   }
 
-  /**
-   * The least busy worker. A new one while the pool is below its starting size and every worker has
-   * work, or, up to the maximum, when {@link GROW_AFTER} requests in a row found every worker with
-   * two or more images still to do (decode is the bottleneck) and {@link shouldGrow} says another
-   * thread would help.
-   */
+  /** The least busy worker, or a new one when {@link #backlog} says so. */
   #pick(): Slot {
     let best: Slot | undefined;
     for (const s of this.#slots) if (best === undefined || s.pending.size < best.pending.size) best = s;
-    if (best === undefined || (best.pending.size > 0 && this.#slots.length < this.#size)) return this.#start();
+    if (best === undefined) return this.startWorker();
+    return this.#backlog(best.pending.size) ? this.startWorker() : best;
+  }
+
+  /**
+   * Whether to add a worker: {@link GROW_AFTER} requests in a row found the least busy decoder (the
+   * main thread before any worker, else a worker) with two or more images still to do, i.e.
+   * inference waits for decode, and {@link shouldGrow} says another thread would help.
+   */
+  #backlog(queued: number): boolean {
     // The first window's requests all arrive at once and always queue up: they say nothing yet.
-    const pastFirstWindow = this.#nextId > 2 * this.#max + 1;
-    this.#backedUp = pastFirstWindow && best.pending.size >= 2 ? this.#backedUp + 1 : 0;
-    if (this.#backedUp >= GROW_AFTER && this.#slots.length < this.#max) {
-      this.#backedUp = 0;
-      if (this.#look()) return this.#start();
-    }
-    return best;
+    const pastFirstWindow = this.#requests > 2 * this.#max + 1;
+    this.#backedUp = pastFirstWindow && queued >= 2 ? this.#backedUp + 1 : 0;
+    if (this.#backedUp < GROW_AFTER || this.#slots.length >= this.#max) return false;
+    this.#backedUp = 0;
+    return this.#look();
   }
 
   /**
@@ -229,20 +242,21 @@ class DecodePool {
   #look(): boolean {
     const at = performance.now();
     const last = this.#lastLook;
-    if (last === undefined || at - last.at < GROW_WINDOW_MS) return false;
+    // Each decoding thread's utilisation since it was last looked at (a worker: since it became ready).
+    const ready = this.#slots.filter((s) => s.elu !== undefined);
+    const now = ready.map((s) => s.worker.performance.eventLoopUtilization());
+    const since = ready.map((s, i) => s.worker.performance.eventLoopUtilization(now[i], s.elu));
+    const mainElu = performance.eventLoopUtilization();
+    // No worker yet: the main thread is the decoder.
+    if (this.#slots.length === 0) since.push(performance.eventLoopUtilization(mainElu, last.mainElu));
+    if (at - last.at < GROW_WINDOW_MS || since.some((e) => e.active + e.idle < GROW_WINDOW_MS)) return false;
     const idleMs = this.#idleClock();
-    this.#lastLook = { at, idleMs };
-    const utilizations: number[] = [];
-    for (const s of this.#slots) {
-      if (s.elu === undefined) continue;
-      const now = s.worker.performance.eventLoopUtilization();
-      utilizations.push(s.worker.performance.eventLoopUtilization(now, s.elu).utilization);
-      s.elu = now;
-    }
-    return shouldGrow(this.#slots.length, this.#max, utilizations, (idleMs - last.idleMs) / (at - last.at));
+    this.#lastLook = { at, idleMs, mainElu };
+    ready.forEach((s, i) => { s.elu = now[i]; });
+    return shouldGrow(this.#slots.length, this.#max, since.map((e) => e.utilization), (idleMs - last.idleMs) / (at - last.at));
   }
 
-  #start(): Slot {
+  startWorker(): Slot {
     const worker = new Worker(new URL('./decode-worker.js', import.meta.url));
     const slot: Slot = { worker, ready: false, elu: undefined, pending: new Map() };
     worker.unref();
@@ -250,7 +264,6 @@ class DecodePool {
       if ('ready' in reply) {
         slot.ready = true;
         slot.elu = worker.performance.eventLoopUtilization();
-        this.#lastLook ??= { at: performance.now(), idleMs: this.#idleClock() };
         for (const f of this.#onReady.splice(0)) f();
         return;
       }

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { decodePool, GROW_BUSY, GROW_IDLE_CORES, inProcessLoader, poolSize, shouldGrow } from '../../src/app/decode-pool.js';
+import { decodePool, GROW_BUSY, GROW_IDLE_CORES, type ImageLoader, inProcessLoader, poolSize, shouldGrow } from '../../src/app/decode-pool.js';
 import { InputError } from '../../src/errors.js';
 import { PIPELINES, resolvePreprocessSpec } from '../../src/image/preprocess-spec.js';
 import type { TensorInfo } from '../../src/tensor/types.js';
@@ -29,7 +29,7 @@ for (const pipeline of PIPELINES) {
   test(`pipeline ${pipeline}: every fixture image gives the in-process tensor, byte for byte, from two workers`, async () => {
     const spec = resolvePreprocessSpec({ pipeline });
     const local = inProcessLoader(spec);
-    const pool = decodePool(spec, 2);
+    const pool = decodePool(spec, 2, { start: 2 });
     try {
       // Until a worker has loaded sharp the pool decodes in-process; wait, so that this tests the workers.
       await pool.whenReady();
@@ -51,7 +51,7 @@ for (const pipeline of PIPELINES) {
 
 test('a bad file is the same InputError, naming the file, from a worker as in-process', async () => {
   const spec = resolvePreprocessSpec({});
-  const pool = decodePool(spec, 1);
+  const pool = decodePool(spec, 1, { start: 1 });
   try {
     await pool.whenReady();
     for (const name of ['truncated.jpg', 'not-an-image.jpg']) {
@@ -81,38 +81,63 @@ test('pool size: the cores inference leaves, at least one, at most four', () => 
 
 test('before any worker is ready, images are decoded in-process, the same bytes', async () => {
   const spec = resolvePreprocessSpec({});
-  const pool = decodePool(spec, 1);
+  const pool = decodePool(spec, 1, { start: 1 });
   try {
     const [got, want] = await Promise.all([pool.load(GOOD[0]!, INPUT), inProcessLoader(spec).load(GOOD[0]!, INPUT)]);
     assert.ok(bytesOf(got.tensor.data).equals(bytesOf(want.tensor.data)));
-    assert.equal(pool.workers, 1, 'the first request started a worker');
+    assert.equal(pool.workers, 1, 'the worker asked for is starting');
   } finally {
     await pool.close();
   }
 });
 
 test('a closed pool refuses new work', async () => {
-  const pool = decodePool(resolvePreprocessSpec({}), 1);
+  const pool = decodePool(resolvePreprocessSpec({}), 1, { start: 1 });
   await pool.close();
   await assert.rejects(pool.load(GOOD[0]!, INPUT));
 });
 
-test('the pool grows only while decode is the bottleneck and the workers\' threads are busy', async () => {
+/** Loads `count` images through `loader` the way runCompare does: a window of `loader.ahead` kept full, consumed in order. */
+async function windowed(loader: Pick<ImageLoader, 'load' | 'ahead'>, count: number, input: TensorInfo): Promise<void> {
+  const window: Promise<unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    window.push(loader.load(GOOD[i % GOOD.length]!, input));
+    if (window.length === loader.ahead) await window.shift();
+  }
+  await Promise.all(window);
+}
+
+test('the pool starts in-process and adds a worker only while decode is the bottleneck, its thread is busy and a core is idle', async () => {
   const spec = resolvePreprocessSpec({});
-  // Requests one at a time, each awaited (inference slower than decode): the worker is idle at every
-  // request, so the pool stays at its starting size.
-  const calm = decodePool(spec, 1, 2);
+  // Requests one at a time, each awaited (inference slower than decode): nothing is ever backed up,
+  // so no worker starts.
+  const calm = decodePool(spec, 2);
   try {
-    await calm.whenReady();
     for (let i = 0; i < 12; i++) await calm.load(GOOD[i % GOOD.length]!, INPUT);
-    assert.equal(calm.workers, 1);
+    assert.equal(calm.workers, 0);
   } finally {
     await calm.close();
   }
-  // Twelve requests at once: request after request finds the worker with two or more images queued,
-  // but its thread had nothing to do since it became ready (the backlog is queued work, not a busy
-  // thread), so no worker is added for it.
-  const queued = decodePool(spec, 1, 2);
+  // JavaScript-heavy work (the cv2-exact resize up to 1024x1024 and the normalisation of 3M values
+  // per image, against a small JPEG's decode) with the window kept full: the backlog persists and
+  // the deciding thread is busy. The machine's idle time is this test's: a core always idle, or none.
+  const BIG: TensorInfo = { name: 'input', dtype: 'float32', shape: [1, 3, 1024, 1024] };
+  const heavy = resolvePreprocessSpec({ pipeline: 'opencv' });
+  // From the main thread to a first worker (at most one here), and from one worker to a second.
+  for (const [idleCores, start, want] of [[1, 0, 1], [0, 0, 0], [1, 1, 2], [0, 1, 1]] as const) {
+    const t0 = performance.now();
+    const pool = decodePool(heavy, start + 1, { start, idleClock: () => idleCores * (performance.now() - t0) });
+    try {
+      if (start > 0) await pool.whenReady();
+      await windowed(pool, 24, BIG);
+      assert.equal(pool.workers, want, `${start} worker(s) at the start, ${idleCores} idle core(s)`);
+    } finally {
+      await pool.close();
+    }
+  }
+  // Twelve requests at once to a worker that was idle until then: the queue is long, but its thread
+  // had nothing to do since it became ready (a backlog of queued work, not a busy thread).
+  const queued = decodePool(spec, 2, { start: 1, idleClock: () => performance.now() });
   try {
     await queued.whenReady();
     const all = await Promise.all(Array.from({ length: 12 }, (_, i) => queued.load(GOOD[i % GOOD.length]!, INPUT)));
@@ -121,27 +146,6 @@ test('the pool grows only while decode is the bottleneck and the workers\' threa
     assert.equal(queued.ahead, 5);
   } finally {
     await queued.close();
-  }
-  // A window of five kept full with JavaScript-heavy work (the cv2-exact resize up to 1024x1024 and
-  // the normalisation of 3M values per image, against a small JPEG's decode): the worker's thread is
-  // busy, the backlog persists, so a second worker starts, and no more than the maximum.
-  // The machine's idle time is this test's: one core always idle, or none (the machine full).
-  const BIG: TensorInfo = { name: 'input', dtype: 'float32', shape: [1, 3, 1024, 1024] };
-  for (const [idleCores, want] of [[1, 2], [0, 1]] as const) {
-    const t0 = performance.now();
-    const heavy = decodePool(resolvePreprocessSpec({ pipeline: 'opencv' }), 1, 2, () => idleCores * (performance.now() - t0));
-    try {
-      await heavy.whenReady();
-      const window: Promise<unknown>[] = [];
-      for (let i = 0; i < 24; i++) {
-        window.push(heavy.load(GOOD[i % GOOD.length]!, BIG));
-        if (window.length === heavy.ahead) await window.shift();
-      }
-      await Promise.all(window);
-      assert.equal(heavy.workers, want, `${idleCores} idle core(s)`);
-    } finally {
-      await heavy.close();
-    }
   }
 });
 
