@@ -28,9 +28,8 @@ export interface CompareIO {
   /** Throws (naming `model`) when no image can feed `input`; called once, before any image. */
   checkImageInput?(input: TensorInfo, model: string): void;
   /**
-   * Told how many inputs the run has, once, before the first loadImage (with images: as soon as they
-   * are found, while the backends may still be opening); answers how many to prepare ahead of the one
-   * being compared (memory holds at most that many tensors). Default 1.
+   * Told how many inputs the run has, once, before the first loadImage; answers how many to prepare
+   * ahead of the one being compared (memory holds at most that many tensors). Default 1.
    */
   planLoads?(inputs: number): number;
   /** Recorders for --save-outputs / --save-inputs; null when not asked. Read after prepareRecorders. */
@@ -82,12 +81,6 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
   const started = performance.now();
   const warnings: string[] = [...(options.notes ?? [])];
   let stoppedNow = false;
-  // Images are found while the backends open (a folder's listing does not depend on them), and the
-  // loader is told their number as soon as it is known, so decode workers start next to the backends
-  // instead of after them. A discovery error still comes after a backend's (planInputs awaits it).
-  const discovery = options.images.length > 0 ? io.discoverImages(options.images) : null;
-  const planned = discovery?.then((found) => io.planLoads?.((options.shard ? takeShard(found, options.shard) : found).length));
-  planned?.catch(() => {});
   // Both backends open at once (two ORT sessions share one worker, an engine deserialises while ORT
   // loads): start-up is the slower of the two, not their sum. The first one's error wins when both
   // fail, as when they opened one after the other; one that opened is disposed if the other did not.
@@ -100,7 +93,7 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
   let second: Backend | undefined;
   try {
     second = openedSecond.value;
-    const plan = await planInputs(first, second, options, io, warnings, discovery);
+    const plan = await planInputs(first, second, options, io, warnings);
     await io.prepareRecorders?.(first);
     const tracker = options.task ? new TaskTracker(options.task, [first, second]) : null;
     const items: ItemResult[] = [];
@@ -112,7 +105,7 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
     // pool, the decode pool on worker threads, ONNX Runtime on its worker thread, TensorRT on the
     // GPU), so a folder run costs little more than inference alone. Results are consumed in input
     // order; at most `depth` are prepared ahead, which bounds the memory.
-    const depth = Math.max(1, (planned === undefined ? io.planLoads?.(plan.entries.length) : await planned) ?? 1);
+    const depth = Math.max(1, io.planLoads?.(plan.entries.length) ?? 1);
     const prepare = (i: number): Promise<Prepared> => prepareFeeds(plan.entries[i]!, plan, io, (p) => { records[i] ??= p; });
     const ahead: Promise<Prepared>[] = [];
     let queued = 0;
@@ -225,7 +218,7 @@ interface InputPlan {
   readonly inputsInRun: number;
 }
 
-async function planInputs(first: Backend, second: Backend, options: CompareRunOptions, io: CompareIO, warnings: string[], discovery: Promise<DiscoveredImage[]> | null): Promise<InputPlan> {
+async function planInputs(first: Backend, second: Backend, options: CompareRunOptions, io: CompareIO, warnings: string[]): Promise<InputPlan> {
   // Two replays and nothing to feed: compare over the keys both recorded, whatever inputs their
   // manifests declare (there is nothing to preprocess, so the declared inputs do not matter).
   if (options.images.length === 0 && options.rawInputs.size === 0 && isReplay(first) && isReplay(second)) {
@@ -282,7 +275,7 @@ async function planInputs(first: Backend, second: Backend, options: CompareRunOp
 
   let entries: Entry[];
   if (options.images.length > 0) {
-    entries = (await (discovery ?? io.discoverImages(options.images))).map((r) => ({ key: r.key, path: r.path, ...(r.error === undefined ? {} : { error: r.error }) }));
+    entries = (await io.discoverImages(options.images)).map((r) => ({ key: r.key, path: r.path, ...(r.error === undefined ? {} : { error: r.error }) }));
   } else if (spec) {
     entries = [{ key: [...options.rawInputs.values()].map((f) => f.split('/').pop()).join('+'), path: null }];
   } else {

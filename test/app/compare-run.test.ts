@@ -340,40 +340,6 @@ describe('runCompare: images prepared ahead (the decode pool\'s window) and back
     assert.ok(most >= 2, `loads overlapped (saw ${most})`);
   });
 
-  test('the loader is told the number of images (after --shard) while the backends are still opening, once', async () => {
-    const keys = ['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg', 'e.jpg', 'f.jpg'];
-    const io = fakeIO({ backends: { 'a.onnx': echo('a.onnx'), 'b.onnx': echo('b.onnx') }, images: images(...keys), pixels: {} });
-    io.loadImage = async (path, input) => ({ tensor: pixels(1), preprocess: preprocessRecord(input.name, path) });
-    const opened = io.openBackend;
-    let stillOpening = 0;
-    io.openBackend = async (path) => {
-      stillOpening++;
-      await new Promise((r) => setTimeout(r, 20));
-      stillOpening--;
-      return opened(path);
-    };
-    const told: [number, number][] = [];
-    io.planLoads = (n) => { told.push([n, stillOpening]); return 2; };
-    const shard = { index: 1, count: 2 };
-    const report = await runCompare(base({ shard }), io);
-    // The shard's own count, by the same hash rule as the plan (shard.ts, tested against Python there).
-    assert.deepEqual(told, [[report.items.length, 2]]);
-    assert.ok(report.items.length > 0 && report.items.length < keys.length);
-  });
-
-  test('a discovery error still comes after a backend error, and with the backends open it is the run\'s error', async () => {
-    const io = fakeIO({ backends: { 'a.onnx': echo('a.onnx'), 'b.onnx': echo('b.onnx') }, images: images('a.jpg'), pixels: {} });
-    io.discoverImages = async () => { throw new InputError('/nope', 'no such file or folder'); };
-    let told = false;
-    io.planLoads = () => { told = true; return 1; };
-    await assert.rejects(runCompare(base(), io), /\/nope: no such file or folder/);
-    assert.equal(told, false);
-    const failing = fakeIO({ backends: {}, images: images('a.jpg'), pixels: {} });
-    failing.discoverImages = io.discoverImages;
-    failing.openBackend = async (path) => { throw new InputError(path, 'not a model'); };
-    await assert.rejects(runCompare(base(), failing), /^InputError: a\.onnx: not a model$/m);
-  });
-
   test('both backends are opened before either finishes opening; when the second fails the first is disposed and the error names it', async () => {
     const first = echo('a.onnx');
     let opening = 0;
