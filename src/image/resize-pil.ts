@@ -14,6 +14,10 @@
  *   Pillow PR #9549; checked against Pillow 13.0.0 on 270 random size pairs). A pass whose size does
  *   not change is skipped.
  * `reducing_gap` is None (Pillow's default for resize), so there is no box-reduce step first.
+ *
+ * The work runs in WebAssembly (wasm-kernel.ts: its SIMD128 build, else its scalar build), the whole
+ * resize inside the kernel's memory; the TypeScript passes below are the reference it is tested
+ * against and the last fallback.
  */
 import type { RgbPixels } from './preprocess.js';
 import { resizePilWasm } from './wasm-kernel.js';
