@@ -39,7 +39,8 @@ export class SessionHost {
    * Starts the worker now, before any session needs it (issue 14): it boots, loads
    * onnxruntime-node and starts the runtime (identity-model.ts) on its thread while the caller's
    * thread loads the rest of the run. The sessions opened next find it started; with none after
-   * {@link WARM_IDLE_MS}, it ends. Neither the worker nor that wait keeps the process alive.
+   * {@link WARM_IDLE_MS}, it ends. The worker holds the process until ONNX Runtime has started
+   * (ending it inside ONNX Runtime's native code aborted the process), no longer; the wait never.
    */
   static warm(): void {
     const host = SessionHost.#liveOr({ warmRuntime: true });
@@ -55,14 +56,26 @@ export class SessionHost {
   #busy = 0;
   #dead: Error | null = null;
   #warmWait: NodeJS.Timeout | null = null;
+  #starting: boolean;
+  #onStarted: () => void = () => {};
+  /** Resolves once a warming worker has started ONNX Runtime, or has died. */
+  readonly #startedOrDead: Promise<void>;
   static #nextSid = 1;
 
   private constructor(init: WorkerInit) {
     this.#worker = new Worker(new URL('./session-worker.js', import.meta.url), { workerData: init });
-    this.#worker.unref();
-    this.#worker.on('message', (msg: FromWorker) => this.#sessions.get(msg.sid)?.message(msg));
+    this.#worker.on('message', (msg: FromWorker) => {
+      if (msg.type === 'started') this.#started();
+      else this.#sessions.get(msg.sid)?.message(msg);
+    });
     this.#worker.on('error', (err) => this.#die(err));
     this.#worker.on('exit', (code) => this.#die(new Error(`worker exited with code ${code}`)));
+    // A warming worker holds the process until ONNX Runtime has started: a process that ended while
+    // the worker was inside ONNX Runtime's native code aborted (exit 134) instead of exiting.
+    // (After the listeners: adding a 'message' listener refs the worker's port again.)
+    this.#starting = init.warmRuntime;
+    this.#startedOrDead = this.#starting ? new Promise((resolve) => { this.#onStarted = resolve; }) : Promise.resolve();
+    if (!this.#starting) this.#worker.unref();
   }
 
   /** Registers a session; messages for the returned id go to `listener`. */
@@ -85,6 +98,8 @@ export class SessionHost {
   async #end(): Promise<void> {
     if (SessionHost.#current === this) SessionHost.#current = null;
     this.#dead ??= new Error('worker ended');
+    // Not while it is inside ONNX Runtime's start: terminating it there aborted the process.
+    await this.#startedOrDead;
     await this.#worker.terminate();
   }
 
@@ -103,10 +118,17 @@ export class SessionHost {
   }
 
   idle(): void {
-    if (--this.#busy === 0) this.#worker.unref();
+    if (--this.#busy === 0 && !this.#starting) this.#worker.unref();
+  }
+
+  #started(): void {
+    this.#starting = false;
+    this.#onStarted();
+    if (this.#busy === 0) this.#worker.unref();
   }
 
   #die(err: Error): void {
+    this.#onStarted();
     if (this.#dead) return;
     this.#dead = err;
     if (SessionHost.#current === this) SessionHost.#current = null;

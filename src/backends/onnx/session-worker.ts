@@ -91,7 +91,7 @@ async function run(sid: number, id: number, feeds: readonly WireTensor[]): Promi
 // failure here is the real open's to report.
 if ((workerData as WorkerInit | undefined)?.warmRuntime) {
   setImmediate(() => {
-    ort.InferenceSession.create(identityModel()).then((s) => s.release()).catch(() => {});
+    ort.InferenceSession.create(identityModel()).then((s) => s.release()).catch(() => {}).finally(() => post({ type: 'started', sid: 0 }));
   });
 }
 

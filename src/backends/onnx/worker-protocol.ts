@@ -48,7 +48,9 @@ export type FromWorker =
   | { readonly type: 'load-error'; readonly sid: number; readonly message: string }
   | { readonly type: 'result'; readonly sid: number; readonly id: number; readonly outputs: readonly WireTensor[]; readonly runMs: number }
   | { readonly type: 'run-error'; readonly sid: number; readonly id: number; readonly message: string }
-  | { readonly type: 'released'; readonly sid: number };
+  | { readonly type: 'released'; readonly sid: number }
+  /** A worker started with warmRuntime: ONNX Runtime is loaded and started (sid 0: no session's). */
+  | { readonly type: 'started'; readonly sid: 0 };
 
 /**
  * The distinct buffers behind some typed arrays: a transfer list may not name one twice.
