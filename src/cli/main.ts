@@ -6,7 +6,8 @@ import { exitCodeOf } from '../exit-code.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CommandResult, Finish } from './command.js';
 
-const OUTPUT = { outputError: (str: string, write: (s: string) => void): void => write(`trt-parity: ${str.replace(/^error: /, '')}`) };
+// Commander quotes what the user typed ("unknown option '--x'"): control characters escaped, continuation lines indented.
+const OUTPUT = { outputError: (str: string, write: (s: string) => void): void => write(`trt-parity: ${str.replace(/^error: /, '').replace(/\n$/, '').split('\n').map(escapeControl).join('\n  ')}\n`) };
 
 /** One command as top-level help lists it, and how to build the real one. */
 export interface CommandEntry {

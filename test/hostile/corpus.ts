@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { writeNpy } from '../../src/tensor/npy.js';
 import { writeFailingModel } from '../doubles/failing-model.js';
+import { writeNamedModel } from '../doubles/named-model.js';
 import { fixture } from '../helpers/paths.js';
 
 export type Expect = 'bad' | 'any' | 'folder';
@@ -422,6 +423,25 @@ export async function buildCorpus(dir: string): Promise<Corpus> {
   option('model-fixed-too-big', ['compare', CLASSIFIER, CLASSIFIER, tiny, '--max-tensor-bytes', '1000'], CLASSIFIER);
   option('no-images-in-folder', ['compare', AFFINE, AFFINE, npys], npys);
   option('glob-no-match', ['compare', AFFINE, AFFINE, join(dir, '*.nothing')], '*.nothing');
+
+  // ---- hostile names on good files: every command's text shows them escaped (checkCase: no raw control) --
+  const named = sub('names');
+  const hostileNames = ['esc\x1b[2J\x1b[31m', 'cr\rover', 'nul\0', 'new\nFORGED', 'del\x7fc1\x9b[31m'];
+  for (const [k, n] of hostileNames.entries()) {
+    // A file name cannot hold NUL; tensor names and metadata can.
+    const f = n.replace('\0', '');
+    const img = join(named, `${f}.png`);
+    copyFileSync(tiny, img);
+    cases.push({ id: `names/image#${k}`, kind: 'names', args: ['compare', AFFINE, AFFINE, img, '-v'], expect: 'any' });
+    const model = writeNamedModel(join(named, `model${k}.onnx`), `in${n}`, `out${n}`, `meta${n}`);
+    cases.push({ id: `names/inspect#${k}`, kind: 'names', args: ['inspect', model], expect: 'any' });
+    cases.push({ id: `names/compare#${k}`, kind: 'names', args: ['compare', model, model, img, '-v'], expect: 'any' });
+    cases.push({ id: `names/bench#${k}`, kind: 'names', args: ['bench', model, '--iterations', '2', '--warmup', '0', '--duration', '0.01'], expect: 'any' });
+    const file = join(named, `${f}.onnx`);
+    copyFileSync(AFFINE, file);
+    cases.push({ id: `names/model-file#${k}`, kind: 'names', args: ['inspect', file], expect: 'any' });
+    cases.push({ id: `names/option#${k}`, kind: 'names', args: ['compare', AFFINE, AFFINE, tiny, `--${f}`], expect: 'bad' });
+  }
 
   // ---- folders: good images are reported whatever the bad ones do ----------------------------------
   const folders = sub('folders');

@@ -36,6 +36,8 @@ test('the checks themselves catch a crash, a hang, a stack trace, an accepted ba
   assert.match(checkCase(bad, 2, null, false, 'trt-parity: something failed\n').join(), /names/);
   assert.match(checkCase(bad, 3, null, false, 'trt-parity: TensorRT backend not available: no GPU\n').join(), /names/, 'exit 3 names the file too');
   assert.deepEqual(checkCase(bad, 3, null, false, 'trt-parity: /tmp/f.jpg: TensorRT backend not available: no GPU\n'), []);
+  assert.match(checkCase(bad, 2, null, false, 'trt-parity: /tmp/f.jpg: no\n  input   \x1b[2Jx  float32\n').join(), /raw control character "\\u001b"/);
+  assert.match(checkCase({ ...bad, expect: 'any' as const }, 0, null, false, 'a\rb').join(), /raw control character "\\r"/);
 });
 
 test('a sample of the corpus: no crash, hang, stack trace or internal error; bad input exits 2 or 3 naming the file; folders report their good images', { timeout: 240_000 }, async () => {

@@ -39,6 +39,8 @@ export interface RunOptions {
 
 /** A V8 stack frame line: "    at f (file.js:1:2)" or "    at file.js:1:2". */
 const STACK = /^\s+at (?:.+ \()?(?:file:|node:|\/)[^\s)]*:\d+:\d+\)?$/m;
+/** Any C0/C1 control character or DEL except the line break. */
+const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
 export function checkCase(c: HostileCase, code: number | null, signal: NodeJS.Signals | null, timedOut: boolean, output: string): string[] {
   const problems: string[] = [];
@@ -49,6 +51,10 @@ export function checkCase(c: HostileCase, code: number | null, signal: NodeJS.Si
   // Ours: "trt-parity: internal error: ..." (a library's own "Internal error" inside an input message is not one).
   if (/trt-parity: internal error/.test(output)) problems.push('"internal error" printed');
   if (/terminate called|Napi::Error|Segmentation fault|Aborted/.test(output)) problems.push('native abort text printed');
+  // NO_COLOR is set and stdout is a pipe: nothing of ours prints a control character but the line break,
+  // so one here came from a name or a message (ESC, CR, NUL, a tab...) and reached the terminal raw.
+  const raw = RAW_CONTROL.exec(output);
+  if (raw) problems.push(`a raw control character ${JSON.stringify(raw[0])} reached the user: ${JSON.stringify(output.slice(Math.max(0, raw.index - 40), raw.index + 20))}`);
   if (timedOut || signal !== null) return problems;
   if (c.expect === 'bad') {
     if (code !== 2 && code !== 3) problems.push(`bad input accepted: exit ${code}, expected 2 or 3`);

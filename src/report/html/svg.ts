@@ -6,14 +6,16 @@
  * date and audit); two plots with log axes are a page of code, render without script, scale
  * without blur, and a test can read their numbers back from the markup.
  */
+import { escapeControl } from '../escape.js';
 import { HIST_BINS, type Histogram, type Sample } from './collect.js';
 
 const W = 440;
 const H = 220;
 const M = { left: 62, right: 12, top: 14, bottom: 40 };
 
+/** Text for HTML/SVG: markup characters as entities, and control characters shown as escapes (escape.ts), as in every other output. */
 export function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return escapeControl(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 /** "1e-5", "3e+2": short labels for powers of ten. */

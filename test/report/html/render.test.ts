@@ -33,3 +33,14 @@ test('merge reads the report back from the page exactly', async () => {
   assert.deepEqual(back.report, r);
   assert.equal(back.figures, null);
 });
+
+test('control characters in names are shown as escapes in the page, and the embedded report keeps the name exactly', async () => {
+  const { HOSTILE, HOSTILE_SHOWN } = await import('../hostile-strings.js');
+  const r = report();
+  const key = `cat${HOSTILE}.jpg`;
+  const hostile = { ...r, items: r.items.map((i) => ({ ...i, key, error: { ...i.error!, message: `${key}: truncated` } })), warnings: [HOSTILE] } as CompareReport;
+  const html = await htmlReport(hostile, null);
+  assert.doesNotMatch(html.replace(/\n/g, ''), /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  assert.ok(html.includes(`cat${HOSTILE_SHOWN}.jpg`));
+  assert.equal(parseReport(html, 'r.html').report.items[0]!.key, key);
+});
