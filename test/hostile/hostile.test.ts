@@ -18,7 +18,7 @@ test('the corpus holds at least 1,000 cases over every input kind, with unique i
     await corpus.close();
     assert.ok(corpus.cases.length >= 1000, `${corpus.cases.length} cases`);
     const kinds = new Set(corpus.cases.map((c) => c.kind));
-    assert.deepEqual([...kinds].sort(), ['engine', 'folder', 'image', 'model', 'npy', 'option', 'saved', 'special']);
+    assert.deepEqual([...kinds].sort(), ['engine', 'folder', 'image', 'model', 'names', 'npy', 'option', 'saved', 'special']);
     assert.equal(new Set(corpus.cases.map((c) => c.id)).size, corpus.cases.length);
   } finally {
     rmSync(dir, { recursive: true, force: true });
