@@ -87,7 +87,7 @@ export async function compare(spec: CompareSpec, hooks: RunHooks = {}): Promise<
     let loader: ImageLoader = inProcessLoader(preprocess);
     const io = createCompareIO(spec, (path, input) => loader.load(path, input), preprocess, opening.take);
     io.planLoads = (inputs) => {
-      if (inputs >= POOL_MIN_IMAGES) loader = decodePool(preprocess, poolSize(spec.backend?.threads ?? 0));
+      if (inputs >= POOL_MIN_IMAGES) loader = decodePool(preprocess, poolSize());
       return loader.ahead;
     };
     try {

@@ -9,22 +9,19 @@
  *   most {@link ImageLoader.ahead} images beyond the one being compared and consumes them in input
  *   order, so at most that many decoded tensors exist at once.
  * - In-process first: sharp decodes on libuv's and libvips' threads whichever thread asks, so only
- *   the JavaScript part (the exact resize, the normalisation) runs on the main thread; next to a
- *   real model (tens of ms per image) that part is a few percent of the main thread, and a worker
- *   would only add its start (importing sharp, ~0.16 s CPU) and its own compiler and GC. The pool
- *   starts a worker, and then more up to {@link poolSize} (the cores ONNX Runtime's intra-op threads
- *   leave), only when another thread can help ({@link shouldGrow}): request after request finds the
- *   decoders backed up (inference is waiting for decode), every decoding thread (the main one, or
- *   each worker) was busy since the last look (its event-loop utilisation), *and* the machine had a
- *   core idle meanwhile. With the default pipeline and a tiny model on this 2-core machine the
- *   backlog is sharp's and the cores are full, so the run stays in-process (an extra worker measured
- *   no faster, and two workers cost 0.25 s more CPU); a JavaScript-heavy pipeline next to a fast
- *   model on a machine with cores to spare grows. When inference is the slow side the decoders
- *   drain between requests and the pool never grows, so decode does not take cores from inference.
+ *   the JavaScript part (the exact resize, the normalisation) runs on the main thread. Next to a
+ *   real model (tens of ms per image) that is a few percent of the main thread, and a worker would
+ *   only add its start (importing sharp, ~0.16 s CPU) and its own compiler and GC; so the pool starts
+ *   a worker only when decode is the bottleneck: {@link GROW_AFTER} requests in a row find the
+ *   decoders (the main thread, then every worker) with two or more images still to do, i.e.
+ *   inference waits for decode and its threads idle, so decode takes no core from it. It grows the
+ *   same way up to one worker per core ({@link poolSize}). Measured on the 200-photo end-to-end run
+ *   (tiny model, this 2-core machine, load 7): growing to two workers this way took 2.91 s wall
+ *   against 3.39 s when the first worker started at the first image; staying in-process, or one
+ *   worker at most, cost ~11% less CPU but 10-17% more wall time (fewer images decoded at once).
  * - Start-up: images asked for while a worker starts are decoded in-process instead of waiting.
  */
-import { availableParallelism, cpus } from 'node:os';
-import type { EventLoopUtilization } from 'node:perf_hooks';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InputError, TrtParityError, type ExitCodeValue } from '../errors.js';
 import type { PreprocessSpec } from '../image/preprocess-spec.js';
@@ -69,14 +66,12 @@ export interface ImageLoader {
 export const POOL_MIN_IMAGES = 8;
 
 /**
- * The most decode workers next to inference with `inferenceThreads` intra-op threads (0 = ORT's
- * default, one per core): the cores left over, at least 1 (on a 2-core machine with ORT on both,
- * a JavaScript-heavy pipeline still needs a thread besides the main one), at most 4 (past that the
- * pool outruns any inference and only holds memory).
+ * The most decode workers: one per core, at most 4 (past that the pool outruns any inference and
+ * only holds memory). ONNX Runtime's intra-op threads do not lower it: the pool grows only while
+ * inference waits for decode, that is while those threads idle.
  */
-export function poolSize(inferenceThreads: number, cores: number = availableParallelism()): number {
-  const used = inferenceThreads > 0 ? Math.min(inferenceThreads, cores) : cores;
-  return Math.max(1, Math.min(4, cores - used));
+export function poolSize(cores: number = availableParallelism()): number {
+  return Math.max(1, Math.min(4, cores));
 }
 
 /** In-process loading (few images, or tests): sharp decodes on libuv's threads, two images ahead. */
@@ -85,21 +80,19 @@ export function inProcessLoader(spec: PreprocessSpec): ImageLoader {
 }
 
 export interface PoolOptions {
-  /** Workers started at once (tests); default none: the pool starts in-process and grows when that is the bottleneck. */
+  /** Workers started at once (tests); default none: the pool starts in-process and grows when decode is the bottleneck. */
   readonly start?: number;
-  /** The machine's idle time (tests pass their own). */
-  readonly idleClock?: IdleClock;
 }
 
 /**
  * A decode pool of at most `maxWorkers` workers ({@link poolSize}). It decodes in-process until
- * that is the bottleneck ({@link shouldGrow}); a worker is given up to two images at a time, so that
- * while its thread runs the JavaScript resize of one, sharp (on libuv's threads) decodes the next.
+ * that is the bottleneck; a worker is given up to two images at a time, so that while its thread
+ * runs the JavaScript resize of one, sharp (on libuv's threads) decodes the next.
  */
-export function decodePool(spec: PreprocessSpec, maxWorkers: number, options: PoolOptions = {}): ImageLoader & { readonly workers: number; whenReady(): Promise<void> } {
+export function decodePool(spec: PreprocessSpec, maxWorkers: number = poolSize(), options: PoolOptions = {}): ImageLoader & { readonly workers: number; whenReady(): Promise<void> } {
   const start = options.start ?? 0;
   const max = Math.max(1, start, maxWorkers);
-  const pool = new DecodePool(spec, max, options.idleClock ?? machineIdleMs);
+  const pool = new DecodePool(spec, max);
   for (let i = 0; i < start; i++) pool.startWorker();
   return {
     load: (path, input) => pool.load(path, input),
@@ -111,45 +104,12 @@ export function decodePool(spec: PreprocessSpec, maxWorkers: number, options: Po
 }
 
 /** Consecutive requests that must find the decoders (the main thread, or every worker) backed up before the pool adds a worker. */
-const GROW_AFTER = 4;
-
-/**
- * Event-loop utilisation every decoding thread must have shown since the last look for the pool to
- * add a worker: above it the thread's own work (the JavaScript resize and normalisation, and on the
- * main thread inference's messages and the comparison) is what holds decode back. With the default
- * pipeline on 1080p/480p JPEGs a whole run gives a worker 0.36-0.58.
- */
-export const GROW_BUSY = 0.8;
-
-/** Idle cores (machine-wide, on average since the last look) that another worker could use. */
-export const GROW_IDLE_CORES = 0.5;
-
-/** The shortest stretch that a look judges: a burst of requests says nothing about utilisation. */
-const GROW_WINDOW_MS = 200;
-
-/**
- * Whether a pool whose requests keep finding its decoders backed up (inference waits for decode)
- * adds a worker: below its maximum, when every decoding thread was busy (`utilizations` since the
- * last look: the main thread's while it decodes in-process, else each ready worker's; a thread that
- * idles means the backlog is sharp's, on libvips' threads, and another JavaScript thread would not
- * shorten it) and the machine had a core idle for the new one (`idleCores`; else it would only take
- * CPU from the others, ONNX Runtime's included).
- */
-export function shouldGrow(workers: number, max: number, utilizations: readonly number[], idleCores: number): boolean {
-  return workers < max && utilizations.length > 0 && utilizations.every((u) => u >= GROW_BUSY) && idleCores >= GROW_IDLE_CORES;
-}
-
-/** The machine's idle time, summed over its cores, in ms since boot; what the pool's looks difference. */
-export type IdleClock = () => number;
-
-const machineIdleMs: IdleClock = () => cpus().reduce((sum, c) => sum + c.times.idle, 0);
+export const GROW_AFTER = 4;
 
 interface Slot {
   readonly worker: Worker;
   /** Set when the worker has loaded sharp; until then images are decoded in-process instead of waiting. */
   ready: boolean;
-  /** The worker's event-loop utilisation when the pool last looked (or when it became ready). */
-  elu: EventLoopUtilization | undefined;
   readonly pending: Map<number, { resolve: (l: Loaded) => void; reject: (e: Error) => void }>;
 }
 
@@ -165,15 +125,10 @@ class DecodePool {
   #closed = false;
   #backedUp = 0;
   #onReady: (() => void)[] = [];
-  readonly #idleClock: IdleClock;
-  /** When the pool last looked at its decoders' utilisation: the machine's idle time and the main thread's utilisation then. */
-  #lastLook: { at: number; idleMs: number; mainElu: EventLoopUtilization };
 
-  constructor(spec: PreprocessSpec, max: number, idleClock: IdleClock) {
+  constructor(spec: PreprocessSpec, max: number) {
     this.#spec = spec;
     this.#max = max;
-    this.#idleClock = idleClock;
-    this.#lastLook = { at: performance.now(), idleMs: idleClock(), mainElu: performance.eventLoopUtilization() };
   }
 
   get workers(): number {
@@ -223,7 +178,7 @@ class DecodePool {
   /**
    * Whether to add a worker: {@link GROW_AFTER} requests in a row found the least busy decoder (the
    * main thread before any worker, else a worker) with two or more images still to do, i.e.
-   * inference waits for decode, and {@link shouldGrow} says another thread would help.
+   * inference waits for decode.
    */
   #backlog(queued: number): boolean {
     // The first window's requests all arrive at once and always queue up: they say nothing yet.
@@ -231,39 +186,16 @@ class DecodePool {
     this.#backedUp = pastFirstWindow && queued >= 2 ? this.#backedUp + 1 : 0;
     if (this.#backedUp < GROW_AFTER || this.#slots.length >= this.#max) return false;
     this.#backedUp = 0;
-    return this.#look();
-  }
-
-  /**
-   * Whether another worker would help, from what happened since the last look (so a worker's
-   * start-up, importing sharp, and an earlier calm stretch do not count); the next look measures from
-   * here. A look too soon after the last one (a burst of requests) says nothing and is skipped.
-   */
-  #look(): boolean {
-    const at = performance.now();
-    const last = this.#lastLook;
-    // Each decoding thread's utilisation since it was last looked at (a worker: since it became ready).
-    const ready = this.#slots.filter((s) => s.elu !== undefined);
-    const now = ready.map((s) => s.worker.performance.eventLoopUtilization());
-    const since = ready.map((s, i) => s.worker.performance.eventLoopUtilization(now[i], s.elu));
-    const mainElu = performance.eventLoopUtilization();
-    // No worker yet: the main thread is the decoder.
-    if (this.#slots.length === 0) since.push(performance.eventLoopUtilization(mainElu, last.mainElu));
-    if (at - last.at < GROW_WINDOW_MS || since.some((e) => e.active + e.idle < GROW_WINDOW_MS)) return false;
-    const idleMs = this.#idleClock();
-    this.#lastLook = { at, idleMs, mainElu };
-    ready.forEach((s, i) => { s.elu = now[i]; });
-    return shouldGrow(this.#slots.length, this.#max, since.map((e) => e.utilization), (idleMs - last.idleMs) / (at - last.at));
+    return true;
   }
 
   startWorker(): Slot {
     const worker = new Worker(new URL('./decode-worker.js', import.meta.url));
-    const slot: Slot = { worker, ready: false, elu: undefined, pending: new Map() };
+    const slot: Slot = { worker, ready: false, pending: new Map() };
     worker.unref();
     worker.on('message', (reply: DecodeReply) => {
       if ('ready' in reply) {
         slot.ready = true;
-        slot.elu = worker.performance.eventLoopUtilization();
         for (const f of this.#onReady.splice(0)) f();
         return;
       }
