@@ -10,18 +10,8 @@ import assert from 'node:assert/strict';
 
 import { DEFAULT_PREPROCESS_OPTIONS, normalizationTable, preprocess } from '../../src/image/preprocess.js';
 import { gatherFloat32Wasm } from '../../src/image/wasm-gather.js';
+import { noise } from '../helpers/noise.js';
 
-function noise(n: number, seed: number): Uint8Array {
-  let x = seed >>> 0 || 1;
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 test('the WebAssembly gather puts the table value of the right byte at every position, every layout and channel order', () => {
   const options = { ...DEFAULT_PREPROCESS_OPTIONS, mean: [0.1, 0.5, 0.9] as const, std: [0.2, 0.3, 0.7] as const };

@@ -11,19 +11,9 @@ import assert from 'node:assert/strict';
 
 import { resizeLinearCv, resizeLinearCvTs } from '../../src/image/resize-cv.js';
 import { cvKernelAvailable, halveCvWasm, resizeLinearCvWasm } from '../../src/image/wasm-kernel-cv.js';
+import { noise } from '../helpers/noise.js';
 
 /** A seeded xorshift, so that a failure names a reproducible case. */
-function noise(n: number, seed: number): Uint8Array {
-  let x = seed >>> 0 || 1;
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 const images = (w: number, h: number, seed: number) => [
   ['noise', noise(w * h * 3, seed)], ['black', new Uint8Array(w * h * 3)], ['white', new Uint8Array(w * h * 3).fill(255)],

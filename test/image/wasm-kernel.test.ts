@@ -11,19 +11,9 @@ import assert from 'node:assert/strict';
 import { coefficients, horizontalTs, resizeBilinearPil, verticalTs } from '../../src/image/resize-pil.js';
 import { resampleColumnsWasm, resampleRowsWasm, wasmKernelAvailable } from '../../src/image/wasm-kernel.js';
 import type { WasmKernelKind } from '../../src/image/wasm-kernel.js';
+import { noise } from '../helpers/noise.js';
 
 /** A seeded xorshift, so that a failure names a reproducible case. */
-function noise(n: number, seed: number): Uint8Array {
-  let x = seed >>> 0 || 1;
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 /** All-0, all-255 and random pixels: the clip at both ends and every value between. */
 const images = (n: number, seed: number) =>
