@@ -37,8 +37,7 @@ export const op = {
   store8: (offset: number) => [0x3a, 0, ...uleb(offset)],
   block: [0x02, 0x40], loop: [0x03, 0x40], end: [0x0b], br: (d: number) => [0x0c, ...uleb(d)], brIf: (d: number) => [0x0d, ...uleb(d)],
   add: [0x6a], mul: [0x6c], shl: [0x74], shrS: [0x75], geS: [0x4e], geU: [0x4f], ltS: [0x48], gtS: [0x4a], select: [0x1b],
-  sub: [0x6b], eq: [0x46], ne: [0x47], store: (offset: number) => [0x36, 2, ...uleb(offset)], call: (f: number) => [0x10, ...uleb(f)],
-  if: [0x04, 0x40], else: [0x05],
+  sub: [0x6b],
   f32load: (offset: number) => [0x2a, 2, ...uleb(offset)], f32store: (offset: number) => [0x38, 2, ...uleb(offset)],
 } as const;
 
@@ -68,10 +67,8 @@ export const simd = {
   i16x8ExtendLowI8x16U: fd(0x89), i16x8ExtendHighI8x16U: fd(0x8a),
   i32x4ExtendLowI16x8U: fd(0xa9), i32x4ExtendHighI16x8U: fd(0xaa),
   i32x4ShrS: fd(0xac), i32x4Add: fd(0xae), i32x4Mul: fd(0xb5),
-  load64Zero: mem(0x5d), const: (bytes: readonly number[]) => [...fd(0x0c), ...bytes], shuffle: (lanes: readonly number[]) => [...fd(0x0d), ...lanes],
+  load64Zero: mem(0x5d), const: (bytes: readonly number[]) => [...fd(0x0c), ...bytes],
   swizzle: fd(0x0e), i16x8Add: fd(0x8e), i16x8ShrU: fd(0x8d), i32x4DotI16x8S: fd(0xba),
-  i32x4Shl: fd(0xab),
-  v128Or: fd(0x50), f32x4Sub: fd(0xe5), f32x4Mul: fd(0xe6), f32x4Div: fd(0xe7), f32x4ConvertI32x4S: fd(0xfa),
 } as const;
 
 /** The WebAssembly global, where this runtime has one (this project's TypeScript libs do not declare it). */

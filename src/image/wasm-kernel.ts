@@ -95,9 +95,8 @@ function verticalScalar(): number[] {
   const P = { src: 0, rowBytes: 1, outH: 2, start: 3, count: 4, weights: 5, ksize: 6, rowShift: 7, out: 8 };
   const names = ['yy', 'base', 'wBase', 'o', 'i', 's', 'p', 'j', 'jEnd', 'v'] as const;
   const L = Object.fromEntries(names.map((n, i) => [n, 9 + i])) as Record<(typeof names)[number], number>;
-  const { get, set, load, load8u, store8, block, loop, end, br, brIf, add, mul, shl, shrS, geS, geU, ltS, gtS, select } = op;
+  const { get, set, load, load8u, store8, block, loop, end, br, brIf, add, sub, mul, shl, shrS, geS, geU, ltS, gtS, select } = op;
   const c = op.const;
-  const sub = [0x6b];
   const body = [
     ...c(0), ...set(L.yy),
     ...block, ...loop,
@@ -283,9 +282,8 @@ function verticalSimd(): number[] {
   const ints = ['yy', 'base', 'wBase', 'o', 'i', 'p', 'j', 'jEnd'] as const;
   const vecs = ['a0', 'a1', 'a2', 'a3', 'x', 'lo', 'hi', 'w', 'half'] as const;
   const L = Object.fromEntries([...ints, ...vecs].map((n, i) => [n, 9 + i])) as Record<(typeof ints)[number] | (typeof vecs)[number], number>;
-  const { get, set, tee, load, block, loop, end, br, brIf, add, mul, shl, geS, geU } = op;
+  const { get, set, tee, load, block, loop, end, br, brIf, add, sub, mul, shl, geS, geU } = op;
   const c = op.const;
-  const sub = [0x6b];
   const acc = (a: number, half: number, wide: readonly number[]) => [...get(a), ...get(half), ...wide, ...get(L.w), ...simd.i32x4Mul, ...simd.i32x4Add, ...set(a)];
   const shifted = (a: number) => [...get(a), ...c(22), ...simd.i32x4ShrS];
   const body = [
