@@ -62,6 +62,7 @@ export const onnxProvider: Inspector<OnnxOptions, OnnxInspectReport> & Diagnoser
 
 async function onnxRuntimeInfo(): Promise<OnnxRuntimeSection> {
   try {
+    (await import('./telemetry.js')).disableOrtTelemetryUnlessSet();
     const ort = (await import('onnxruntime-node')) as { env?: { versions?: Record<string, string> }; listSupportedBackends?: () => { name: string; bundled: boolean }[] };
     const version = ort.env?.versions?.['node'] ?? ort.env?.versions?.['common'] ?? null;
     const backends = typeof ort.listSupportedBackends === 'function' ? ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled })) : null;

@@ -24,6 +24,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OrtProbeOutcome as ProbeOutcome, OrtProviderFile as ProviderFile, OrtProvidersSection, OrtProviderStatus as ProviderStatus } from '../../report/model/doctor.js';
 import type { ProbeResult } from './provider-probe.js';
+import { disableOrtTelemetryUnlessSet } from './telemetry.js';
 
 /** Names a directory holding onnxruntime_binding.node and libonnxruntime.so.1 to check instead of onnxruntime-node's. */
 export const ORT_LIB_DIR_ENV = 'TRT_PARITY_ORT_LIB_DIR';
@@ -183,7 +184,9 @@ export async function runProbe(dir: string, provider: string | null, options: { 
   const args = [script, dir, ...(provider === null ? [] : ['--provider', provider])];
   const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...(options.env ?? process.env) };
+    disableOrtTelemetryUnlessSet(env);
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;

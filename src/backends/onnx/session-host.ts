@@ -10,6 +10,7 @@
  * being released: an idle backend never holds the event loop open.
  */
 import { Worker } from 'node:worker_threads';
+import { disableOrtTelemetryUnlessSet } from './telemetry.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 
 /** What one session hears from the worker: its own messages, and the worker's death. */
@@ -63,6 +64,7 @@ export class SessionHost {
   static #nextSid = 1;
 
   private constructor(init: WorkerInit) {
+    disableOrtTelemetryUnlessSet();
     this.#worker = new Worker(new URL('./session-worker.js', import.meta.url), { workerData: init });
     this.#worker.on('message', (msg: FromWorker) => {
       if (msg.type === 'started') this.#started();
