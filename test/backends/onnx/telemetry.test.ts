@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { disableOrtTelemetryUnlessSet, ORT_TELEMETRY_VARIABLE } from '../../../src/backends/onnx/telemetry.js';
-import { cli, models, photos, shown, tempDir } from '../../cli/run-cli.js';
+import { type CliResult, cli, models, photos, shown, tempDir } from '../../cli/run-cli.js';
 
 test('telemetry: set to 1 when unset; any value the user gave is kept', () => {
   const unset: NodeJS.ProcessEnv = {};
@@ -34,7 +34,7 @@ test('telemetry: a compare writes nothing under $HOME/.cache unless ORT_DISABLE_
     const base = { HOME: quiet, XDG_CACHE_HOME: join(quiet, '.cache') };
     const saved = process.env[ORT_TELEMETRY_VARIABLE];
     delete process.env[ORT_TELEMETRY_VARIABLE];
-    let r;
+    let r: CliResult;
     try {
       r = await cli(args, base);
     } finally {
