@@ -133,9 +133,17 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
       }
       fill();
       const entry = plan.entries[i]!;
-      // A second Ctrl-C or SIGTERM abandons the input in flight (an inference cannot be cancelled) and reports the rest.
-      const item = await unlessStopped(runOne(entry, prepared, plan, first, second, options, io, tracker, watch), options.stopNow);
+      // A second Ctrl-C or SIGTERM abandons the input in flight (an inference cannot be cancelled) and
+      // reports the rest. Once its inferences are done, though, the input is committed (its outputs
+      // are being saved, observed for the task verdict, drawn for the HTML report): then only that
+      // work is left, and the input is finished and reported, so that the saved run, the task
+      // summary and the HTML report list exactly the inputs the report has.
+      const flight: Flight = { abandoned: false, committed: false };
+      const running = runOne(entry, prepared, plan, first, second, options, io, tracker, watch, flight);
+      let item = await unlessStopped(running, options.stopNow);
+      if (item === STOPPED && flight.committed) item = await running;
       if (item === STOPPED) {
+        flight.abandoned = true;
         skipped = plan.entries.length - i;
         warnings.push(`interrupted: ${skipped} input${skipped > 1 ? 's' : ''} not run (the one in flight abandoned)`);
         break;
@@ -330,7 +338,18 @@ async function prepareFeeds(entry: Entry, plan: InputPlan, io: CompareIO, notePr
   }
 }
 
-async function runOne(entry: Entry, prepared: Prepared, plan: InputPlan, first: Backend, second: Backend, options: CompareRunOptions, io: CompareIO, tracker: TaskTracker | null = null, watch?: RepeatedFailureWatch): Promise<ItemResult> {
+/**
+ * One input in flight, as the run loop and runOne see it: `abandoned` is set by the loop when it
+ * stops without this input; `committed` by runOne when both inferences are done and it starts the
+ * input's side effects (saving, the task tracker, the HTML collector), which it does only if the
+ * input was not abandoned by then.
+ */
+interface Flight {
+  abandoned: boolean;
+  committed: boolean;
+}
+
+async function runOne(entry: Entry, prepared: Prepared, plan: InputPlan, first: Backend, second: Backend, options: CompareRunOptions, io: CompareIO, tracker: TaskTracker | null = null, watch?: RepeatedFailureWatch, flight?: Flight): Promise<ItemResult | typeof STOPPED> {
   const { preprocessMs } = prepared;
   let firstMs: number | null = null;
   let secondMs: number | null = null;
@@ -373,6 +392,9 @@ async function runOne(entry: Entry, prepared: Prepared, plan: InputPlan, first: 
       b = await runSecond();
       secondMs = b.timing.wallMs;
     }
+    // Abandoned while inferring: no side effect for an input the report will not have.
+    if (flight?.abandoned) return STOPPED;
+    if (flight) flight.committed = true;
     await io.outputsRecorder?.add(entry.key, a.outputs, feeds);
     await io.inputsRecorder?.add(entry.key, feeds, feeds);
     const result = compareOutputs(a.outputs, b.outputs, { tolerance: options.tolerance, allowNonFinite: options.allowNonFinite });

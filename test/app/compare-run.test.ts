@@ -126,6 +126,70 @@ describe('runCompare: verdicts and exit codes', () => {
     assert.equal(none.items.length, 0);
     assert.ok(none.warnings.includes('interrupted: 1 input not run'));
   });
+
+  // "Stop now" (a second Ctrl-C, SIGTERM) abandons the input in flight while it is being inferred, but
+  // not once its side effects have begun: the saved run, the HTML report and the task tracker must
+  // list exactly the inputs the report has (a SIGTERM test saw a manifest with one input more).
+  const gate = (): { wait: Promise<void>; open: () => void } => {
+    let open = (): void => {};
+    const wait = new Promise<void>((r) => { open = r; });
+    return { wait, open };
+  };
+
+  test('stop now during an inference: that input is abandoned with no side effect', async () => {
+    const stop = new AbortController();
+    const held = gate();
+    const slow: FakeBackend = {
+      ...echo('b.onnx'),
+      async run(feeds: TensorMap, key: string) {
+        if (key === 'b.jpg') {
+          stop.abort();
+          await held.wait;
+        }
+        return { outputs: outputs({ logits: f32([...(feeds.get('input')!.data as Float32Array)], [1, 3]) }), timing: { wallMs: 1 } };
+      },
+    };
+    const out = recorder();
+    const compared: string[] = [];
+    const io = fakeIO({
+      backends: { 'a.onnx': echo('a.onnx'), 'b.onnx': slow }, images: images('a.jpg', 'b.jpg', 'c.jpg'),
+      pixels: { '/imgs/a.jpg': pixels(1), '/imgs/b.jpg': pixels(2), '/imgs/c.jpg': pixels(3) }, outputsRecorder: out,
+    });
+    const report = await runCompare(base({ stopNow: stop.signal, onCompared: (item) => compared.push(item.key) }), io);
+    held.open();
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(report.items.map((i) => i.key), ['a.jpg']);
+    assert.equal(report.summary.skipped, 2);
+    assert.deepEqual(out.added.map((a) => a.key), ['a.jpg'], 'the abandoned input was saved after the report was made');
+    assert.deepEqual(compared, ['a.jpg']);
+    assert.equal(out.closed, 1);
+  });
+
+  test('stop now while an input\'s outputs are being saved: it is finished and reported', async () => {
+    const stop = new AbortController();
+    const held = gate();
+    const added: string[] = [];
+    const slowSave = {
+      async add(key: string) {
+        if (key === 'b.jpg') {
+          stop.abort();
+          setTimeout(held.open, 20);
+          await held.wait;
+        }
+        added.push(key);
+      },
+      async close() {},
+    };
+    const io = fakeIO({
+      backends: { 'a.onnx': echo('a.onnx'), 'b.onnx': echo('b.onnx') }, images: images('a.jpg', 'b.jpg', 'c.jpg'),
+      pixels: { '/imgs/a.jpg': pixels(1), '/imgs/b.jpg': pixels(2), '/imgs/c.jpg': pixels(3) }, outputsRecorder: slowSave,
+    });
+    const report = await runCompare(base({ stopNow: stop.signal }), io);
+    assert.deepEqual(report.items.map((i) => i.key), ['a.jpg', 'b.jpg']);
+    assert.deepEqual(added, ['a.jpg', 'b.jpg'], 'every saved input is reported, every reported one saved');
+    assert.equal(report.summary.skipped, 1);
+    assert.equal(report.interrupted, true);
+  });
 });
 
 describe('runCompare: feeding the models', () => {
