@@ -5,7 +5,7 @@
  * in interleaved rounds (the order flips every round, so a load change on the machine hits both).
  * Both sides are timed from process start to exit, so start-up counts on both.
  *
- *   npx tsc -p . && node dist/benchmarks/e2e/e2e.js [--rounds 5] [--threads 1] [--images 200]
+ *   npm run build && npx tsc -p . && node dist/benchmarks/e2e/e2e.js [--rounds 5] [--threads 1] [--images 200]
  *       [--model fixtures/models/classifier.onnx] [--python PATH] [--dir DIR] [--json out.json]
  *
  * Python: --python, else $E2E_PYTHON, else a virtual environment this script makes (once) under the
@@ -20,7 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { makeE2eFolder } from './make-images.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+/** The installed command (package.json "bin"): the bundle scripts/bundle-cli.mjs makes. */
+const cli = join(root, 'dist', 'cli', 'trt-parity.js');
 const loop = join(root, 'benchmarks', 'e2e', 'python_loop.py');
 
 function arg(name: string, fallback: string): string {

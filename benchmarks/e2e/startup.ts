@@ -3,10 +3,12 @@
  * N runs (interleaved, so a load change hits every command alike), with a bare `node -e 0` beside
  * them for what Node's own start costs on this machine.
  *
- *   npx tsc -p . && node dist/benchmarks/e2e/startup.js [--runs 10] [--image FILE]
- *     [--against OTHER/dist/src/cli/main.js] [--fifo]
+ *   npm run build && npx tsc -p . && node dist/benchmarks/e2e/startup.js [--runs 10] [--image FILE]
+ *     [--against OTHER/dist/cli/trt-parity.js] [--fifo]
  *
- * --against  also times another build (an older checkout's compiled CLI), interleaved with this one.
+ * The command timed is the installed one (package.json "bin"): the bundle dist/cli/trt-parity.js.
+ * --against  also times another build (an older checkout's command, or this one's unbundled
+ *            dist/src/cli/main.js), interleaved with this one.
  * --fifo     runs every command under `chrt -f 10` (Linux, root): on a machine shared with other
  *            work, real-time priority keeps their load out of the wall times. Say so next to the numbers.
  * Where /usr/bin/time exists, the CPU time of each command (user + system, all its threads) is shown
@@ -19,7 +21,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+const cli = join(root, 'dist', 'cli', 'trt-parity.js');
 const model = join(root, 'fixtures', 'models', 'classifier.onnx');
 
 function arg(name: string, fallback: string): string {

@@ -143,10 +143,15 @@ function printError(err: unknown, verbose: boolean): void {
   if (process.env.TRT_PARITY_DEBUG) process.stderr.write(`${e.stack}\n`);
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${(await import('node:fs')).realpathSync(process.argv[1])}`).href;
-if (invokedDirectly) {
+/**
+ * The process as a command: `main` on the process's arguments, its result as the exit status. The
+ * `trt-parity` command (bin.ts, bundled) calls this; so does this module when run as a script.
+ */
+export async function runCommandLine(): Promise<void> {
   // Broken pipes (e.g. `| head`) are not errors of ours.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); });
-  const code = await main(process.argv.slice(2));
-  process.exitCode = code;
+  process.exitCode = await main(process.argv.slice(2));
 }
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${(await import('node:fs')).realpathSync(process.argv[1])}`).href;
+if (invokedDirectly) await runCommandLine();

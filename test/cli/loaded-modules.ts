@@ -1,6 +1,7 @@
 /**
- * Runs the compiled CLI with test/helpers/module-log.ts preloaded and returns what it loaded, as
- * paths relative to the repository root ('dist/src/cli/main.js', 'node_modules/sharp/…') or as
+ * Runs the compiled CLI (`entry`: the unbundled dist/src/cli/main.js unless given) with
+ * test/helpers/module-log.ts preloaded and returns what it loaded, as paths relative to the
+ * repository root ('dist/src/cli/main.js', 'dist/cli/chunk-….js', 'node_modules/sharp/…') or as
  * 'node:…' builtins.
  */
 import { spawn } from 'node:child_process';
@@ -12,11 +13,11 @@ import { tempDir, type CliResult } from './run-cli.js';
 
 const preload = pathToFileURL(join(repoRoot, 'dist', 'test', 'helpers', 'module-log.js')).href;
 
-export async function loadedModules(args: readonly string[]): Promise<{ run: CliResult; modules: Set<string> }> {
+export async function loadedModules(args: readonly string[], entry: string = cliPath): Promise<{ run: CliResult; modules: Set<string> }> {
   const dir = await tempDir('modules');
   const log = join(dir, 'modules.txt');
   const run = await new Promise<CliResult>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', preload, cliPath, ...args], {
+    const child = spawn(process.execPath, ['--import', preload, entry, ...args], {
       env: { ...process.env, TRT_PARITY_MODULE_LOG: log },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNpy } from '../../src/tensor/npy.js';
 import type { Tensor } from '../../src/tensor/types.js';
-import { cliPath, fixture } from '../helpers/paths.js';
+import { binPath, fixture } from '../helpers/paths.js';
 
 export interface CliResult {
   readonly code: number | null;
@@ -18,13 +18,17 @@ export interface CliResult {
   readonly args: readonly string[];
 }
 
-/** Runs `trt-parity ...args`. NO_COLOR and TRT_PARITY_DEBUG from the caller's environment are dropped unless given in `env`. */
-export function cli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+/**
+ * Runs `trt-parity ...args` as installed: the bundled command (package.json "bin"); `entry` names
+ * another (the unbundled dist/src/cli/main.js). NO_COLOR and TRT_PARITY_DEBUG from the caller's
+ * environment are dropped unless given in `env`.
+ */
+export function cli(args: readonly string[], env: Record<string, string> = {}, entry: string = binPath): Promise<CliResult> {
   const base = { ...process.env };
   delete base['NO_COLOR'];
   delete base['TRT_PARITY_DEBUG'];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [entry, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });

@@ -15,5 +15,7 @@ function findRoot(): string {
 
 export const repoRoot = findRoot();
 export const fixture = (...parts: string[]): string => join(repoRoot, 'fixtures', ...parts);
-/** The compiled CLI entry point. */
+/** The compiled CLI entry point, unbundled (tsc's output). */
 export const cliPath = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+/** The `trt-parity` command as installed (package.json "bin"): the bundle scripts/bundle-cli.mjs makes. */
+export const binPath = join(repoRoot, 'dist', 'cli', 'trt-parity.js');

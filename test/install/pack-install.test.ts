@@ -86,9 +86,10 @@ describe('npm pack + install of the package, no compiler on PATH', { skip }, () 
 
   it('packs only what a user needs', () => {
     const files = JSON.parse(readFileSync(join(work, 'files.json'), 'utf8')) as string[];
-    const strays = files.filter((f) => !/^(dist\/src\/.+\.(js|d\.ts)|prebuilds\/.+|README\.md|LICENSE|NOTICE|package\.json)$/.test(f));
+    const strays = files.filter((f) => !/^(dist\/src\/.+\.(js|d\.ts)|dist\/cli\/[^/]+\.js|prebuilds\/.+|README\.md|LICENSE|NOTICE|package\.json)$/.test(f));
     assert.deepEqual(strays, []);
-    for (const need of ['dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'NOTICE', 'LICENSE', 'README.md', `prebuilds/${process.platform}-${process.arch}/manifest.json`, `prebuilds/${process.platform}-${process.arch}/trt_parity-cuda.node`]) {
+    // dist/cli: the bundled command (package.json "bin"); dist/src: the library and the worker threads it starts.
+    for (const need of ['dist/cli/trt-parity.js', 'dist/src/cli/main.js', 'dist/src/backends/onnx/session-worker.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'NOTICE', 'LICENSE', 'README.md', `prebuilds/${process.platform}-${process.arch}/manifest.json`, `prebuilds/${process.platform}-${process.arch}/trt_parity-cuda.node`]) {
       assert.ok(files.includes(need), `${need} is not in the package`);
     }
   });
