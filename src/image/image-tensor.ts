@@ -6,7 +6,7 @@
 import { decodeImage } from './decode.js';
 import type { DecodedImage } from './decode.js';
 import type { ImageInputSpec } from './model-input.js';
-import { decodeConventions, exactnessNotes, normalizeArithmetic, resizeForPipeline } from './pipeline.js';
+import { decodeConventions, exactnessNotes, normalizeArithmetic, prepareKernels, resizeForPipeline } from './pipeline.js';
 import { preprocess } from './preprocess.js';
 import { resolvePreprocessSpec } from './preprocess-spec.js';
 import type { PipelineName, PreprocessSpec, PreprocessSpecInput } from './preprocess-spec.js';
@@ -32,7 +32,10 @@ export async function loadImageTensor(path: string, input: ImageInputSpec, spec:
   const s = resolvePreprocessSpec(spec);
   const conventions = decodeConventions(s.pipeline);
   const sharpResize = s.pipeline === 'sharp' && input.size !== null ? { ...input.size, mode: s.resizeMode, padValue: s.padValue } : null;
-  const decoded = await decodeImage(path, { resize: sharpResize, maxPixels: s.maxPixels, ...conventions });
+  const decoding = decodeImage(path, { resize: sharpResize, maxPixels: s.maxPixels, ...conventions });
+  // While libuv's threads read and decode the file, this thread has nothing to do: the kernels compile meanwhile.
+  prepareKernels(s.pipeline, input.dtype);
+  const decoded = await decoding;
   const pixels = s.pipeline === 'sharp' ? decoded : resizeForPipeline(decoded, s, input.size);
   const tensor = preprocess(pixels, {
     mean: s.mean,

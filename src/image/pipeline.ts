@@ -12,6 +12,9 @@ import type { RgbPixels } from './preprocess.js';
 import { resizeBilinearPil } from './resize-pil.js';
 import { roundHalfEven } from './resize-plan.js';
 import type { Size } from './resize-plan.js';
+import { prepareGather } from './wasm-gather.js';
+import { prepareCvKernel } from './wasm-kernel-cv.js';
+import { prepareWasmKernel } from './wasm-kernel.js';
 
 /** How the file must be decoded for a pipeline to match its Python code. */
 export interface DecodeConventions {
@@ -94,6 +97,17 @@ export function resizeForPipeline(image: RgbPixels, spec: Pick<PreprocessSpec, '
     case 'sharp':
       throw new InternalError('resizeForPipeline: the sharp pipeline resizes while decoding');
   }
+}
+
+/**
+ * Starts compiling, in the background, the WebAssembly kernels that `pipeline` will run on an image
+ * (its resize, and the float32 normalisation): called while the image decodes, so the first image
+ * does not wait for them (wasm-asm.ts, PreparedModule). Each kernel is compiled once per thread.
+ */
+export function prepareKernels(pipeline: PipelineName, dtype: string): void {
+  if (pipeline === 'pil' || pipeline === 'torchvision') prepareWasmKernel();
+  if (pipeline === 'opencv' || pipeline === 'ultralytics') prepareCvKernel();
+  if (dtype === 'float32') prepareGather();
 }
 
 function sized(image: RgbPixels, W: number, H: number, resize: (src: RgbPixels, w: number, h: number) => Uint8Array): RgbPixels {

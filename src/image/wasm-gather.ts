@@ -9,7 +9,7 @@
  * WebAssembly is missing or the image would need more than {@link MAX_MEMORY_BYTES} of kernel memory,
  * {@link gatherFloat32Wasm} returns null.
  */
-import { I32, instantiateWithMemory, name, op, reserveMemory, section, uleb, vec } from './wasm-asm.js';
+import { I32, PreparedModule, name, op, reserveMemory, section, uleb, vec } from './wasm-asm.js';
 import type { WasmMemory } from './wasm-asm.js';
 
 /**
@@ -56,9 +56,16 @@ function assemble(): Uint8Array {
 type Kernel = { readonly gather: (...args: number[]) => void; readonly memory: WasmMemory };
 let kernel: Kernel | null | undefined;
 
+const module = new PreparedModule(assemble);
+
+/** Starts compiling the kernel in the background; see PreparedModule. */
+export function prepareGather(): void {
+  if (kernel === undefined) module.prepare();
+}
+
 function instance(): Kernel | null {
   if (kernel !== undefined) return kernel;
-  const made = instantiateWithMemory(assemble());
+  const made = module.instantiate();
   kernel = made === null ? null : { gather: made.exports.gather as Kernel['gather'], memory: made.memory };
   return kernel;
 }

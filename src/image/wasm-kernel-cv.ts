@@ -22,7 +22,7 @@
  * Only the source rows the vertical taps read are copied into the kernel's memory, one at a time
  * (for 1080 → 224, 448 of 1080 rows).
  */
-import { I32, V128, instantiateWithMemory, name, op, reserveMemory, section, simd, uleb, vec } from './wasm-asm.js';
+import { I32, PreparedModule, V128, name, op, reserveMemory, section, simd, uleb, vec } from './wasm-asm.js';
 import type { WasmMemory } from './wasm-asm.js';
 
 /** The kernel's memory is kept between calls (one per thread) and never shrinks; above this, use TypeScript. */
@@ -162,9 +162,16 @@ type Call = (...args: number[]) => void;
 type Kernel = { readonly hrow: Call; readonly vrow: Call; readonly halve: Call; readonly memory: WasmMemory };
 let kernel: Kernel | null | undefined;
 
+const module = new PreparedModule(assemble);
+
+/** Starts compiling the kernel in the background; see PreparedModule. */
+export function prepareCvKernel(): void {
+  if (kernel === undefined) module.prepare();
+}
+
 function instance(): Kernel | null {
   if (kernel !== undefined) return kernel;
-  const made = instantiateWithMemory(assemble());
+  const made = module.instantiate();
   kernel = made === null ? null : { hrow: made.exports.hrow as Call, vrow: made.exports.vrow as Call, halve: made.exports.halve as Call, memory: made.memory };
   return kernel;
 }

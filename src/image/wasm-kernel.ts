@@ -28,7 +28,7 @@
 /** The kernel's memory is kept between calls (one per thread) and never shrinks; above this, use TypeScript. */
 export const MAX_MEMORY_BYTES = 256 * 2 ** 20;
 
-import { I32, V128, instantiateWithMemory, name, op, reserveMemory, section, simd, uleb, vec } from './wasm-asm.js';
+import { I32, PreparedModule, V128, name, op, reserveMemory, section, simd, uleb, vec } from './wasm-asm.js';
 import type { WasmMemory } from './wasm-asm.js';
 
 /**
@@ -352,12 +352,21 @@ export type WasmKernelKind = 'simd' | 'scalar';
 type Pass = (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => void;
 type Kernel = { readonly h: Pass; readonly v: Pass; readonly memory: WasmMemory };
 const kernels = new Map<WasmKernelKind, Kernel | null>();
+const modules: Record<WasmKernelKind, PreparedModule> = {
+  simd: new PreparedModule(() => assemble(horizontalSimd(), verticalSimd(), horizontalSimd2())),
+  scalar: new PreparedModule(() => assemble(horizontalScalar(), verticalScalar())),
+};
+
+/** Starts compiling the build {@link resizePilWasm} uses first (SIMD128) in the background; see PreparedModule. */
+export function prepareWasmKernel(): void {
+  if (!kernels.has('simd')) modules.simd.prepare();
+}
 
 function instance(kind: WasmKernelKind): Kernel | null {
   const cached = kernels.get(kind);
   if (cached !== undefined) return cached;
-  // An engine without SIMD128 refuses the SIMD module; instantiateWithMemory then returns null.
-  const made = instantiateWithMemory(kind === 'simd' ? assemble(horizontalSimd(), verticalSimd(), horizontalSimd2()) : assemble(horizontalScalar(), verticalScalar()));
+  // An engine without SIMD128 refuses the SIMD module; instantiate() then returns null.
+  const made = modules[kind].instantiate();
   const kernel = made === null ? null : { h: made.exports.h as Pass, v: made.exports.v as Pass, memory: made.memory };
   kernels.set(kind, kernel);
   return kernel;
