@@ -14,7 +14,7 @@ import { checkModelInputSize, DEFAULT_MAX_TENSOR_BYTES } from '../io/limits.js';
 import { itemErrorOf } from '../report/model/common.js';
 import { type CompareReport, COMPARE_SCHEMA_VERSION, type SavedRecord, type ItemResult, type PreprocessRecord, summarize } from '../report/model/compare.js';
 import type { Tensor, TensorInfo, TensorMap } from '../tensor/types.js';
-import { TaskTracker, withVerdict, type TaskRunSpec } from '../tasks/run.js';
+import type { TaskRunSpec, TaskTracker } from '../tasks/run.js';
 import { TOOL_VERSION } from '../version.js';
 import { SHARD_RULE, type Shard, takeShard } from './shard.js';
 
@@ -95,7 +95,9 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
     second = openedSecond.value;
     const plan = await planInputs(first, second, options, io, warnings);
     await io.prepareRecorders?.(first);
-    const tracker = options.task ? new TaskTracker(options.task, [first, second]) : null;
+    // Task code is loaded only when a task is asked for (issue 14: a plain compare loads none of it).
+    const tasks = options.task ? await import('../tasks/run.js') : null;
+    const tracker = options.task && tasks ? new tasks.TaskTracker(options.task, [first, second]) : null;
     const items: ItemResult[] = [];
     let skipped = 0;
     // The report's preprocessing record is the first input's *in input order* (loads finish in any
@@ -194,7 +196,7 @@ export async function runCompare(options: CompareRunOptions, io: CompareIO): Pro
       ...(options.shard ? { shard: { ...options.shard, inputsInRun: plan.inputsInRun, rule: SHARD_RULE } } : {}),
       items,
       warnings,
-      summary: tracker && task ? withVerdict(summary, tracker.verdictMode, task) : summary,
+      summary: tasks && tracker && task ? tasks.withVerdict(summary, tracker.verdictMode, task) : summary,
       interrupted: interruption !== null,
       interruptedBy: interruption?.signal ?? null,
       ...(saved.length > 0 ? { saved } : {}),

@@ -15,7 +15,6 @@ import { type PreprocessSpec, type PreprocessSpecInput, resolvePreprocessSpec } 
 import type { CompareReport, ItemResult } from '../report/model/compare.js';
 import { imageInputSpec } from '../image/model-input.js';
 import { checkTensorSize, DEFAULT_MAX_TENSOR_BYTES, elementBytes } from '../io/limits.js';
-import { readNpyFile } from '../io/npy-file.js';
 import { type CompareIO, type CompareRunOptions, type Recorder, runCompare } from './compare-run.js';
 import { decodePool, type ImageLoader, inProcessLoader, POOL_MIN_IMAGES, poolSize } from './decode-pool.js';
 import { choosePreprocess } from './preprocess-choice.js';
@@ -169,7 +168,8 @@ function createCompareIO(spec: CompareSpec, loadImage: CompareIO['loadImage'], c
         throw err;
       }
     },
-    readTensor: (file) => readNpyFile(file, spec.maxTensorBytes === undefined ? {} : { maxBytes: spec.maxTensorBytes }),
+    // The .npy reader is loaded with the first --input tensor (a compare of images never needs it).
+    readTensor: async (file) => (await import('../io/npy-file.js')).readNpyFile(file, spec.maxTensorBytes === undefined ? {} : { maxBytes: spec.maxTensorBytes }),
     get outputsRecorder() { return outputsRecorder; },
     get inputsRecorder() { return inputsRecorder; },
     async prepareRecorders(first: Backend) {

@@ -4,7 +4,7 @@
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../errors.js';
-import { TASK_REQUESTS, VERDICT_MODES, parseUnitInterval, type TaskRequest } from '../tasks/task.js';
+import { TASK_REQUESTS, VERDICT_MODES, parseUnitInterval, type TaskRequest } from '../tasks/requests.js';
 import type { TaskRunSpec } from '../tasks/run.js';
 import { DEFAULT_MASK_THRESHOLD, DEFAULT_MATCH_IOU, DEFAULT_NMS, type VerdictMode } from '../tasks/types.js';
 import { oneOf, parsePositiveInt } from './options.js';

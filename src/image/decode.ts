@@ -19,7 +19,6 @@ import { expected, InputError, UsageError } from '../errors.js';
 import { DEFAULT_MAX_TENSOR_BYTES } from '../io/limits.js';
 import { readRegularFile } from '../io/read-file.js';
 import { readImageHeader } from './image-header.js';
-import { checkJpegScan } from './jpeg-scan.js';
 import { cropRgb, DEFAULT_LETTERBOX_PAD, padRgb, planResize } from './resize-plan.js';
 import type { ResizeMode, Size } from './resize-plan.js';
 
@@ -180,7 +179,7 @@ export async function decodeImageBuffer(bytes: Uint8Array, name: string, options
   // zero-fills the blocks it has no data for, which decode to exactly (128, 128, 128); the last MCU is
   // one of them, and autoOrient puts it in a corner. Only then is the scan walked (rarely: a photo's
   // corner is seldom that exact grey), so the common case pays four pixel reads.
-  if (format === 'jpeg' && greyCorner(source) && checkJpegScan(bytes) === 'short') {
+  if (format === 'jpeg' && greyCorner(source) && (await scanCheck())(bytes) === 'short') {
     throw new InputError(name, `truncated or corrupt image (its scan ends before the ${width}x${height} pixels its header promises)`);
   }
   const stored = { format, space: header.space, bitsPerSample: bitsOf(header.depth), hasIcc: header.hasProfile };
@@ -251,6 +250,11 @@ async function headerFromSharp(sharp: SharpFactory, bytes: Uint8Array, name: str
   return { format, width: meta.width ?? 0, height: meta.height ?? 0, space: String(meta.space ?? 'srgb'), depth: meta.depth, hasProfile: meta.hasProfile === true };
 }
 
+/** jpeg-scan.ts, loaded the first time a decode needs it (rarely: a failed decode, or an exact-grey corner). */
+async function scanCheck(): Promise<typeof import('./jpeg-scan.js').checkJpegScan> {
+  return (await import('./jpeg-scan.js')).checkJpegScan;
+}
+
 /** The words libjpeg (and libvips' other loaders) use when data is missing. */
 const MISSING_DATA = /premature end|truncat/i;
 /** sharp's text when the failure's own message was cleared by another pipeline before it was read. */
@@ -275,7 +279,7 @@ const LOST_MESSAGE = /^Warning treated as error due to failOn setting/;
 async function missingData(first: unknown, again: () => Promise<unknown>, bytes: Uint8Array, header: StoredHeader): Promise<string | null> {
   let message = messageOf(first);
   if (header.format !== 'jpeg') return MISSING_DATA.test(message) ? message.split('\n')[0]! : null;
-  const verdict = checkJpegScan(bytes);
+  const verdict = (await scanCheck())(bytes);
   if (verdict === 'short') return `its scan ends before the ${header.width}x${header.height} pixels its header promises`;
   if (verdict === 'complete') return null;
   for (let tries = 0; LOST_MESSAGE.test(message) && tries < 2; tries++) {

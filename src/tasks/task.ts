@@ -20,9 +20,9 @@ import {
   type SegmentLayout, type TaskGates, type TaskItem, type TaskKind, type TaskSummaryFigures, type TaskVerdict,
 } from './types.js';
 
-export type TaskRequest = TaskKind | 'auto';
-export const TASK_REQUESTS: readonly TaskRequest[] = ['classify', 'detect', 'segment', 'auto'];
-export const VERDICT_MODES = ['allclose', 'task', 'both'] as const;
+import type { TaskRequest } from './requests.js';
+
+export { parseUnitInterval, TASK_REQUESTS, type TaskRequest, VERDICT_MODES } from './requests.js';
 
 export interface TaskOptions {
   readonly nms: NmsOptions;
@@ -215,11 +215,4 @@ export function taskVerdict(summary: TaskSummaryFigures, gates: TaskGates): Task
     results.push({ name: 'min-miou', figure: 'mIoU', value: summary.miou, threshold: gates.minMiou, passed: summary.miou >= gates.minMiou });
   }
   return { gates: results, passed: results.every((g) => g.passed) };
-}
-
-/** Validate a gate or threshold value: a number in [0, 1]. */
-export function parseUnitInterval(option: string, raw: string): number {
-  const v = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(v) || v < 0 || v > 1) throw new UsageError(`${option} must be a number from 0 to 1, got '${raw}'`);
-  return v;
 }
