@@ -13,7 +13,7 @@ import { loadAddon, probedRuntimeInfo } from '../../src/backends/tensorrt/load-a
 import type { NativeAddon, NativeEngine, NativeEngineDebug, NativeRuntimeInfo } from '../../src/backends/tensorrt/native-contract.js';
 import { floatToHalf } from '../../src/tensor/dtype.js';
 import { writeDoubleEngine, type DoubleEngineSpec } from '../doubles/double-engine.js';
-import { cliPath, repoRoot } from '../helpers/paths.js';
+import { binPath, repoRoot } from '../helpers/paths.js';
 import { mulberry32 } from '../../src/bench/random-input.js';
 
 /** Set to the double's libnvinfer.so.<major> to run these tests (scripts/gpu-suite.sh does). */
@@ -214,10 +214,10 @@ export interface CliRun {
   readonly command: string;
 }
 
-/** Runs `node dist/src/cli/main.js ...args` from the repo root with this process's environment. */
+/** Runs the installed command, `node dist/cli/trt-parity.js ...args` (the bundle), from the repo root with this process's environment. */
 export function runCli(args: readonly string[], timeoutMs = 60_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [binPath, ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
