@@ -16,7 +16,7 @@ import type { CompareReport, ItemResult } from '../report/model/compare.js';
 import { imageInputSpec } from '../image/model-input.js';
 import { checkTensorSize, DEFAULT_MAX_TENSOR_BYTES, elementBytes } from '../io/limits.js';
 import { type CompareIO, type CompareRunOptions, type Recorder, runCompare } from './compare-run.js';
-import { decodePool, type ImageLoader, inProcessLoader, POOL_MIN_IMAGES, poolSize } from './decode-pool.js';
+import { BETWEEN_WINDOW, decodePool, type ImageLoader, inProcessLoader, POOL_MIN_IMAGES, poolSize } from './decode-pool.js';
 import { choosePreprocess } from './preprocess-choice.js';
 import type { TaskRunSpec } from '../tasks/run.js';
 import type { Shard } from './shard.js';
@@ -82,11 +82,13 @@ export async function compare(spec: CompareSpec, hooks: RunHooks = {}): Promise<
       ? await choosePreprocess(spec.preprocess ?? {}, [spec.first, spec.second])
       : { spec: given, note: null };
     if (images.length > 0) void loadSharp().catch(() => {});
-    // In-process until the run is known to be long enough for decode workers to pay for their start.
+    // In-process until the run is known to be long enough for decode workers to pay for their start,
+    // and in-process with a larger window when images are decoded between inferences (compare-run.ts).
     let loader: ImageLoader = inProcessLoader(preprocess);
     const io = createCompareIO(spec, (path, input) => loader.load(path, input), preprocess, opening.take);
-    io.planLoads = (inputs) => {
-      if (inputs >= POOL_MIN_IMAGES) loader = decodePool(preprocess, poolSize());
+    io.planLoads = (inputs, between) => {
+      if (between) loader = inProcessLoader(preprocess, BETWEEN_WINDOW);
+      else if (inputs >= POOL_MIN_IMAGES) loader = decodePool(preprocess, poolSize());
       return loader.ahead;
     };
     try {

@@ -59,6 +59,12 @@ export interface Backend {
   /** Null for a replay that recorded no input description. */
   readonly inputs: readonly TensorInfo[] | null;
   readonly outputs: readonly TensorInfo[];
+  /**
+   * Its inference keeps every CPU core busy (ONNX Runtime on the CPU with a thread per core): a run
+   * that decodes images alongside it then decodes between inferences instead (compare-run.ts).
+   * Absent: it leaves cores free (one thread, a GPU, a replay).
+   */
+  readonly busiesEveryCore?: boolean;
   /** `key` identifies the input (replays serve by it and check that the feeds are the ones they recorded). */
   run(feeds: TensorMap, key: string): Promise<RunResult>;
   /** Frees what the backend holds. Idempotent; `run` rejects afterwards. */

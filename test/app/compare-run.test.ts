@@ -378,6 +378,56 @@ describe('runCompare: recorders, warnings, settings', () => {
 });
 
 describe('runCompare: images prepared ahead (the decode pool\'s window) and backends opened together', () => {
+  // When a backend's inference keeps every core busy, images are decoded between inferences, the
+  // whole window at once when it is empty; otherwise alongside them (the window refilled before each).
+  const timeline = async (busy: boolean): Promise<{ events: string[]; keys: string[] }> => {
+    const events: string[] = [];
+    const slow = (source: string): FakeBackend => ({
+      ...echo(source),
+      ...(busy ? { busiesEveryCore: true } : {}),
+      async run(feeds: TensorMap, key: string) {
+        events.push(`run ${key}`);
+        await new Promise((r) => setTimeout(r, 5));
+        events.push(`end ${key}`);
+        return { outputs: outputs({ logits: f32([...(feeds.get('input')!.data as Float32Array)], [1, 3]) }), timing: { wallMs: 5 } };
+      },
+    });
+    const keys = ['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg', 'e.jpg', 'f.jpg', 'g.jpg'];
+    const io = fakeIO({
+      backends: { 'a.onnx': slow('a.onnx'), 'b.onnx': echo('b.onnx') }, images: images(...keys),
+      pixels: Object.fromEntries(keys.map((k, i) => [`/imgs/${k}`, pixels(i)])),
+    });
+    const load = io.loadImage.bind(io);
+    io.loadImage = async (path, input) => {
+      events.push(`load ${path.slice('/imgs/'.length)}`);
+      return load(path, input);
+    };
+    io.planLoads = () => 3;
+    const report = await runCompare(base(), io);
+    return { events, keys: report.items.map((i) => i.key) };
+  };
+
+  test('a backend that busies every core: no image is decoded while it infers; the window is refilled whole', async () => {
+    const { events, keys } = await timeline(true);
+    assert.deepEqual(keys, ['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg', 'e.jpg', 'f.jpg', 'g.jpg']);
+    let running = false;
+    for (const e of events) {
+      if (e.startsWith('run ')) running = true;
+      if (e.startsWith('end ')) running = false;
+      assert.ok(!(running && e.startsWith('load ')), `${e} while an inference runs: ${events.join(', ')}`);
+    }
+    // Three loads, three inferences, three loads, ...
+    assert.deepEqual(events.filter((e) => !e.startsWith('end ')).map((e) => e.split(' ')[0]).join(' '),
+      'load load load run run run load load load run run run load run');
+  });
+
+  test('otherwise the window is refilled before each inference, so the next images decode while it runs', async () => {
+    const { events, keys } = await timeline(false);
+    assert.equal(keys.length, 7);
+    assert.deepEqual(events.filter((e) => !e.startsWith('end ')).map((e) => e.split(' ')[0]).join(' '),
+      'load load load load run load run load run load run run run run');
+  });
+
   test('loads finishing out of order are still compared in input order, with never more than the window in flight', async () => {
     const keys = ['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg', 'e.jpg', 'f.jpg', 'g.jpg'];
     const first = echo('a.onnx');

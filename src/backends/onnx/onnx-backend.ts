@@ -12,6 +12,7 @@
  * - ORT rejecting feeds at run time (dtype, shape, missing input) → BackendError "run-failed" (3)
  *   carrying ORT's own message.
  */
+import { availableParallelism } from 'node:os';
 import { checkThreads } from '../../io/limits.js';
 import { BackendError, UsageError } from '../../errors.js';
 import { isDType } from '../../tensor/dtype.js';
@@ -67,6 +68,11 @@ export class OnnxBackend extends BaseBackend {
   }
   /** Session creation time inside the worker, ms. */
   readonly loadMs: number;
+  /**
+   * The CPU provider with as many intra-op threads as this machine has cores, or ONNX Runtime's
+   * default (one per physical core): its runs keep every core busy (Backend.busiesEveryCore).
+   */
+  readonly busiesEveryCore: boolean;
   /** What the file's ModelProto says (opsets, producer, named dims). */
   readonly model: OnnxModelInfo;
 
@@ -79,11 +85,12 @@ export class OnnxBackend extends BaseBackend {
 
   private constructor(init: {
     source: string; provider: string; model: OnnxModelInfo; host: SessionHost; sid: number;
-    ready: Extract<FromWorker, { type: 'ready' }>;
+    ready: Extract<FromWorker, { type: 'ready' }>; threads: number | undefined;
   }) {
     super();
     this.source = init.source;
     this.provider = init.provider;
+    this.busiesEveryCore = init.provider === 'cpu' && (init.threads === undefined || init.threads === 0 || init.threads >= availableParallelism());
     this.model = init.model;
     this.loadMs = init.ready.loadMs;
     this.inputs = init.ready.inputs.map(toTensorInfo);
@@ -152,7 +159,7 @@ export class OnnxBackend extends BaseBackend {
       await host.detach(sid);
       throw new BackendError('onnxruntime', 'worker-failed', `${path}: unexpected first message from the ONNX Runtime worker: ${first.type}`);
     }
-    const backend = new OnnxBackend({ source: path, provider, model, host, sid, ready: first });
+    const backend = new OnnxBackend({ source: path, provider, model, host, sid, ready: first, threads });
     route = { message: (m) => backend.#onMessage(m), failed: (e) => backend.#fail(e) };
     return backend;
   }

@@ -1,7 +1,7 @@
 import { test, describe, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
@@ -344,4 +344,17 @@ describe('OnnxBackend and the event loop', () => {
       await direct.release();
     }
   });
+});
+
+test('busiesEveryCore: ONNX Runtime on the CPU with its default threads or one per core, not with fewer', async () => {
+  const cores = availableParallelism();
+  const cases: [number | undefined, boolean][] = [[undefined, true], [cores, true], ...(cores > 1 ? [[1, false] as [number, boolean]] : [])];
+  for (const [threads, busy] of cases) {
+    const be = await OnnxBackend.open(model('affine.onnx'), threads === undefined ? {} : { threads });
+    try {
+      assert.equal(be.busiesEveryCore, busy, `threads ${threads ?? 'default'} on ${cores} cores`);
+    } finally {
+      await be.dispose();
+    }
+  }
 });
