@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { cliPath, fixture } from '../helpers/paths.js';
+import { binPath, fixture } from '../helpers/paths.js';
 import { pngOf } from './corpus.js';
 
 const N = 3000;
@@ -30,7 +30,7 @@ test('3,000 images: RSS stays flat and the JSONL report grows while the run goes
     mkdirSync(folder);
     for (let i = 0; i < N; i++) writeFileSync(join(folder, `${String(i).padStart(5, '0')}.png`), pngOf(8, 8, i));
     const jsonl = join(dir, 'run.jsonl');
-    const child = spawn(process.execPath, [cliPath, 'compare', fixture('models', 'affine.onnx'), fixture('models', 'affine.onnx'), folder, '--jsonl', jsonl, '--save-outputs', join(dir, 'saved')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [binPath, 'compare', fixture('models', 'affine.onnx'), fixture('models', 'affine.onnx'), folder, '--jsonl', jsonl, '--save-outputs', join(dir, 'saved')], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     const samples: { lines: number; rss: number }[] = [];

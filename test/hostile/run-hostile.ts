@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliPath } from '../helpers/paths.js';
+import { binPath } from '../helpers/paths.js';
 import { buildCorpus, type HostileCase } from './corpus.js';
 
 export interface CaseResult {
@@ -86,9 +86,9 @@ function checkFolder(c: HostileCase): string[] {
   return problems;
 }
 
-/** The CLI under test: the built one, or TRT_PARITY_HOSTILE_CLI (a snapshot of dist/, so a rebuild during a long run cannot change it). */
+/** The CLI under test: the built command (the bundle, as installed), or TRT_PARITY_HOSTILE_CLI (a snapshot of dist/, so a rebuild during a long run cannot change it). */
 export function hostileCli(): string {
-  return process.env['TRT_PARITY_HOSTILE_CLI'] ?? cliPath;
+  return process.env['TRT_PARITY_HOSTILE_CLI'] ?? binPath;
 }
 
 function runOne(c: HostileCase, timeoutMs: number): Promise<CaseResult> {

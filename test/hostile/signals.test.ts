@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { writeNpy } from '../../src/tensor/npy.js';
-import { cliPath, fixture } from '../helpers/paths.js';
+import { binPath, fixture } from '../helpers/paths.js';
 import { pngOf } from './corpus.js';
 
 const AFFINE = fixture('models', 'affine.onnx');
@@ -34,7 +34,7 @@ interface Run {
 }
 
 function start(args: readonly string[]): Run {
-  const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [binPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
   let stderr = '';
   let stdout = '';
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
