@@ -6,7 +6,9 @@
  * attempt, and 10-30 ms of a one-image compare's exit. ONNX Runtime reads ORT_DISABLE_TELEMETRY from
  * the process environment when it starts, so it is set here, on the main thread (a worker's
  * `process.env` is its own copy), before any thread or child loads onnxruntime-node. A value the user
- * set, whatever it is, is left alone; README.md says so.
+ * set, whatever it is, is left alone; README.md says so. ONNX Runtime skips telemetry by itself when
+ * it sees a well-known CI variable (CI, GITHUB_ACTIONS, ...); workstations and self-hosted runners
+ * that set none are why this is still needed.
  */
 export const ORT_TELEMETRY_VARIABLE = 'ORT_DISABLE_TELEMETRY';
 
