@@ -4,6 +4,7 @@
  * The resize kernels of the exact pipelines are JavaScript; here they run beside inference instead
  * of on the main thread that feeds it.
  */
+import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
 import { InputError, TrtParityError } from '../errors.js';
 import { loadSharp } from '../image/decode.js';
@@ -26,6 +27,14 @@ function wireError(err: unknown): WireError {
 // Ready once sharp is loaded: until then the pool decodes in-process rather than queue images here.
 void loadSharp().then(() => port.postMessage({ id: 0, ready: true } satisfies DecodeReply), () => port.postMessage({ id: 0, ready: true } satisfies DecodeReply));
 
+// This thread's event-loop utilisation since the previous reply: the pool grows only while a decoding thread is saturated.
+let mark = performance.eventLoopUtilization();
+function busy(): number {
+  const since = performance.eventLoopUtilization(mark);
+  mark = performance.eventLoopUtilization();
+  return since.utilization;
+}
+
 port.on('message', (req: DecodeRequest) => {
   void loadImageForModel(req.path, req.input, req.spec).then(
     ({ tensor, preprocess }) => {
@@ -33,9 +42,9 @@ port.on('message', (req: DecodeRequest) => {
       // when it is a view of a larger buffer, which could hold other data).
       const d = tensor.data;
       const own = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength ? d : d.slice();
-      const reply: DecodeReply = { id: req.id, tensor: { ...tensor, data: own }, preprocess };
+      const reply: DecodeReply = { id: req.id, tensor: { ...tensor, data: own }, preprocess, busy: busy() };
       port.postMessage(reply, own.buffer instanceof ArrayBuffer ? [own.buffer] : []);
     },
-    (err: unknown) => port.postMessage({ id: req.id, error: wireError(err) } satisfies DecodeReply),
+    (err: unknown) => port.postMessage({ id: req.id, error: wireError(err), busy: busy() } satisfies DecodeReply),
   );
 });

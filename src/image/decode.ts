@@ -17,7 +17,7 @@ import type { Metadata, OutputInfo, Sharp, SharpOptions } from 'sharp';
 
 import { expected, InputError, UsageError } from '../errors.js';
 import { DEFAULT_MAX_TENSOR_BYTES } from '../io/limits.js';
-import { readRegularFile } from '../io/read-file.js';
+import { readRegularFileSync } from '../io/read-file.js';
 import { readImageHeader } from './image-header.js';
 import { cropRgb, DEFAULT_LETTERBOX_PAD, padRgb, planResize } from './resize-plan.js';
 import type { ResizeMode, Size } from './resize-plan.js';
@@ -88,8 +88,10 @@ export interface DecodedImage {
 
 /** Read and decode an image file; every failure is an {@link InputError} naming `path`. */
 export async function decodeImage(path: string, options: DecodeOptions = {}): Promise<DecodedImage> {
-  // Regular files only, bounded: a FIFO would hang the run and /dev/zero would fill the heap.
-  const bytes = await readRegularFile(path, { maxBytes: DEFAULT_MAX_TENSOR_BYTES, what: 'image file' });
+  // Regular files only, bounded: a FIFO would hang the run and /dev/zero would fill the heap. On this
+  // thread: in a folder run the asynchronous read's round trips waited behind a busy event loop
+  // (read-file.ts says how much that cost).
+  const bytes = readRegularFileSync(path, { maxBytes: DEFAULT_MAX_TENSOR_BYTES, what: 'image file' });
   return decodeImageBuffer(bytes, path, options);
 }
 

@@ -6,8 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
-import { decodePool, GROW_AFTER, type ImageLoader, inProcessLoader, poolSize } from '../../src/app/decode-pool.js';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { decodePool, type ImageLoader, inProcessLoader, poolSize } from '../../src/app/decode-pool.js';
 import { InputError } from '../../src/errors.js';
 import { PIPELINES, resolvePreprocessSpec } from '../../src/image/preprocess-spec.js';
 import type { TensorInfo } from '../../src/tensor/types.js';
@@ -95,48 +98,92 @@ test('a closed pool refuses new work', async () => {
 });
 
 /**
- * Loads `count` images through `loader` the way runCompare does: a window of `loader.ahead` kept full,
- * consumed in order. `files` defaults to every fixture; one file makes every load the same work, so
- * they finish in the order asked (images of different sizes finish out of order, and a load that
- * finished before an older one is no longer queued when the older one's consumer asks for more).
+ * Loads `file` through `loader` the way runCompare does (a window of `loader.ahead` kept full,
+ * consumed in order) until `done()` holds or `ms` have passed; the loads made. One file makes every
+ * load the same work, so they finish in the order asked.
  */
-async function windowed(loader: Pick<ImageLoader, 'load' | 'ahead'>, count: number, input: TensorInfo, files: readonly string[] = GOOD): Promise<void> {
+async function windowedUntil(loader: Pick<ImageLoader, 'load' | 'ahead'>, done: () => boolean, ms: number, input: TensorInfo, file: string): Promise<number> {
   const window: Promise<unknown>[] = [];
-  for (let i = 0; i < count; i++) {
-    window.push(loader.load(files[i % files.length]!, input));
+  const until = performance.now() + ms;
+  let loads = 0;
+  while (!done() && performance.now() < until) {
+    window.push(loader.load(file, input));
+    loads++;
     if (window.length === loader.ahead) await window.shift();
   }
   await Promise.all(window);
+  return loads;
 }
 
-test('the pool starts in-process and adds workers, up to its maximum, only while decode is the bottleneck', async () => {
+// The cv2-exact resize up to 1024x1024 and the normalisation of 3M values per image, one image at a
+// time on a thread: work slower than its consumer, so the window backs up behind the JavaScript.
+const BIG: TensorInfo = { name: 'input', dtype: 'float32', shape: [1, 3, 1024, 1024] };
+
+test('the pool starts in-process and adds workers, up to its maximum, only while its JavaScript is the bottleneck', async () => {
   const spec = resolvePreprocessSpec({});
   // Requests one at a time, each awaited (inference slower than decode): nothing is ever backed up,
   // so no worker starts.
-  const calm = decodePool(spec, 2);
+  const calm = decodePool(spec, 2, { idleCores: () => 2 });
   try {
     for (let i = 0; i < 12; i++) await calm.load(GOOD[i % GOOD.length]!, INPUT);
     assert.equal(calm.workers, 0);
+    assert.equal(calm.backedUp, 0);
   } finally {
     await calm.close();
   }
-  // The window kept full with work slower than its consumer (the cv2-exact resize up to 1024x1024
-  // and the normalisation of 3M values per image, one image at a time on a thread): request after
-  // request finds the main thread, then the worker, with two or more images queued, so the pool
-  // grows to its maximum. In-process, sharp decodes several images at once on libuv's threads and they
-  // finish in any order, so a request finds one image queued instead of two now and then, which
-  // restarts the count of backed-up requests: enough requests that a run of GROW_AFTER comes anyway
-  // (about 1 in 4 runs of 26 requests went without one; none of 25 runs of 66).
-  const BIG: TensorInfo = { name: 'input', dtype: 'float32', shape: [1, 3, 1024, 1024] };
+  // Interval after interval finds the main thread, then the worker, saturated with images queued,
+  // and (the probe says) a core idle: the pool grows to its maximum. The machine's idle CPU is the
+  // probe's here, so that a loaded test machine cannot decide; the next test gives it none.
   const heavy = resolvePreprocessSpec({ pipeline: 'opencv' });
   for (const max of [1, 2]) {
-    const busy = decodePool(heavy, max);
+    const busy = decodePool(heavy, max, { idleCores: () => 2 });
     try {
-      await windowed(busy, 2 * busy.ahead + 12 * (GROW_AFTER + 1), BIG, [fixture('images', 'photos', 'chelsea.jpg')]);
-      assert.equal(busy.workers, max);
-      assert.equal(busy.ahead, 2 * max + 1);
+      const loads = await windowedUntil(busy, () => busy.workers === max, 20_000, BIG, fixture('images', 'photos', 'chelsea.jpg'));
+      assert.equal(busy.workers, max, `after ${loads} loads`);
+      assert.equal(busy.ahead, max + 2);
     } finally {
       await busy.close();
     }
+  }
+});
+
+test('a saturated thread starts no worker when no core is idle (another thread would only take turns with it)', async () => {
+  const busy = decodePool(resolvePreprocessSpec({ pipeline: 'opencv' }), 2, { idleCores: () => 0 });
+  try {
+    const loads = await windowedUntil(busy, () => false, 1500, BIG, fixture('images', 'photos', 'chelsea.jpg'));
+    assert.ok(busy.backedUp >= loads / 2, `the window should have backed up (${busy.backedUp} of ${loads} requests found it so)`);
+    assert.equal(busy.workers, 0);
+  } finally {
+    await busy.close();
+  }
+});
+
+test('images queued behind sharp while the main thread idles start no worker (a worker adds no decoding)', async () => {
+  // A large noisy JPEG under the sharp pipeline: libvips decodes and resizes it on libuv's threads,
+  // so the window backs up while this thread has nothing to do. The old rule (backlog alone) grew
+  // here; the count of backed-up requests shows that the case arose, so the test can fail.
+  const dir = mkdtempSync(join(tmpdir(), 'decode-pool-'));
+  try {
+    const big = join(dir, 'noise.jpg');
+    const width = 2000;
+    const height = 1500;
+    const noise = Buffer.alloc(width * height * 3);
+    let x = 12345;
+    for (let i = 0; i < noise.length; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      noise[i] = x >>> 24;
+    }
+    await sharp(noise, { raw: { width, height, channels: 3 } }).jpeg({ quality: 95 }).toFile(big);
+    // Idle cores as the probe says (2): only the thread's own utilisation can keep the pool in-process.
+    const pool = decodePool(resolvePreprocessSpec({ pipeline: 'sharp' }), 2, { idleCores: () => 2 });
+    try {
+      await windowedUntil(pool, () => false, 1500, INPUT, big);
+      assert.ok(pool.backedUp >= 10, `the window should have backed up (${pool.backedUp} requests found it so)`);
+      assert.equal(pool.workers, 0);
+    } finally {
+      await pool.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
