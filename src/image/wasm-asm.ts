@@ -69,7 +69,7 @@ export const simd = {
   i32x4ExtendLowI16x8U: fd(0xa9), i32x4ExtendHighI16x8U: fd(0xaa),
   i32x4ShrS: fd(0xac), i32x4Add: fd(0xae), i32x4Mul: fd(0xb5),
   load64Zero: mem(0x5d), const: (bytes: readonly number[]) => [...fd(0x0c), ...bytes],
-  swizzle: fd(0x0e), i16x8Add: fd(0x8e), i16x8ShrU: fd(0x8d), i32x4DotI16x8S: fd(0xba),
+  swizzle: fd(0x0e), i16x8Add: fd(0x8e), i16x8ShrU: fd(0x8d), i32x4DotI16x8S: fd(0xba), i32x4Shl: fd(0xab),
 } as const;
 
 /** The WebAssembly global, where this runtime has one (this project's TypeScript libs do not declare it). */

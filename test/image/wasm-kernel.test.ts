@@ -62,6 +62,32 @@ for (const kind of kinds) {
       assert.ok(same(got, horizontalTs(src, inW, 5, 11, 128, c)));
     });
 
+    test('horizontal: weights that fill 22 bits, negative weights and windows of hundreds of taps (the split of each weight into 15-bit halves)', () => {
+      // Not Pillow's bilinear coefficients (those are checked above) but any window of int32 weights
+      // whose sums stay int32, as a wider filter would make: the SIMD build splits each weight as
+      // hi * 2^15 + lo and must still give the one-tap-at-a-time bytes.
+      let seed = 2024;
+      const rand = () => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return seed / 2 ** 32;
+      };
+      for (const [inW, outW, ksize, low, high] of [[64, 9, 7, -(1 << 21), 1 << 22], [900, 3, 301, -6000, 20000], [40, 40, 2, (1 << 22) - 3, 1 << 22]] as const) {
+        const start = new Int32Array(outW);
+        const count = new Int32Array(outW);
+        const weights = new Int32Array(outW * ksize);
+        for (let x = 0; x < outW; x++) {
+          count[x] = 1 + Math.floor(rand() * ksize);
+          start[x] = Math.floor(rand() * (inW - count[x]! + 1));
+          for (let k = 0; k < count[x]!; k++) weights[x * ksize + k] = Math.round(low + rand() * (high - low));
+        }
+        const c = { start, count, weights, ksize };
+        for (const [label, src] of images(inW * 3 * 3, 77)) {
+          const got = resampleRowsWasm(src, 0, inW, 3, outW, start, count, weights, ksize, kind);
+          assert.ok(same(got, horizontalTs(src, inW, 0, 3, outW, c)), `${inW}->${outW}, ${ksize} taps, weights ${low}..${high}, ${label}`);
+        }
+      }
+    });
+
     test('vertical: the TypeScript pass\'s bytes, with and without a row shift', () => {
       // Widths whose rows are not whole 16-byte blocks (5, 1, 97, 3, 7: 15, 3, 291, 9, 21 bytes) make
       // the SIMD pass read and write past every row's end.
