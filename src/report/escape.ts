@@ -43,6 +43,10 @@ export function shownMessage(message: string, full: boolean, file?: string | nul
  * (enum values, labels) hold no control characters, so comparisons on them still work. Numbers,
  * typed arrays and class instances pass through; a string with nothing to escape is the same string.
  * Not for text that is cut to its first line afterwards (shownMessage needs the real newlines).
+ *
+ * Copy on write: an object, array or Map is copied only when something in it changed, and otherwise
+ * returned as it is (never changed in place). The usual report has nothing to escape, and rebuilding
+ * every object of it took 21 ms of the 30 ms text report of a 200-image compare.
  */
 export function escapeDeep<T>(value: T): T {
   return deep(value) as T;
@@ -50,12 +54,37 @@ export function escapeDeep<T>(value: T): T {
 
 function deep(v: unknown): unknown {
   if (typeof v === 'string') return CONTROL_TEST.test(v) ? escapeControl(v) : v;
-  if (Array.isArray(v)) return v.map(deep);
-  if (v instanceof Map) return new Map([...v].map(([k, x]) => [deep(k), deep(x)] as const));
-  if (v !== null && typeof v === 'object') {
-    const proto = Object.getPrototypeOf(v);
-    if (proto !== Object.prototype && proto !== null) return v;
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [deep(k), deep(x)] as const));
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      const y = deep(x);
+      if (y !== x) {
+        out ??= v.slice();
+        out[i] = y;
+      }
+    }
+    return out ?? v;
   }
-  return v;
+  if (v instanceof Map) {
+    const before = [...v];
+    const after = before.map(([k, x]) => [deep(k), deep(x)] as const);
+    return after.some(([k, x], i) => k !== before[i]![0] || x !== before[i]![1]) ? new Map(after) : v;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return v;
+  const record = v as Record<string, unknown>;
+  const keys = Object.keys(record);
+  // The entries from the first change on (with those before it); null while nothing changed.
+  let out: [string, unknown][] | null = null;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const x = record[k];
+    const ek = deep(k) as string;
+    const ex = deep(x);
+    if (out === null && (ek !== k || ex !== x)) out = keys.slice(0, i).map((kk) => [kk, record[kk]]);
+    out?.push([ek, ex]);
+  }
+  return out === null ? v : Object.fromEntries(out);
 }

@@ -39,4 +39,11 @@ test('escapeDeep: every string of a report (values, keys, arrays, Maps) escaped;
   });
   assert.equal(out.data, data, 'a typed array passes through as it is');
   assert.equal(input.path, 'a\x1bb', 'the input is not changed');
+  assert.deepEqual(input.list, ['x\ny', 'z'], 'nor its arrays');
+  assert.equal(input.map.get('k\r'), 'v\0', 'nor its Maps');
+  assert.equal(out.clean, clean, 'an object with nothing to escape is not copied');
+  const untouched = { a: [1, 'b', { c: new Map([['d', 'e']]) }] };
+  assert.equal(escapeDeep(untouched), untouched, 'a report with nothing to escape comes back as it is');
+  // Key order is kept where a key changes.
+  assert.deepEqual(Object.keys(escapeDeep({ first: 1, 'se\ncond': 2, third: 3 })), ['first', 'se\\ncond', 'third']);
 });
