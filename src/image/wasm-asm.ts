@@ -41,6 +41,22 @@ export const op = {
   f32load: (offset: number) => [0x2a, 2, ...uleb(offset)], f32store: (offset: number) => [0x38, 2, ...uleb(offset)],
 } as const;
 
+/**
+ * `while (counter < limit) { body; counter += step }` (signed compare; `limit` pushes the bound):
+ * block, loop, the test, the body, the increment, br, end, end. A `br` in `body` of depth 0 skips to
+ * the test without the increment; depth 1 leaves the loop.
+ */
+export function countedLoop(counter: number, limit: readonly number[], step: number, body: readonly number[]): number[] {
+  return [
+    ...op.block, ...op.loop,
+    ...op.get(counter), ...limit, ...op.geS, ...op.brIf(1),
+    ...body,
+    ...op.get(counter), ...op.const(step), ...op.add, ...op.set(counter),
+    ...op.br(0),
+    ...op.end, ...op.end,
+  ];
+}
+
 // The parts of the WebAssembly API used here (this project's TypeScript libs do not declare it).
 export interface WasmMemory {
   readonly buffer: ArrayBuffer;

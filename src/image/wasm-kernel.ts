@@ -30,7 +30,7 @@
 /** The kernel's memory is kept between calls (one per thread) and never shrinks; above this, use TypeScript. */
 export const MAX_MEMORY_BYTES = 256 * 2 ** 20;
 
-import { I32, PreparedModule, V128, name, op, reserveMemory, section, simd, uleb, vec } from './wasm-asm.js';
+import { countedLoop, I32, PreparedModule, V128, name, op, reserveMemory, section, simd, uleb, vec } from './wasm-asm.js';
 import type { WasmMemory } from './wasm-asm.js';
 
 /**
@@ -41,7 +41,7 @@ function horizontalScalar(): number[] {
   const P = { src: 0, inW: 1, rows: 2, outW: 3, start: 4, count: 5, weights: 6, ksize: 7, out: 8 };
   const names = ['y', 'xx', 'j', 'end', 'p', 's0', 's1', 's2', 'k', 'rowBase', 'o', 'kBase', 'v'] as const;
   const L = Object.fromEntries(names.map((n, i) => [n, 9 + i])) as Record<(typeof names)[number], number>;
-  const { get, set, tee, load, load8u, store8, block, loop, end, br, brIf, add, mul, shl, shrS, geS, geU, ltS, gtS, select } = op;
+  const { get, set, tee, load, load8u, store8, block, loop, end, br, brIf, add, mul, shl, shrS, geU, ltS, gtS, select } = op;
   const c = op.const;
   const HALF = 1 << 21;
   // s += src[p + channel] * k
@@ -54,15 +54,7 @@ function horizontalScalar(): number[] {
     ...c(255), ...get(L.v), ...get(L.v), ...c(255), ...gtS, ...select, //           v > 255 ? 255 : v
     ...store8(channel),
   ];
-  const body = [
-    ...c(0), ...set(L.y),
-    ...block, ...loop,
-    ...get(L.y), ...get(P.rows), ...geS, ...brIf(1),
-    ...get(P.src), ...get(L.y), ...get(P.inW), ...mul, ...c(3), ...mul, ...add, ...set(L.rowBase),
-    ...get(P.out), ...get(L.y), ...get(P.outW), ...mul, ...c(3), ...mul, ...add, ...set(L.o),
-    ...c(0), ...set(L.xx), ...c(0), ...set(L.kBase),
-    ...block, ...loop,
-    ...get(L.xx), ...get(P.outW), ...geS, ...brIf(1),
+  const pixel = [
     ...c(HALF), ...set(L.s0), ...c(HALF), ...set(L.s1), ...c(HALF), ...set(L.s2),
     ...get(P.weights), ...get(L.kBase), ...c(2), ...shl, ...add, ...tee(L.j),
     ...get(P.count), ...get(L.xx), ...c(2), ...shl, ...add, ...load(0), ...c(2), ...shl, ...add, ...set(L.end),
@@ -77,13 +69,16 @@ function horizontalScalar(): number[] {
     ...end, ...end,
     ...emit(L.s0, 0), ...emit(L.s1, 1), ...emit(L.s2, 2),
     ...get(L.o), ...c(3), ...add, ...set(L.o),
-    ...get(L.xx), ...c(1), ...add, ...set(L.xx),
     ...get(L.kBase), ...get(P.ksize), ...add, ...set(L.kBase),
-    ...br(0),
-    ...end, ...end,
-    ...get(L.y), ...c(1), ...add, ...set(L.y),
-    ...br(0),
-    ...end, ...end,
+  ];
+  const body = [
+    ...c(0), ...set(L.y),
+    ...countedLoop(L.y, get(P.rows), 1, [
+      ...get(P.src), ...get(L.y), ...get(P.inW), ...mul, ...c(3), ...mul, ...add, ...set(L.rowBase),
+      ...get(P.out), ...get(L.y), ...get(P.outW), ...mul, ...c(3), ...mul, ...add, ...set(L.o),
+      ...c(0), ...set(L.xx), ...c(0), ...set(L.kBase),
+      ...countedLoop(L.xx, get(P.outW), 1, pixel),
+    ]),
     ...end,
   ];
   return [...vec([[...uleb(names.length), I32]]), ...body];
@@ -200,7 +195,6 @@ function horizontalDot(rowsPerTurn: 1 | 2): number[] {
     ...get(L.o), ...narrowStore(L.lo, L.hi),
     ...(two ? [...get(L.o), ...get(L.outStride), ...add, ...narrowStore(L.lo2, L.hi2)] : []),
     ...get(L.o), ...c(3), ...add, ...set(L.o),
-    ...get(L.xx), ...c(1), ...add, ...set(L.xx),
     ...get(L.jBase), ...get(L.jStep), ...add, ...set(L.jBase),
   ];
   const rowStart = [
@@ -217,23 +211,7 @@ function horizontalDot(rowsPerTurn: 1 | 2): number[] {
     ...c(0), ...set(L.y),
   ];
   const locals = vec([[...uleb(ints.length), I32], [...uleb(vecs.length), V128]]);
-  if (!two) {
-    return [...locals,
-      ...prologue,
-      ...block, ...loop,
-      ...get(L.y), ...get(P.rows), ...geS, ...brIf(1),
-      ...rowStart,
-      ...block, ...loop,
-      ...get(L.xx), ...get(P.outW), ...geS, ...brIf(1),
-      ...pixel,
-      ...br(0),
-      ...end, ...end,
-      ...get(L.y), ...c(1), ...add, ...set(L.y),
-      ...br(0),
-      ...end, ...end,
-      ...end,
-    ];
-  }
+  if (!two) return [...locals, ...prologue, ...countedLoop(L.y, get(P.rows), 1, [...rowStart, ...countedLoop(L.xx, get(P.outW), 1, pixel)]), ...end];
   // Row y's last 4-byte store spills onto row y + 1's first byte, already written: that byte is kept
   // after row y + 1's first pixel and put back after the pair.
   return [...locals,
@@ -242,12 +220,9 @@ function horizontalDot(rowsPerTurn: 1 | 2): number[] {
     ...get(L.y), ...c(1), ...add, ...get(P.rows), ...geS, ...brIf(1),
     ...rowStart,
     ...pixel,
+    ...c(1), ...set(L.xx),
     ...get(P.out), ...get(L.y), ...c(1), ...add, ...get(L.outStride), ...mul, ...add, ...load8u(0), ...set(L.keep),
-    ...block, ...loop,
-    ...get(L.xx), ...get(P.outW), ...geS, ...brIf(1),
-    ...pixel,
-    ...br(0),
-    ...end, ...end,
+    ...countedLoop(L.xx, get(P.outW), 1, pixel),
     ...get(P.out), ...get(L.y), ...c(1), ...add, ...get(L.outStride), ...mul, ...add, ...get(L.keep), ...store8(0),
     ...get(L.y), ...c(2), ...add, ...set(L.y),
     ...br(0),
