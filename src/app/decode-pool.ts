@@ -102,8 +102,9 @@ export interface PoolOptions {
 
 /**
  * The machine's idle cores since the previous call (the first call measures from its own creation),
- * from the kernel's per-CPU idle counters (os.cpus()). Linux counts the whole machine: another
- * process's load lowers it, a container's CPU quota does not.
+ * from the kernel's per-CPU idle counters (os.cpus(): 67 µs a call on 2 cores; the pool asks only at
+ * the end of an interval that found its thread saturated with images queued). Linux counts the whole
+ * machine: another process's load lowers it, a container's CPU quota does not.
  */
 export function idleCoresProbe(): () => number {
   const idleMs = (): number => cpus().reduce((sum, c) => sum + c.times.idle, 0);
@@ -248,7 +249,8 @@ class DecodePool {
    */
   #shouldGrow(queued: number, workerBusy: number | null): boolean {
     // The first window's requests all arrive at once and always queue up: they say nothing yet.
-    if (this.#requests <= this.#max + 2) return false;
+    // At its maximum the pool has nothing left to decide.
+    if (this.#requests <= this.#max + 2 || this.#slots.length >= this.#max) return false;
     const backedUp = queued >= 2;
     if (backedUp) this.backedUpTotal++;
     const now = performance.now();
@@ -261,10 +263,12 @@ class DecodePool {
     if (backedUp) iv.backedUp++;
     if (now - iv.start < GROW_INTERVAL_MS) return false;
     const busy = workerBusy ?? performance.eventLoopUtilization(iv.elu).utilization;
+    // The idle probe is asked last, only when the rest holds (it reads the kernel's counters). Its window
+    // runs from its previous call: for the second of two hot intervals in a row, exactly this interval.
     const hot = iv.backedUp >= BACKED_UP_SHARE * iv.requests && busy >= SATURATED && this.#idleCores() >= MIN_IDLE_CORES;
     this.#interval = { start: now, elu: performance.eventLoopUtilization(), requests: 0, backedUp: 0 };
     this.#hot = hot ? this.#hot + 1 : 0;
-    if (this.#hot < GROW_AFTER || this.#slots.length >= this.#max) return false;
+    if (this.#hot < GROW_AFTER) return false;
     this.#hot = 0;
     return true;
   }
