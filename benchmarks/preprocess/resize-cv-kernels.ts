@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 
 import { resizeLinearCv, resizeLinearCvTs } from '../../src/image/resize-cv.js';
 import { cvKernelAvailable } from '../../src/image/wasm-kernel-cv.js';
+import { noise } from '../../test/helpers/noise.js';
 
 const { values } = parseArgs({
   options: {
@@ -58,18 +59,6 @@ async function startPython(python: string): Promise<{ info: unknown; run: (src: 
   };
 }
 
-function seeded(n: number, seed: number): Uint8Array {
-  let x = seed >>> 0 || 1;
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
 function ours(kernel: typeof resizeLinearCv, w: number, h: number, W: number, H: number, data: Uint8Array): Timing {
   const src = { data, width: w, height: h };
   kernel(src, W, H);
@@ -92,7 +81,7 @@ const images = new Map<string, Uint8Array>();
 for (let r = 0; r < rounds; r++) {
   for (const [w, h, W, H] of CASES) {
     const key = `${w}x${h} -> ${W}x${H}`;
-    const data = images.get(`${w}x${h}`) ?? seeded(w * h * 3, w * 7 + h);
+    const data = images.get(`${w}x${h}`) ?? noise(w * h * 3, w * 7 + h);
     images.set(`${w}x${h}`, data);
     const e = results.get(key) ?? { ts: [], wasm: [], cv1: [], cvN: [] };
     const order: Side[] = r % 2 === 0 ? [...sides] : [...sides].reverse();

@@ -94,7 +94,7 @@ export function inProcessLoader(spec: PreprocessSpec, ahead = 2): ImageLoader {
 export const BETWEEN_WINDOW = 6;
 
 export interface PoolOptions {
-  /** Workers started at once (tests); default none: the pool starts in-process and grows when decode is the bottleneck. */
+  /** Workers started at once (tests); default none: the pool starts in-process and grows by the rule above. */
   readonly start?: number;
   /** Idle cores since the previous call (tests give their own); default {@link idleCoresProbe}. */
   readonly idleCores?: () => number;
